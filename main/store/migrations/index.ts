@@ -1,0 +1,13 @@
+import type Database from 'better-sqlite3';
+import { m001Initial } from './001_initial.ts';
+
+export interface Migration {
+  /** 1, 2, 3… in order; stored in PRAGMA user_version once applied. */
+  version: number;
+  name: string;
+  /** Runs inside a transaction; throw to roll back. */
+  up(db: Database.Database): void;
+}
+
+/** Every migration, oldest first. Append only: never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [m001Initial];
