@@ -1,0 +1,116 @@
+/**
+ * The app's composition, without Electron: store + classroom service + hub.
+ * Used by the Electron main process (main/index.ts), by browser mode
+ * (`npm start` without the Electron binary) and by the headless hub
+ * (`npm run hub`), so every mode runs exactly the same services.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ClassroomService } from './services/classroom.ts';
+import { consoleLogger, type Logger } from './services/log.ts';
+import { seedSample } from './services/sample.ts';
+import { startHub, type Hub } from './hub/server.ts';
+import { Store } from './store/store.ts';
+
+export interface KetangOptions {
+  /** Folder for the database and the hub's keys; created if missing. */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Built web client (dist/renderer) the hub serves to devices. */
+  webRoot?: string;
+  /** resources/ folder; its sample school seeds an empty database. */
+  resourcesDir?: string;
+  log?: Logger;
+}
+
+export interface Ketang {
+  readonly store: Store;
+  readonly classroom: ClassroomService;
+  readonly hub: Hub;
+  readonly dataDir: string;
+  readonly secrets: HubSecrets;
+  /** Teacher console and board view in a browser, with their tokens. */
+  readonly consoleUrl: string;
+  readonly boardUrl: string;
+  close(): Promise<void>;
+}
+
+const HubSecrets = z.object({
+  hubId: z.string().min(8),
+  consoleToken: z.string().min(16),
+  boardToken: z.string().min(16),
+});
+export type HubSecrets = z.infer<typeof HubSecrets>;
+
+export const DATABASE_FILE = 'ketang.db';
+const SECRETS_FILE = 'hub-keys.json';
+
+/** Make sure the data folder exists and is writable, or say clearly why not. */
+export function prepareDataDir(dir: string): string {
+  const abs = path.resolve(dir);
+  try {
+    fs.mkdirSync(abs, { recursive: true });
+    if (!fs.statSync(abs).isDirectory()) throw new Error('it is not a folder');
+    const probe = path.join(abs, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new Error(`The data folder ${abs} cannot be used: ${(err as Error).message}`, { cause: err });
+  }
+  return abs;
+}
+
+/** The hub's id and the console/board tokens: created once, kept in the data folder (owner-only). */
+export function loadSecrets(dataDir: string): HubSecrets {
+  const file = path.join(dataDir, SECRETS_FILE);
+  if (fs.existsSync(file)) {
+    const parsed = HubSecrets.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (parsed.success) return parsed.data;
+    throw new Error(`${file} is damaged; move it aside to create new keys (devices will need to join again).`);
+  }
+  const secrets: HubSecrets = {
+    hubId: randomBytes(8).toString('hex'),
+    consoleToken: randomBytes(24).toString('base64url'),
+    boardToken: randomBytes(24).toString('base64url'),
+  };
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 1), { mode: 0o600 });
+  return secrets;
+}
+
+export async function startKetang(opts: KetangOptions): Promise<Ketang> {
+  const log = opts.log ?? consoleLogger;
+  const dataDir = prepareDataDir(opts.dataDir);
+  const secrets = loadSecrets(dataDir);
+  const store = new Store(path.join(dataDir, DATABASE_FILE));
+  try {
+    if (opts.resourcesDir) {
+      const sample = path.join(opts.resourcesDir, 'sample', 'school.json');
+      if (fs.existsSync(sample) && seedSample(store, sample)) log.info('loaded the sample school', { file: sample });
+    }
+    let hub: Hub | null = null;
+    const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [] });
+    hub = await startHub({ classroom, log, host: opts.host, port: opts.port, webRoot: opts.webRoot });
+    const started = hub;
+    // The launcher opens these on this machine: loopback when listening on every interface.
+    const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
+    return {
+      store,
+      classroom,
+      hub: started,
+      dataDir,
+      secrets,
+      consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
+      boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
+      async close() {
+        await started.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

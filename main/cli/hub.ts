@@ -1,0 +1,68 @@
+/**
+ * `npm run hub -- --host H --port P --data DIR`: the classroom hub alone,
+ * headless, for a school or district server.
+ *
+ * Prints `Ketang hub listening on http://H:P` once it accepts connections,
+ * stops cleanly on SIGTERM/SIGINT, and exits non-zero with one clear line on
+ * a busy port, an unusable data folder or a database it must not touch.
+ */
+import { parseArgs } from 'node:util';
+import { startKetang } from '../app.ts';
+import { StoreError } from '../store/database.ts';
+import { defaultDataDir, repoPaths } from './paths.ts';
+
+const USAGE = `Usage: npm run hub -- [--host 0.0.0.0] [--port 8080] [--data DIR]
+  --host   address to listen on (default 0.0.0.0: every interface)
+  --port   TCP port, 0 for any free port (default 8080)
+  --data   data folder (default ${defaultDataDir()})`;
+
+async function main(): Promise<void> {
+  let values: { host?: string; port?: string; data?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${values.port}`);
+
+  const paths = repoPaths();
+  let app;
+  try {
+    app = await startKetang({ dataDir: values.data ?? defaultDataDir(), host: values.host ?? '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources });
+  } catch (err) {
+    fail(err instanceof StoreError ? err.message : (err as Error).message);
+  }
+  console.log(`Ketang hub listening on ${app.hub.url}`);
+  console.log(`Teacher console: ${app.consoleUrl}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Ketang hub stopping (${signal})`);
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(`Ketang hub: error while stopping: ${(err as Error).message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(message: string): never {
+  console.error(`Ketang hub: ${message}`);
+  process.exit(2);
+}
+
+await main();

@@ -1,0 +1,26 @@
+/** A token bucket: `burst` messages at once, refilled at `perSecond`. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly burst: number;
+  private readonly perSecond: number;
+  private readonly clock: () => number;
+
+  constructor(burst: number, perSecond: number, clock: () => number = () => performance.now()) {
+    this.burst = burst;
+    this.perSecond = perSecond;
+    this.clock = clock;
+    this.tokens = burst;
+    this.last = clock();
+  }
+
+  /** Take one token; false when the bucket is empty. */
+  take(): boolean {
+    const t = this.clock();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

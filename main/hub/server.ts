@@ -1,0 +1,239 @@
+/**
+ * The classroom hub: an HTTP server that serves the web client to devices on
+ * the LAN, and a socket.io server that carries the protocol. It runs inside
+ * the desktop app and headless (`npm run hub`) with the same code.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Server, type Socket } from 'socket.io';
+import { describeIssues, Handshake, KetangError, PROTOCOL_VERSION, type Reply } from '../../common/protocol.ts';
+import type { ClassroomService, Connection } from '../services/classroom.ts';
+import type { Logger } from '../services/log.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+export interface HubOptions {
+  classroom: ClassroomService;
+  log: Logger;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Folder with the built web client (dist/renderer); optional for tests. */
+  webRoot?: string;
+  /** Per-connection message budget: burst size and refill per second. */
+  rate?: { burst: number; perSecond: number };
+}
+
+export interface Hub {
+  readonly url: string;
+  readonly port: number;
+  /** Addresses a device on the LAN can open, best first. */
+  lanUrls(): string[];
+  close(): Promise<void>;
+}
+
+/** Largest socket.io frame accepted at all; bigger ones close the connection. */
+const MAX_FRAME_BYTES = 1_000_000;
+/** After this many refused messages in a row a flooding connection is dropped. */
+const MAX_REFUSED_IN_A_ROW = 500;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+  '.pdf': 'application/pdf',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mp3': 'audio/mpeg',
+};
+
+export async function startHub(opts: HubOptions): Promise<Hub> {
+  const { classroom, log } = opts;
+  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts.webRoot));
+  const io = new Server(httpServer, {
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    serveClient: false,
+    // Devices on Wi-Fi sleep and wake: notice a dead link within ~30 s.
+    pingInterval: 10_000,
+    pingTimeout: 20_000,
+  });
+
+  let nextId = 1;
+  io.use((socket, next) => {
+    const parsed = Handshake.safeParse(socket.handshake.auth ?? {});
+    if (!parsed.success) return next(refusal('INVALID', `Bad handshake: ${describeIssues(parsed.error)}`));
+    if (parsed.data.protocol !== PROTOCOL_VERSION) {
+      return next(refusal('PROTOCOL_MISMATCH', `This hub speaks protocol v${PROTOCOL_VERSION}; the client speaks v${parsed.data.protocol}. Reload the page or update Ketang.`));
+    }
+    const conn = socketConnection(socket, `s${nextId++}`);
+    try {
+      classroom.attach(conn, parsed.data);
+    } catch (err) {
+      if (err instanceof KetangError) {
+        log.warn('connection refused', { code: err.code, message: err.message, from: conn.address });
+        return next(refusal(err.code, err.message));
+      }
+      return next(err as Error);
+    }
+    (socket.data as { conn?: Connection }).conn = conn;
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    const conn = (socket.data as { conn: Connection }).conn;
+    const bucket = new TokenBucket(opts.rate?.burst ?? 60, opts.rate?.perSecond ?? 30);
+    let refusedInARow = 0;
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Reply<unknown>) => void) : null;
+      if (!bucket.take()) {
+        if (++refusedInARow > MAX_REFUSED_IN_A_ROW) {
+          log.warn('flooding connection dropped', { conn: conn.id, device: conn.deviceId, from: conn.address });
+          socket.disconnect(true);
+          return;
+        }
+        ack?.({ ok: false, error: { code: 'RATE_LIMITED', message: 'Too many messages; slow down' } });
+        return;
+      }
+      refusedInARow = 0;
+      if (!ack) {
+        log.warn('message without reply callback ignored', { event: String(event).slice(0, 64), conn: conn.id });
+        return;
+      }
+      void classroom.call(conn, event, args[0]).then(ack);
+    });
+
+    socket.on('disconnect', (reason) => {
+      classroom.detach(conn);
+      if (conn.deviceId) log.info('device disconnected', { device: conn.deviceId, reason });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      httpServer.off('listening', onListening);
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `port ${opts.port} on ${opts.host} is already in use (is another Ketang hub running?)`
+          : err.code === 'EACCES'
+            ? `no permission to listen on ${opts.host}:${opts.port}`
+            : err.code === 'EADDRNOTAVAIL'
+              ? `address ${opts.host} is not on this machine`
+              : err.message;
+      reject(new Error(`Cannot start the hub: ${why}`, { cause: err }));
+    };
+    const onListening = (): void => {
+      httpServer.off('error', onError);
+      resolve();
+    };
+    httpServer.once('error', onError);
+    httpServer.once('listening', onListening);
+    httpServer.listen(opts.port, opts.host);
+  });
+
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${shownHost}:${port}`;
+
+  return {
+    url,
+    port,
+    lanUrls: () => lanUrls(opts.host, port),
+    close: () =>
+      new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        httpServer.closeAllConnections();
+      }),
+  };
+}
+
+function refusal(code: string, message: string): Error & { data: { code: string; message: string } } {
+  return Object.assign(new Error(message), { data: { code, message } });
+}
+
+function socketConnection(socket: Socket, id: string): Connection {
+  return {
+    id,
+    transport: 'socket',
+    address: socket.handshake.address,
+    role: null,
+    deviceId: null,
+    sessionId: null,
+    send: (event, payload) => {
+      socket.emit(event, payload);
+    },
+    close: () => {
+      // Let the last event reach the device before the socket closes.
+      setTimeout(() => socket.disconnect(true), 50);
+    },
+  };
+}
+
+/** Addresses other machines can reach the hub on; the listen address itself when it is specific. */
+export function lanUrls(host: string, port: number): string[] {
+  const wildcard = host === '0.0.0.0' || host === '::';
+  if (!wildcard) return [`http://${host.includes(':') ? `[${host}]` : host}:${port}`];
+  const found: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4' && !a.internal) found.push(`http://${a.address}:${port}`);
+    }
+  }
+  return found.length ? found : [`http://127.0.0.1:${port}`];
+}
+
+function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, webRoot: string | undefined): void {
+  const url = new URL(req.url ?? '/', 'http://hub');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  if (url.pathname === '/healthz') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  if (!webRoot || !fs.existsSync(path.join(webRoot, 'index.html'))) {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Ketang web client is not built: run `npm run build:web`.\n');
+    return;
+  }
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  const root = path.resolve(webRoot);
+  let file = path.resolve(root, '.' + rel);
+  if (file !== root && !file.startsWith(root + path.sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (rel.endsWith('/') || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    // Routes live in the hash; any unknown path gets the app itself.
+    file = path.join(root, 'index.html');
+  }
+  const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const immutable = file.includes(`${path.sep}assets${path.sep}`);
+  res.writeHead(200, {
+    'Content-Type': type,
+    'Content-Length': fs.statSync(file).size,
+    'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  fs.createReadStream(file).pipe(res);
+}

@@ -1,0 +1,411 @@
+/**
+ * The classroom service: every operation of the protocol, whoever calls it
+ * (a desktop window over IPC, a browser device over socket.io, a test).
+ *
+ * Transports hand it a Connection (who is asking, and how to push events to
+ * them) and the raw message; `call` validates size, role and schema, runs the
+ * handler and always answers with a Reply — a bad or unauthorised message gets
+ * an error and changes nothing.
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import {
+  describeIssues,
+  events as eventSpecs,
+  isOperationName,
+  KetangError,
+  MAX_MESSAGE_BYTES,
+  operations,
+  roleMayCall,
+  type ClassState,
+  type DeviceInfo,
+  type EventName,
+  type EventPayload,
+  type HubInfo,
+  type OperationName,
+  type OpOutput,
+  type Reply,
+  type Role,
+  type SessionSnapshot,
+} from '../../common/protocol.ts';
+import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
+import type { Logger } from './log.ts';
+
+/** One client of the hub: a socket, an app window, or an in-process test client. */
+export interface Connection {
+  readonly id: string;
+  /** 'socket' | 'ipc' | 'local': for logs. */
+  readonly transport: string;
+  /** Remote address, for logs. */
+  readonly address: string;
+  role: Role | null;
+  deviceId: string | null;
+  sessionId: string | null;
+  send<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** End the connection (kicked, session over); optional for windows. */
+  close?(reason: string): void;
+}
+
+export interface ClassroomOptions {
+  store: Store;
+  log: Logger;
+  /** Console and board tokens the hub hands to its own windows / launcher. */
+  secrets: { consoleToken: string; boardToken: string };
+  hubId: string;
+  /** Addresses devices can reach the hub on (filled in once the hub listens). */
+  urls?: () => string[];
+}
+
+type Handler<N extends OperationName> = (conn: Connection, input: ReturnType<(typeof operations)[N]['input']['parse']>) => OpOutput<N> | Promise<OpOutput<N>>;
+type Handlers = { [N in OperationName]: Handler<N> };
+
+const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function localDay(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export class ClassroomService {
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly opts: ClassroomOptions;
+  private readonly connections = new Set<Connection>();
+  /** deviceId → its live connections (a tablet may briefly have two while reconnecting). */
+  private readonly online = new Map<string, Set<Connection>>();
+  /** Latest battery / link report per device; not worth a disk write each time. */
+  private readonly status = new Map<string, { battery: number | null; quality: DeviceInfo['quality'] }>();
+  private readonly handlers: Handlers;
+
+  constructor(opts: ClassroomOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.log = opts.log;
+    this.handlers = this.makeHandlers();
+  }
+
+  // ------------------------------------------------------------ connections
+
+  /**
+   * Admit a new connection. A console/board token or a device resume token
+   * decides its role; without either it may only look up and join.
+   */
+  attach(conn: Connection, auth: { token?: string | undefined; resumeToken?: string | undefined }): void {
+    if (auth.token) {
+      if (sameSecret(auth.token, this.opts.secrets.consoleToken)) conn.role = 'teacher';
+      else if (sameSecret(auth.token, this.opts.secrets.boardToken)) conn.role = 'board';
+      else throw new KetangError('UNAUTHENTICATED', 'Unknown console/board token');
+      conn.sessionId = this.openSession()?.id ?? null;
+    } else if (auth.resumeToken) {
+      const device = this.store.deviceByResumeHash(hashToken(auth.resumeToken));
+      const session = device ? this.store.session(device.sessionId) : null;
+      if (!device || !session || device.leftAt || device.kicked || session.endedAt) {
+        throw new KetangError('UNAUTHENTICATED', 'This device is no longer in a running class; join again with the code');
+      }
+      conn.role = device.role as Role;
+      conn.deviceId = device.id;
+      conn.sessionId = device.sessionId;
+    }
+    this.connections.add(conn);
+    if (conn.deviceId) this.markOnline(conn);
+    const snapshot = conn.sessionId ? this.snapshotFor(conn, conn.sessionId) : null;
+    if (snapshot) conn.send('session.snapshot', snapshot);
+  }
+
+  detach(conn: Connection): void {
+    this.connections.delete(conn);
+    if (!conn.deviceId) return;
+    const set = this.online.get(conn.deviceId);
+    set?.delete(conn);
+    if (set && set.size === 0) {
+      this.online.delete(conn.deviceId);
+      if (conn.sessionId) this.pushDevices(conn.sessionId);
+    }
+  }
+
+  private markOnline(conn: Connection): void {
+    const id = conn.deviceId!;
+    let set = this.online.get(id);
+    if (!set) this.online.set(id, (set = new Set()));
+    const wasOffline = set.size === 0;
+    set.add(conn);
+    if (wasOffline && conn.sessionId) this.pushDevices(conn.sessionId);
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /** Validate and run one operation. Never throws: every outcome is a Reply. */
+  async call(conn: Connection, name: unknown, raw: unknown): Promise<Reply<unknown>> {
+    const fail = (code: KetangError['code'], message: string): Reply<unknown> => {
+      this.log.warn('refused', { op: typeof name === 'string' ? name.slice(0, 64) : typeof name, code, message, conn: conn.id, role: conn.role, device: conn.deviceId, from: conn.address });
+      return { ok: false, error: { code, message } };
+    };
+    if (!isOperationName(name)) return fail('UNKNOWN_OPERATION', `Unknown operation ${JSON.stringify(String(name).slice(0, 64))}`);
+    let size: number;
+    try {
+      size = Buffer.byteLength(JSON.stringify(raw ?? {}));
+    } catch {
+      return fail('INVALID', 'Payload is not JSON');
+    }
+    if (size > MAX_MESSAGE_BYTES) return fail('TOO_LARGE', `Payload of ${size} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit`);
+    if (!roleMayCall(conn.role, name)) {
+      return fail(conn.role ? 'FORBIDDEN' : 'UNAUTHENTICATED', `${conn.role ?? 'A device that has not joined'} may not call ${name}`);
+    }
+    const parsed = operations[name].input.safeParse(raw ?? {});
+    if (!parsed.success) return fail('INVALID', `${name}: ${describeIssues(parsed.error)}`);
+    try {
+      const handler = this.handlers[name] as Handler<OperationName>;
+      const data = await handler(conn, parsed.data as never);
+      return { ok: true, data };
+    } catch (err) {
+      if (err instanceof KetangError) return fail(err.code, err.message);
+      this.log.error('operation failed', { op: name, error: (err as Error).stack ?? String(err) });
+      return { ok: false, error: { code: 'INTERNAL', message: 'Internal error; it was logged on the hub' } };
+    }
+  }
+
+  // ------------------------------------------------------------- handlers
+
+  private makeHandlers(): Handlers {
+    const store = this.store;
+    return {
+      'hub.info': (): HubInfo => ({
+        protocol: 1,
+        hubId: this.opts.hubId,
+        school: store.school()?.name ?? '',
+        classroom: store.classroom()?.name ?? '',
+        urls: this.opts.urls?.() ?? [],
+      }),
+
+      'classes.list': () => store.classes(),
+
+      'lessons.list': (_conn, input) => store.lessonsFor(input.day ?? localDay()),
+
+      'session.start': (conn, input) => {
+        const lesson = store.lesson(input.lessonId);
+        if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
+        const classId = input.classId ?? lesson.classId;
+        if (!classId) throw new KetangError('INVALID', 'This lesson has no class; choose one (classId)');
+        if (!store.classById(classId)) throw new KetangError('NOT_FOUND', `No class ${classId}`);
+        const previous = this.openSession();
+        const session = store.startSession({ lessonId: lesson.id, classId, code: this.freshCode(), classroomId: store.classroom()?.id ?? null });
+        if (previous) this.afterEnd(previous.id);
+        this.log.info('class started', { session: session.id, lesson: lesson.title, code: session.code });
+        for (const c of this.connections) {
+          if (c.role === 'teacher' || c.role === 'board') c.sessionId = session.id;
+        }
+        this.pushSnapshot(session.id, (c) => c.role === 'teacher' || c.role === 'board');
+        return this.snapshotFor(conn, session.id)!;
+      },
+
+      'session.end': (_conn, input) => {
+        const session = store.session(input.sessionId);
+        if (!session) throw new KetangError('NOT_FOUND', `No session ${input.sessionId}`);
+        if (session.endedAt) throw new KetangError('CONFLICT', 'This class has already ended');
+        store.endSession(session.id);
+        this.afterEnd(session.id);
+        this.log.info('class ended', { session: session.id });
+        return { done: true as const };
+      },
+
+      'session.current': (conn) => {
+        const id = conn.sessionId ?? (conn.role === 'teacher' || conn.role === 'board' ? this.openSession()?.id : undefined);
+        return id ? this.snapshotFor(conn, id) : null;
+      },
+
+      'session.setState': (_conn, input) => {
+        const session = this.requireOpen(input.sessionId);
+        const state: ClassState = { ...session.state, ...input.patch, rev: session.state.rev + 1 };
+        store.saveSessionState(session.id, state, { type: 'class.state', payload: input.patch });
+        this.broadcast(session.id, 'class.state', state);
+        return state;
+      },
+
+      'join.lookup': (_conn, input) => {
+        const session = store.openSessionByCode(input.code);
+        if (!session) throw new KetangError('NOT_FOUND', 'No class is running with this code');
+        const view = this.sessionInfo(session);
+        return {
+          sessionId: session.id,
+          lessonTitle: view.lessonTitle,
+          className: view.className,
+          roster: store.roster(session.classId).map(({ id, name }) => ({ id, name })),
+        };
+      },
+
+      'join.enter': (conn, input) => {
+        if (conn.deviceId) throw new KetangError('CONFLICT', 'This connection has already joined; leave first');
+        if (conn.role === 'teacher' || conn.role === 'board') throw new KetangError('CONFLICT', 'The console and board do not join with a code');
+        const session = store.openSessionByCode(input.code);
+        if (!session) throw new KetangError('NOT_FOUND', 'No class is running with this code');
+        let name: string;
+        let studentId: string | null = null;
+        if (input.role === 'student') {
+          if (!input.studentId) throw new KetangError('INVALID', 'Pick your name from the class list (studentId)');
+          const student = store.student(input.studentId);
+          if (!student || student.classId !== session.classId) throw new KetangError('NOT_FOUND', 'This student is not in the class list');
+          name = student.name;
+          studentId = student.id;
+        } else {
+          if (!input.name) throw new KetangError('INVALID', 'A group screen needs a name');
+          name = input.name;
+        }
+        const resumeToken = randomBytes(24).toString('base64url');
+        const device = store.addDevice({ id: newId(), sessionId: session.id, role: input.role, name, studentId, resumeHash: hashToken(resumeToken) });
+        // A student who joins again (new tablet, cleared browser) replaces their old device.
+        if (studentId) {
+          for (const old of store.devices(session.id)) {
+            if (old.id !== device.id && old.studentId === studentId && !old.leftAt) this.removeDevice(old.id, 'left', 'Joined again from another device');
+          }
+        }
+        conn.role = input.role;
+        conn.deviceId = device.id;
+        conn.sessionId = session.id;
+        this.markOnline(conn);
+        this.log.info('device joined', { session: session.id, device: device.id, role: input.role, from: conn.address });
+        return { deviceId: device.id, resumeToken, snapshot: this.snapshotFor(conn, session.id)! };
+      },
+
+      'device.status': (conn, input) => {
+        if (!conn.deviceId || !conn.sessionId) throw new KetangError('UNAUTHENTICATED', 'Join first');
+        const prev = this.status.get(conn.deviceId) ?? { battery: null, quality: 'good' as const };
+        this.status.set(conn.deviceId, { battery: input.battery === undefined ? prev.battery : input.battery, quality: input.quality ?? prev.quality });
+        this.pushDevices(conn.sessionId);
+        return { done: true as const };
+      },
+
+      'device.leave': (conn) => {
+        if (!conn.deviceId) throw new KetangError('UNAUTHENTICATED', 'Join first');
+        this.removeDevice(conn.deviceId, 'left', 'Left the class');
+        return { done: true as const };
+      },
+
+      'device.kick': (conn, input) => {
+        const device = store.devices(conn.sessionId ?? '').find((d) => d.id === input.deviceId);
+        if (!device || device.leftAt) throw new KetangError('NOT_FOUND', 'No such device in the running class');
+        this.removeDevice(device.id, 'kicked', 'Removed by the teacher');
+        return { done: true as const };
+      },
+    };
+  }
+
+  // -------------------------------------------------------------- helpers
+
+  openSession(): SessionRow | null {
+    const open = this.store.openSessions();
+    return open.length ? open[open.length - 1]! : null;
+  }
+
+  private requireOpen(id: string): SessionRow {
+    const s = this.store.session(id);
+    if (!s) throw new KetangError('NOT_FOUND', `No session ${id}`);
+    if (s.endedAt) throw new KetangError('CONFLICT', 'This class has already ended');
+    return s;
+  }
+
+  private freshCode(): string {
+    for (let i = 0; i < 50; i++) {
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      if (!this.store.openSessionByCode(code)) return code;
+    }
+    throw new KetangError('INTERNAL', 'Could not find a free join code');
+  }
+
+  private removeDevice(deviceId: string, how: 'left' | 'kicked', reason: string): void {
+    this.store.markDeviceLeft(deviceId, how);
+    this.status.delete(deviceId);
+    const conns = [...(this.online.get(deviceId) ?? [])];
+    this.online.delete(deviceId);
+    let sessionId: string | null = null;
+    for (const c of conns) {
+      sessionId = c.sessionId;
+      if (how === 'kicked') c.send('device.kicked', { reason });
+      c.role = null;
+      c.deviceId = null;
+      c.sessionId = null;
+      if (how === 'kicked') c.close?.(reason);
+    }
+    sessionId ??= this.store.devices(this.openSession()?.id ?? '').find((d) => d.id === deviceId)?.sessionId ?? null;
+    if (sessionId) this.pushDevices(sessionId);
+  }
+
+  private afterEnd(sessionId: string): void {
+    for (const c of [...this.connections]) {
+      if (c.sessionId !== sessionId) continue;
+      c.send('session.ended', { sessionId });
+      if (c.deviceId) {
+        this.online.delete(c.deviceId);
+        this.status.delete(c.deviceId);
+        c.role = null;
+        c.deviceId = null;
+      }
+      c.sessionId = null;
+    }
+  }
+
+  private sessionInfo(s: SessionRow): SessionSnapshot['session'] {
+    return {
+      id: s.id,
+      code: s.code,
+      lessonId: s.lessonId,
+      lessonTitle: this.store.lesson(s.lessonId)?.title ?? '',
+      classId: s.classId,
+      className: this.store.classById(s.classId)?.name ?? '',
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+    };
+  }
+
+  deviceList(sessionId: string): DeviceInfo[] {
+    return this.store
+      .devices(sessionId)
+      .filter((d) => !d.leftAt)
+      .map((d: DeviceRow) => {
+        const live = (this.online.get(d.id)?.size ?? 0) > 0;
+        const st = this.status.get(d.id);
+        return {
+          id: d.id,
+          role: d.role as Role,
+          name: d.name,
+          studentId: d.studentId,
+          online: live,
+          quality: live ? (st?.quality ?? 'good') : 'offline',
+          battery: st?.battery ?? null,
+          joinedAt: d.joinedAt,
+        };
+      });
+  }
+
+  snapshotFor(conn: Connection, sessionId: string): SessionSnapshot | null {
+    const s = this.store.session(sessionId);
+    if (!s || s.endedAt) return null;
+    const seesDevices = conn.role === 'teacher' || conn.role === 'board' || conn.role === 'observer';
+    return { session: this.sessionInfo(s), state: s.state, devices: seesDevices ? this.deviceList(sessionId) : [] };
+  }
+
+  /** Send an event to every connection in the session whose role receives it. */
+  broadcast<E extends EventName>(sessionId: string, event: E, payload: EventPayload<E>): void {
+    const to = eventSpecs[event].to as readonly Role[];
+    for (const c of this.connections) {
+      if (c.sessionId === sessionId && c.role && to.includes(c.role)) c.send(event, payload);
+    }
+  }
+
+  private pushDevices(sessionId: string): void {
+    this.broadcast(sessionId, 'devices.changed', this.deviceList(sessionId));
+  }
+
+  private pushSnapshot(sessionId: string, filter: (c: Connection) => boolean): void {
+    for (const c of this.connections) {
+      if (c.sessionId === sessionId && filter(c)) {
+        const snap = this.snapshotFor(c, sessionId);
+        if (snap) c.send('session.snapshot', snap);
+      }
+    }
+  }
+}
