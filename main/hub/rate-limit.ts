@@ -7,6 +7,7 @@ export class TokenBucket {
   private readonly clock: () => number;
 
   constructor(burst: number, perSecond: number, clock: () => number = () => performance.now()) {
+    if (!(burst >= 1) || !(perSecond > 0)) throw new RangeError(`TokenBucket needs burst >= 1 and perSecond > 0 (got ${burst}, ${perSecond})`);
     this.burst = burst;
     this.perSecond = perSecond;
     this.clock = clock;
@@ -17,7 +18,9 @@ export class TokenBucket {
   /** Take one token; false when the bucket is empty. */
   take(): boolean {
     const t = this.clock();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    // A clock that steps back (an injected wall clock being corrected) adds nothing and takes nothing.
+    const elapsed = Math.max(0, t - this.last);
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed / 1000) * this.perSecond);
     this.last = t;
     if (this.tokens < 1) return false;
     this.tokens -= 1;
