@@ -131,7 +131,7 @@ function readHead(file: string, n: number): Uint8Array {
 /** Open the PDF with pdf.js (as the viewer will) and count its pages; a damaged file fails here. */
 export async function countPdfPages(file: string): Promise<number> {
   const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = getDocument({ data: new Uint8Array(fs.readFileSync(file)), verbosity: 0, isEvalSupported: false, disableFontFace: true, stopAtErrors: true });
+  const task = getDocument({ data: new Uint8Array(fs.readFileSync(file)), verbosity: 0, disableFontFace: true, stopAtErrors: true });
   try {
     const doc = await task.promise;
     if (doc.numPages < 1) throw new Error('no pages');
