@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
+import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db, type OpenOptions } from './database.ts';
 
 export interface SchoolRow { id: string; name: string; platformId: string | null }
@@ -72,66 +73,83 @@ export class Store {
   readonly db: Db;
   readonly file: string;
 
+  /** Prepared statements by SQL text: prepared on first use, reused after (preparing costs more than most runs). */
+  private readonly statements = new Map<string, Statement>();
+  /** One transaction wrapper for every `tx` call; nested calls become savepoints, as before. */
+  private readonly runInTx: (fn: () => unknown) => unknown;
+
   constructor(file: string, options?: OpenOptions) {
     this.file = file;
     this.db = openDatabase(file, options);
+    this.runInTx = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** The prepared statement for `source`, from the cache. */
+  private sql(source: string): Statement {
+    let stmt = this.statements.get(source);
+    if (!stmt) {
+      stmt = this.db.prepare(source);
+      this.statements.set(source, stmt);
+    }
+    return stmt;
   }
 
   close(): void {
+    this.statements.clear();
     if (this.db.open) this.db.close();
   }
 
   /** Run `fn` in one transaction: all its writes land together or not at all. */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.runInTx(fn) as T;
   }
 
   // ------------------------------------------------------------------ meta
 
   getMeta(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
     return row ? str(row.value) : null;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.sql('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   // ------------------------------------------------------------ identity
 
   upsertSchool(s: SchoolRow): void {
-    this.db.prepare('INSERT INTO schools(id, name, platform_id) VALUES (@id, @name, @platformId) ON CONFLICT(id) DO UPDATE SET name = excluded.name, platform_id = excluded.platform_id').run(s);
+    this.sql('INSERT INTO schools(id, name, platform_id) VALUES (@id, @name, @platformId) ON CONFLICT(id) DO UPDATE SET name = excluded.name, platform_id = excluded.platform_id').run(s);
   }
 
   upsertClassroom(c: ClassroomRow): void {
-    this.db.prepare('INSERT INTO classrooms(id, school_id, name) VALUES (@id, @schoolId, @name) ON CONFLICT(id) DO UPDATE SET school_id = excluded.school_id, name = excluded.name').run(c);
+    this.sql('INSERT INTO classrooms(id, school_id, name) VALUES (@id, @schoolId, @name) ON CONFLICT(id) DO UPDATE SET school_id = excluded.school_id, name = excluded.name').run(c);
   }
 
   upsertTeacher(t: TeacherRow): void {
-    this.db.prepare('INSERT INTO teachers(id, school_id, name, subject) VALUES (@id, @schoolId, @name, @subject) ON CONFLICT(id) DO UPDATE SET name = excluded.name, subject = excluded.subject').run(t);
+    this.sql('INSERT INTO teachers(id, school_id, name, subject) VALUES (@id, @schoolId, @name, @subject) ON CONFLICT(id) DO UPDATE SET name = excluded.name, subject = excluded.subject').run(t);
   }
 
   school(): SchoolRow | null {
-    const row = this.db.prepare('SELECT id, name, platform_id FROM schools ORDER BY rowid LIMIT 1').get() as Row | undefined;
+    const row = this.sql('SELECT id, name, platform_id FROM schools ORDER BY rowid LIMIT 1').get() as Row | undefined;
     return row ? { id: str(row.id), name: str(row.name), platformId: strOrNull(row.platform_id) } : null;
   }
 
   classroom(): ClassroomRow | null {
-    const row = this.db.prepare('SELECT id, school_id, name FROM classrooms ORDER BY rowid LIMIT 1').get() as Row | undefined;
+    const row = this.sql('SELECT id, school_id, name FROM classrooms ORDER BY rowid LIMIT 1').get() as Row | undefined;
     return row ? { id: str(row.id), schoolId: str(row.school_id), name: str(row.name) } : null;
   }
 
   // -------------------------------------------------------------- people
 
   upsertClass(c: { id: string; schoolId: string; name: string; grade: string | null }): void {
-    this.db.prepare('INSERT INTO classes(id, school_id, name, grade) VALUES (@id, @schoolId, @name, @grade) ON CONFLICT(id) DO UPDATE SET name = excluded.name, grade = excluded.grade').run(c);
+    this.sql('INSERT INTO classes(id, school_id, name, grade) VALUES (@id, @schoolId, @name, @grade) ON CONFLICT(id) DO UPDATE SET name = excluded.name, grade = excluded.grade').run(c);
   }
 
   /** Replace a class's roster: students not listed become inactive (kept for history). */
   setRoster(classId: string, students: readonly Student[]): void {
     this.tx(() => {
-      this.db.prepare('UPDATE students SET active = 0 WHERE class_id = ?').run(classId);
-      const put = this.db.prepare(
+      this.sql('UPDATE students SET active = 0 WHERE class_id = ?').run(classId);
+      const put = this.sql(
         'INSERT INTO students(id, class_id, name, number, active) VALUES (@id, @classId, @name, @number, 1) ON CONFLICT(id) DO UPDATE SET class_id = excluded.class_id, name = excluded.name, number = excluded.number, active = 1',
       );
       for (const s of students) put.run({ ...s, classId });
@@ -139,8 +157,7 @@ export class Store {
   }
 
   classes(): ClassInfo[] {
-    const rows = this.db
-      .prepare(`SELECT c.id, c.name, c.grade, (SELECT count(*) FROM students s WHERE s.class_id = c.id AND s.active = 1) AS n FROM classes c ORDER BY c.grade, c.name`)
+    const rows = this.sql(`SELECT c.id, c.name, c.grade, (SELECT count(*) FROM students s WHERE s.class_id = c.id AND s.active = 1) AS n FROM classes c ORDER BY c.grade, c.name`)
       .all() as Row[];
     return rows.map((r) => ({ id: str(r.id), name: str(r.name), grade: strOrNull(r.grade), studentCount: Number(r.n) }));
   }
@@ -150,12 +167,12 @@ export class Store {
   }
 
   roster(classId: string): Student[] {
-    const rows = this.db.prepare('SELECT id, name, number FROM students WHERE class_id = ? AND active = 1 ORDER BY number, name').all(classId) as Row[];
+    const rows = this.sql('SELECT id, name, number FROM students WHERE class_id = ? AND active = 1 ORDER BY number, name').all(classId) as Row[];
     return rows.map((r) => ({ id: str(r.id), name: str(r.name), number: strOrNull(r.number) }));
   }
 
   student(id: string): (Student & { classId: string }) | null {
-    const r = this.db.prepare('SELECT id, name, number, class_id FROM students WHERE id = ? AND active = 1').get(id) as Row | undefined;
+    const r = this.sql('SELECT id, name, number, class_id FROM students WHERE id = ? AND active = 1').get(id) as Row | undefined;
     return r ? { id: str(r.id), name: str(r.name), number: strOrNull(r.number), classId: str(r.class_id) } : null;
   }
 
@@ -163,29 +180,27 @@ export class Store {
 
   putLesson(l: Omit<Lesson, 'items'> & { teacherId?: string | null; items: Omit<CoursewareItem, 'position'>[] }): void {
     this.tx(() => {
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO lessons(id, title, subject, teacher_id, class_id, scheduled_at, created_at)
            VALUES (@id, @title, @subject, @teacherId, @classId, @scheduledAt, @createdAt)
            ON CONFLICT(id) DO UPDATE SET title = excluded.title, subject = excluded.subject, teacher_id = excluded.teacher_id,
              class_id = excluded.class_id, scheduled_at = excluded.scheduled_at`,
         )
         .run({ id: l.id, title: l.title, subject: l.subject, teacherId: l.teacherId ?? null, classId: l.classId, scheduledAt: l.scheduledAt, createdAt: now() });
-      this.db.prepare('DELETE FROM courseware_items WHERE lesson_id = ?').run(l.id);
-      const put = this.db.prepare('INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages) VALUES (@id, @lessonId, @position, @title, @kind, @sha256, @pages)');
+      this.sql('DELETE FROM courseware_items WHERE lesson_id = ?').run(l.id);
+      const put = this.sql('INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages) VALUES (@id, @lessonId, @position, @title, @kind, @sha256, @pages)');
       l.items.forEach((it, position) => put.run({ ...it, lessonId: l.id, position }));
     });
   }
 
   lesson(id: string): Lesson | null {
-    const r = this.db.prepare('SELECT id, title, subject, class_id, scheduled_at FROM lessons WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT id, title, subject, class_id, scheduled_at FROM lessons WHERE id = ?').get(id) as Row | undefined;
     return r ? this.lessonFromRow(r) : null;
   }
 
   /** Lessons scheduled on `day` (YYYY-MM-DD, compared on the stored local date-time), then unscheduled ones. */
   lessonsFor(day: string): Lesson[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT id, title, subject, class_id, scheduled_at FROM lessons
          WHERE substr(scheduled_at, 1, 10) = ? OR scheduled_at IS NULL
          ORDER BY scheduled_at IS NULL, scheduled_at, title`,
@@ -195,7 +210,7 @@ export class Store {
   }
 
   private lessonFromRow(r: Row): Lesson {
-    const items = this.db.prepare('SELECT id, title, kind, sha256, pages, position FROM courseware_items WHERE lesson_id = ? ORDER BY position').all(r.id) as Row[];
+    const items = this.sql('SELECT id, title, kind, sha256, pages, position FROM courseware_items WHERE lesson_id = ? ORDER BY position').all(r.id) as Row[];
     return {
       id: str(r.id),
       title: str(r.title),
@@ -220,8 +235,7 @@ export class Store {
     const row: SessionRow = { id: newId(), ...s, startedAt: now(), endedAt: null, state: { ...DEFAULT_STATE } };
     this.tx(() => {
       for (const open of this.openSessions()) this.endSession(open.id);
-      this.db
-        .prepare('INSERT INTO class_sessions(id, lesson_id, class_id, classroom_id, code, started_at, state) VALUES (@id, @lessonId, @classId, @classroomId, @code, @startedAt, @state)')
+      this.sql('INSERT INTO class_sessions(id, lesson_id, class_id, classroom_id, code, started_at, state) VALUES (@id, @lessonId, @classId, @classroomId, @code, @startedAt, @state)')
         .run({ ...row, state: JSON.stringify(row.state) });
       this.appendEvent({ sessionId: row.id, type: 'session.started', payload: { lessonId: s.lessonId, classId: s.classId }, at: row.startedAt });
     });
@@ -231,30 +245,30 @@ export class Store {
   endSession(id: string): void {
     this.tx(() => {
       const at = now();
-      const changed = this.db.prepare('UPDATE class_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(at, id).changes;
+      const changed = this.sql('UPDATE class_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(at, id).changes;
       if (changed === 0) return;
-      this.db.prepare('UPDATE devices SET left_at = coalesce(left_at, ?) WHERE session_id = ?').run(at, id);
+      this.sql('UPDATE devices SET left_at = coalesce(left_at, ?) WHERE session_id = ?').run(at, id);
       this.appendEvent({ sessionId: id, type: 'session.ended', at });
     });
   }
 
   session(id: string): SessionRow | null {
-    const r = this.db.prepare('SELECT * FROM class_sessions WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM class_sessions WHERE id = ?').get(id) as Row | undefined;
     return r ? sessionFromRow(r) : null;
   }
 
   openSessions(): SessionRow[] {
-    return (this.db.prepare('SELECT * FROM class_sessions WHERE ended_at IS NULL ORDER BY started_at').all() as Row[]).map(sessionFromRow);
+    return (this.sql('SELECT * FROM class_sessions WHERE ended_at IS NULL ORDER BY started_at').all() as Row[]).map(sessionFromRow);
   }
 
   openSessionByCode(code: string): SessionRow | null {
-    const r = this.db.prepare('SELECT * FROM class_sessions WHERE code = ? AND ended_at IS NULL').get(code) as Row | undefined;
+    const r = this.sql('SELECT * FROM class_sessions WHERE code = ? AND ended_at IS NULL').get(code) as Row | undefined;
     return r ? sessionFromRow(r) : null;
   }
 
   saveSessionState(id: string, state: SessionRow['state'], event?: Omit<NewClassEvent, 'sessionId'>): void {
     this.tx(() => {
-      this.db.prepare('UPDATE class_sessions SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
+      this.sql('UPDATE class_sessions SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
       if (event) this.appendEvent({ ...event, sessionId: id });
     });
   }
@@ -264,8 +278,7 @@ export class Store {
   addDevice(d: Omit<DeviceRow, 'joinedAt' | 'leftAt' | 'kicked'>): DeviceRow {
     const row: DeviceRow = { ...d, joinedAt: now(), leftAt: null, kicked: false };
     this.tx(() => {
-      this.db
-        .prepare('INSERT INTO devices(id, session_id, role, name, student_id, resume_hash, joined_at) VALUES (@id, @sessionId, @role, @name, @studentId, @resumeHash, @joinedAt)')
+      this.sql('INSERT INTO devices(id, session_id, role, name, student_id, resume_hash, joined_at) VALUES (@id, @sessionId, @role, @name, @studentId, @resumeHash, @joinedAt)')
         .run(row);
       this.appendEvent({ sessionId: d.sessionId, type: 'device.joined', deviceId: d.id, studentId: d.studentId, payload: { role: d.role, name: d.name }, at: row.joinedAt });
     });
@@ -273,19 +286,19 @@ export class Store {
   }
 
   deviceByResumeHash(hash: string): DeviceRow | null {
-    const r = this.db.prepare('SELECT * FROM devices WHERE resume_hash = ?').get(hash) as Row | undefined;
+    const r = this.sql('SELECT * FROM devices WHERE resume_hash = ?').get(hash) as Row | undefined;
     return r ? deviceFromRow(r) : null;
   }
 
   devices(sessionId: string): DeviceRow[] {
-    return (this.db.prepare('SELECT * FROM devices WHERE session_id = ? ORDER BY joined_at').all(sessionId) as Row[]).map(deviceFromRow);
+    return (this.sql('SELECT * FROM devices WHERE session_id = ? ORDER BY joined_at').all(sessionId) as Row[]).map(deviceFromRow);
   }
 
   markDeviceLeft(id: string, how: 'left' | 'kicked'): void {
     this.tx(() => {
-      const d = this.db.prepare('SELECT session_id, student_id FROM devices WHERE id = ?').get(id) as Row | undefined;
+      const d = this.sql('SELECT session_id, student_id FROM devices WHERE id = ?').get(id) as Row | undefined;
       if (!d) return;
-      this.db.prepare('UPDATE devices SET left_at = coalesce(left_at, ?), kicked = kicked OR ? WHERE id = ?').run(now(), how === 'kicked' ? 1 : 0, id);
+      this.sql('UPDATE devices SET left_at = coalesce(left_at, ?), kicked = kicked OR ? WHERE id = ?').run(now(), how === 'kicked' ? 1 : 0, id);
       this.appendEvent({ sessionId: str(d.session_id), type: how === 'kicked' ? 'device.kicked' : 'device.left', deviceId: id, studentId: strOrNull(d.student_id) });
     });
   }
@@ -293,22 +306,21 @@ export class Store {
   // --------------------------------------------------------- class events
 
   appendEvent(e: NewClassEvent): number {
-    const info = this.db
-      .prepare('INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)')
+    const info = this.sql('INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)')
       .run(e.sessionId, e.at ?? now(), e.type, e.deviceId ?? null, e.studentId ?? null, JSON.stringify(e.payload ?? {}));
     return Number(info.lastInsertRowid);
   }
 
   /** Append many events in one transaction (the ink and answer paths batch this way). */
   appendEvents(events: readonly NewClassEvent[]): void {
-    const stmt = this.db.prepare('INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)');
+    const stmt = this.sql('INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)');
     this.tx(() => {
       for (const e of events) stmt.run(e.sessionId, e.at ?? now(), e.type, e.deviceId ?? null, e.studentId ?? null, JSON.stringify(e.payload ?? {}));
     });
   }
 
   events(sessionId: string, afterSeq = 0, limit = 10_000): ClassEvent[] {
-    const rows = this.db.prepare('SELECT * FROM class_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(sessionId, afterSeq, limit) as Row[];
+    const rows = this.sql('SELECT * FROM class_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(sessionId, afterSeq, limit) as Row[];
     return rows.map((r) => ({
       seq: Number(r.seq),
       sessionId: str(r.session_id),
@@ -324,13 +336,12 @@ export class Store {
 
   /** Queue a record for the platform. Call inside the transaction of the local write it belongs to. */
   enqueue(o: { idempotencyKey: string; stream: string; kind: string; payload: unknown }): void {
-    this.db
-      .prepare('INSERT INTO outbox(idempotency_key, stream, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING')
+    this.sql('INSERT INTO outbox(idempotency_key, stream, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING')
       .run(o.idempotencyKey, o.stream, o.kind, JSON.stringify(o.payload), now());
   }
 
   pendingOutbox(limit = 100): OutboxRow[] {
-    const rows = this.db.prepare('SELECT * FROM outbox WHERE acked_at IS NULL ORDER BY id LIMIT ?').all(limit) as Row[];
+    const rows = this.sql('SELECT * FROM outbox WHERE acked_at IS NULL ORDER BY id LIMIT ?').all(limit) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),
       idempotencyKey: str(r.idempotency_key),
@@ -344,7 +355,7 @@ export class Store {
   }
 
   ackOutbox(ids: readonly number[]): void {
-    const stmt = this.db.prepare('UPDATE outbox SET acked_at = ? WHERE id = ? AND acked_at IS NULL');
+    const stmt = this.sql('UPDATE outbox SET acked_at = ? WHERE id = ? AND acked_at IS NULL');
     const at = now();
     this.tx(() => {
       for (const id of ids) stmt.run(at, id);
