@@ -187,8 +187,18 @@ export class Store {
              class_id = excluded.class_id, scheduled_at = excluded.scheduled_at`,
         )
         .run({ id: l.id, title: l.title, subject: l.subject, teacherId: l.teacherId ?? null, classId: l.classId, scheduledAt: l.scheduledAt, createdAt: now() });
-      this.sql('DELETE FROM courseware_items WHERE lesson_id = ?').run(l.id);
-      const put = this.sql('INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages) VALUES (@id, @lessonId, @position, @title, @kind, @sha256, @pages)');
+      // Update items in place (never delete and re-insert: ink on a page hangs off its item).
+      const keep = new Set(l.items.map((it) => it.id));
+      for (const row of this.sql('SELECT id FROM courseware_items WHERE lesson_id = ?').all(l.id) as Row[]) {
+        if (!keep.has(str(row.id))) this.sql('DELETE FROM courseware_items WHERE id = ?').run(row.id);
+      }
+      // Park positions out of the way so reordering cannot collide on UNIQUE(lesson_id, position).
+      this.sql('UPDATE courseware_items SET position = -1 - position WHERE lesson_id = ?').run(l.id);
+      const put = this.sql(
+        `INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages) VALUES (@id, @lessonId, @position, @title, @kind, @sha256, @pages)
+         ON CONFLICT(id) DO UPDATE SET lesson_id = excluded.lesson_id, position = excluded.position, title = excluded.title, kind = excluded.kind,
+           sha256 = excluded.sha256, pages = excluded.pages`,
+      );
       l.items.forEach((it, position) => put.run({ ...it, lessonId: l.id, position }));
     });
   }
@@ -330,6 +340,52 @@ export class Store {
       studentId: strOrNull(r.student_id),
       payload: JSON.parse(str(r.payload)) as unknown,
     }));
+  }
+
+  // ------------------------------------------------------ courseware files
+
+  /** Record a file the courseware cache holds (idempotent: same hash, same file). */
+  putFileMeta(f: { sha256: string; size: number; mime: string }): void {
+    this.sql('INSERT INTO files(sha256, size, mime, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING').run(f.sha256, f.size, f.mime, now());
+  }
+
+  fileMeta(sha256: string): { sha256: string; size: number; mime: string } | null {
+    const r = this.sql('SELECT sha256, size, mime FROM files WHERE sha256 = ?').get(sha256) as Row | undefined;
+    return r ? { sha256: str(r.sha256), size: Number(r.size), mime: str(r.mime) } : null;
+  }
+
+  /** Append an imported file to a lesson as its last item, with its file row, in one transaction. */
+  addCoursewareItem(lessonId: string, item: { id: string; title: string; kind: CoursewareItem['kind']; pages: number; file: { sha256: string; size: number; mime: string } | null; sourceSha256?: string | null }): void {
+    this.tx(() => {
+      if (item.file) this.putFileMeta(item.file);
+      const row = this.sql('SELECT coalesce(max(position), -1) + 1 AS next FROM courseware_items WHERE lesson_id = ?').get(lessonId) as Row;
+      this.sql('INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages, mime, source_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        item.id,
+        lessonId,
+        Number(row.next),
+        item.title,
+        item.kind,
+        item.file?.sha256 ?? null,
+        item.pages,
+        item.file?.mime ?? null,
+        item.sourceSha256 ?? null,
+      );
+    });
+  }
+
+  // ------------------------------------------------------------------- ink
+
+  /** Append ink operations (already validated) for pages of courseware items, in one transaction. */
+  appendInk(ops: readonly { itemId: string; page: number; op: unknown; sessionId?: string | null; at?: string }[]): void {
+    const stmt = this.sql('INSERT INTO ink_ops(item_id, page, op, at, session_id) VALUES (?, ?, ?, ?, ?)');
+    this.tx(() => {
+      for (const o of ops) stmt.run(o.itemId, o.page, JSON.stringify(o.op), o.at ?? now(), o.sessionId ?? null);
+    });
+  }
+
+  /** Every ink operation of one page, in the order it was written. */
+  inkOps(itemId: string, page: number): unknown[] {
+    return (this.sql('SELECT op FROM ink_ops WHERE item_id = ? AND page = ? ORDER BY seq').all(itemId, page) as Row[]).map((r) => JSON.parse(str(r.op)) as unknown);
   }
 
   // ---------------------------------------------------------------- outbox

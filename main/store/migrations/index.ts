@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { m001Initial } from './001_initial.ts';
+import { m002CoursewareFilesAndInk } from './002_courseware_files_and_ink.ts';
 
 export interface Migration {
   /** 1, 2, 3… in order; stored in PRAGMA user_version once applied. */
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [m001Initial];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002CoursewareFilesAndInk];
