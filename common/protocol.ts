@@ -6,6 +6,7 @@
  * into the renderer, the preload script and the hub alike.
  */
 import { z } from 'zod';
+import { InkOpSchema } from './ink.ts';
 
 /** Bumped whenever an operation or event changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
@@ -244,6 +245,24 @@ export const operations = {
     output: Ok,
     doc: 'Remove a device from the session; its resume token stops working.',
   }),
+  'lesson.get': op({
+    roles: ['teacher', 'board'],
+    input: z.object({ lessonId: Id }).strict(),
+    output: Lesson,
+    doc: 'One lesson with its courseware items, in order. Files are fetched over HTTP: GET /files/<sha256>?t=<token>.',
+  }),
+  'ink.append': op({
+    roles: ['teacher', 'board'],
+    input: z.object({ itemId: Id, page: z.number().int().min(0).max(100_000), ops: z.array(InkOpSchema).min(1).max(500) }).strict(),
+    output: z.object({ saved: z.number().int() }),
+    doc: 'Save ink operations written on a page (batched by the writer every fraction of a second) and pass them to every other screen in the class as `ink.ops`.',
+  }),
+  'ink.page': op({
+    roles: ['teacher', 'board'],
+    input: z.object({ itemId: Id, page: z.number().int().min(0).max(100_000) }).strict(),
+    output: z.object({ ops: z.array(InkOpSchema) }),
+    doc: 'Every ink operation saved for a page, oldest first; replay them to draw the page.',
+  }),
 } as const;
 
 export type Operations = typeof operations;
@@ -270,6 +289,11 @@ export const events = {
   'devices.changed': { payload: z.array(DeviceInfo), to: ['teacher', 'board'] as const, doc: 'The device list after a device joined, left, dropped or reported status.' },
   'class.state': { payload: ClassState, to: ROLES, doc: 'The shared class state after the teacher changed it.' },
   'session.ended': { payload: z.object({ sessionId: Id }), to: ROLES, doc: 'The teacher ended the class (下课).' },
+  'ink.ops': {
+    payload: z.object({ itemId: Id, page: z.number().int(), ops: z.array(InkOpSchema), from: z.string() }),
+    to: ['teacher', 'board'] as const,
+    doc: 'Ink another screen of the class just wrote on a page (never echoed to the writer; `from` names the writing connection).',
+  },
   'device.kicked': { payload: z.object({ reason: z.string() }), to: ['student', 'group'] as const, doc: 'This device was removed by the teacher.' },
 } as const;
 export type Events = typeof events;

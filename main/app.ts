@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ContentCache } from './courseware/cache.ts';
 import { ClassroomService } from './services/classroom.ts';
 import { consoleLogger, type Logger } from './services/log.ts';
 import { seedSample } from './services/sample.ts';
@@ -29,6 +30,8 @@ export interface KetangOptions {
 export interface Ketang {
   readonly store: Store;
   readonly classroom: ClassroomService;
+  /** Courseware files by content hash. */
+  readonly cache: ContentCache;
   readonly hub: Hub;
   readonly dataDir: string;
   readonly secrets: HubSecrets;
@@ -92,12 +95,26 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     }
     let hub: Hub | null = null;
     const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [] });
-    hub = await startHub({ classroom, log, host: opts.host, port: opts.port, webRoot: opts.webRoot });
+    const cache = new ContentCache(path.join(dataDir, 'courseware'));
+    cache.sweep();
+    hub = await startHub({
+      classroom,
+      log,
+      host: opts.host,
+      port: opts.port,
+      webRoot: opts.webRoot,
+      files: {
+        pathFor: (sha) => cache.get(sha)?.path ?? null,
+        mayFetch: (token) => classroom.tokenIsValid(token),
+        mimeFor: (sha) => store.fileMeta(sha)?.mime ?? null,
+      },
+    });
     const started = hub;
     // The launcher opens these on this machine: loopback when listening on every interface.
     const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
     return {
       store,
+      cache,
       classroom,
       hub: started,
       dataDir,

@@ -11,6 +11,7 @@ import { Server, type Socket } from 'socket.io';
 import { describeIssues, Handshake, KetangError, PROTOCOL_VERSION, type Reply } from '../../common/protocol.ts';
 import type { ClassroomService, Connection } from '../services/classroom.ts';
 import type { Logger } from '../services/log.ts';
+import { serveFile, type FileSource } from './files.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface HubOptions {
@@ -21,6 +22,8 @@ export interface HubOptions {
   port: number;
   /** Folder with the built web client (dist/renderer); optional for tests. */
   webRoot?: string;
+  /** Courseware files served at /files/<sha256>. */
+  files?: FileSource;
   /** Per-connection message budget: burst size and refill per second. */
   rate?: { burst: number; perSecond: number };
 }
@@ -57,7 +60,7 @@ const MIME: Record<string, string> = {
 
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const { classroom, log } = opts;
-  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts.webRoot));
+  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts.webRoot, opts.files));
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     serveClient: false,
@@ -191,7 +194,7 @@ export function lanUrls(host: string, port: number): string[] {
   return found.length ? found : [`http://127.0.0.1:${port}`];
 }
 
-function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, webRoot: string | undefined): void {
+function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, webRoot: string | undefined, files: FileSource | undefined): void {
   const url = new URL(req.url ?? '/', 'http://hub');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -203,6 +206,7 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, webRoot:
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
+  if (serveFile(req, res, url, files)) return;
   if (!webRoot || !fs.existsSync(path.join(webRoot, 'index.html'))) {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Ketang web client is not built: run `npm run build:web`.\n');
     return;

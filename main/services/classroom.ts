@@ -27,6 +27,7 @@ import {
   type Role,
   type SessionSnapshot,
 } from '../../common/protocol.ts';
+import type { InkOp } from '../../common/ink.ts';
 import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
 import type { Logger } from './log.ts';
 
@@ -115,6 +116,14 @@ export class ClassroomService {
     if (conn.deviceId) this.markOnline(conn);
     const snapshot = conn.sessionId ? this.snapshotFor(conn, conn.sessionId) : null;
     if (snapshot) conn.send('session.snapshot', snapshot);
+  }
+
+  /** Whether a token belongs to this classroom: the console, the board, or a device in a running class. */
+  tokenIsValid(token: string): boolean {
+    if (sameSecret(token, this.opts.secrets.consoleToken) || sameSecret(token, this.opts.secrets.boardToken)) return true;
+    const device = this.store.deviceByResumeHash(hashToken(token));
+    if (!device || device.leftAt || device.kicked) return false;
+    return this.store.session(device.sessionId)?.endedAt === null;
   }
 
   detach(conn: Connection): void {
@@ -285,6 +294,24 @@ export class ClassroomService {
         return { done: true as const };
       },
 
+      'lesson.get': (_conn, input) => {
+        const lesson = store.lesson(input.lessonId);
+        if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
+        return lesson;
+      },
+
+      'ink.append': (conn, input) => {
+        if (!store.coursewareItemExists(input.itemId)) throw new KetangError('NOT_FOUND', `No courseware item ${input.itemId}`);
+        store.appendInk(input.ops.map((op) => ({ itemId: input.itemId, page: input.page, op, sessionId: conn.sessionId })));
+        if (conn.sessionId) this.broadcast(conn.sessionId, 'ink.ops', { itemId: input.itemId, page: input.page, ops: input.ops, from: conn.id }, conn);
+        return { saved: input.ops.length };
+      },
+
+      'ink.page': (_conn, input) => {
+        if (!store.coursewareItemExists(input.itemId)) throw new KetangError('NOT_FOUND', `No courseware item ${input.itemId}`);
+        return { ops: store.inkOps(input.itemId, input.page) as InkOp[] };
+      },
+
       'device.kick': (conn, input) => {
         const device = store.devices(conn.sessionId ?? '').find((d) => d.id === input.deviceId);
         if (!device || device.leftAt) throw new KetangError('NOT_FOUND', 'No such device in the running class');
@@ -388,11 +415,11 @@ export class ClassroomService {
     return { session: this.sessionInfo(s), state: s.state, devices: seesDevices ? this.deviceList(sessionId) : [] };
   }
 
-  /** Send an event to every connection in the session whose role receives it. */
-  broadcast<E extends EventName>(sessionId: string, event: E, payload: EventPayload<E>): void {
+  /** Send an event to every connection in the session whose role receives it (but `except`, the sender). */
+  broadcast<E extends EventName>(sessionId: string, event: E, payload: EventPayload<E>, except?: Connection): void {
     const to = eventSpecs[event].to as readonly Role[];
     for (const c of this.connections) {
-      if (c.sessionId === sessionId && c.role && to.includes(c.role)) c.send(event, payload);
+      if (c !== except && c.sessionId === sessionId && c.role && to.includes(c.role)) c.send(event, payload);
     }
   }
 

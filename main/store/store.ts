@@ -383,6 +383,10 @@ export class Store {
     });
   }
 
+  coursewareItemExists(id: string): boolean {
+    return this.sql('SELECT 1 FROM courseware_items WHERE id = ?').get(id) !== undefined;
+  }
+
   /** Every ink operation of one page, in the order it was written. */
   inkOps(itemId: string, page: number): unknown[] {
     return (this.sql('SELECT op FROM ink_ops WHERE item_id = ? AND page = ? ORDER BY seq').all(itemId, page) as Row[]).map((r) => JSON.parse(str(r.op)) as unknown);

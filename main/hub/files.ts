@@ -1,0 +1,94 @@
+/**
+ * GET /files/<sha256>?t=<token>: courseware from the content cache, for the
+ * board, the console and devices in the class. Files are immutable (named by
+ * their hash), so they are cached for good and served with byte ranges: a
+ * tablet whose Wi-Fi drops resumes where it stopped instead of starting over.
+ */
+import fs from 'node:fs';
+import type http from 'node:http';
+
+export interface FileSource {
+  /** Path of a cached file, or null when it is not in the cache. */
+  pathFor(sha256: string): string | null;
+  /** Whether a token (console, board, or a device in a running class) may fetch files. */
+  mayFetch(token: string): boolean;
+  /** Content type recorded at import, when known. */
+  mimeFor?(sha256: string): string | null;
+}
+
+const FILE_PATH = /^\/files\/([0-9a-f]{64})$/;
+
+/** Handle the request if it is for /files/…; returns false to let other routes try. */
+export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, url: URL, files: FileSource | undefined): boolean {
+  const m = FILE_PATH.exec(url.pathname);
+  if (!m) return false;
+  const sha256 = m[1]!;
+  const token = url.searchParams.get('t') ?? bearer(req.headers.authorization);
+  if (!files || !token || !files.mayFetch(token)) {
+    res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('A valid class token is needed (?t=…).\n');
+    return true;
+  }
+  const file = files.pathFor(sha256);
+  if (!file) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('No such file in this classroom.\n');
+    return true;
+  }
+  const size = fs.statSync(file).size;
+  const headers: Record<string, string | number> = {
+    'Content-Type': files.mimeFor?.(sha256) ?? 'application/octet-stream',
+    'Accept-Ranges': 'bytes',
+    ETag: `"${sha256}"`,
+    'Cache-Control': 'private, max-age=31536000, immutable',
+  };
+  if (req.headers['if-none-match'] === `"${sha256}"`) {
+    res.writeHead(304, headers).end();
+    return true;
+  }
+  let start = 0;
+  let end = size - 1;
+  let status = 200;
+  const range = req.headers.range;
+  if (range && (!req.headers['if-range'] || req.headers['if-range'] === `"${sha256}"`)) {
+    const r = parseRange(range, size);
+    if (r === 'unsatisfiable') {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+      return true;
+    }
+    if (r) {
+      ({ start, end } = r);
+      status = 206;
+      headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    }
+  }
+  headers['Content-Length'] = size === 0 ? 0 : end - start + 1;
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD' || size === 0) {
+    res.end();
+    return true;
+  }
+  const stream = fs.createReadStream(file, { start, end });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+  return true;
+}
+
+function bearer(header: string | undefined): string | null {
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return m ? m[1]! : null;
+}
+
+/** One byte range ("bytes=a-b", "bytes=a-", "bytes=-n"); null = ignore the header and send it all. */
+export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // multiple or malformed ranges: send the whole file
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
