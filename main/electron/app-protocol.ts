@@ -1,0 +1,99 @@
+/**
+ * The `app://ketang/` protocol: serves the built renderer (dist/renderer) to
+ * the app's windows with a strict Content-Security-Policy header. A secure,
+ * standard custom scheme gives the windows their own origin, distinct from
+ * the hub's http://127.0.0.1 pages that browsers on the LAN load.
+ *
+ * Written against the Fetch API's Request/Response (global in Node and in
+ * Electron's main process) so it is tested in plain Node.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { APP_HOST } from './policy.ts';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.pdf': 'application/pdf',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.wav': 'audio/wav',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.bcmap': 'application/octet-stream',
+  '.pfb': 'application/octet-stream',
+};
+
+export interface AppProtocolOptions {
+  /** Folder with the built renderer. */
+  root: string;
+  /** Content-Security-Policy header for every response. */
+  csp: string;
+}
+
+/** The file under `root` a request path names, or null when it would leave `root`. */
+export function resolveAppPath(root: string, pathname: string): string | null {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (rel.includes('\0')) return null;
+  if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+  const base = path.resolve(root);
+  const file = path.resolve(base, '.' + path.posix.normalize('/' + rel.replace(/\\/g, '/')));
+  return file.startsWith(base + path.sep) ? file : null;
+}
+
+export function makeAppProtocolHandler(opts: AppProtocolOptions): (request: Request) => Promise<Response> {
+  const headers = (type: string): Record<string, string> => ({
+    'Content-Type': type,
+    'Content-Security-Policy': opts.csp,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  });
+  const text = (status: number, body: string): Response => new Response(body, { status, headers: headers('text/plain; charset=utf-8') });
+
+  return async (request) => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return text(400, 'Bad request');
+    }
+    if (url.host.toLowerCase() !== APP_HOST) return text(404, 'Not found');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'Method not allowed');
+    const file = resolveAppPath(opts.root, url.pathname);
+    if (!file) return text(403, 'Forbidden');
+    let body: Buffer;
+    try {
+      body = await fs.promises.readFile(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (file === path.join(path.resolve(opts.root), 'index.html') && code === 'ENOENT') {
+        return text(503, 'Ketang web client is not built: run `npm run build:web`.');
+      }
+      return text(code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? 404 : 500, 'Not found');
+    }
+    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: headers(type) });
+  };
+}

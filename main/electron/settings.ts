@@ -1,0 +1,61 @@
+/**
+ * The desktop app's own settings: `settings.json` in the user data folder,
+ * overridden by environment variables. Missing or bad values fall back to the
+ * defaults with a warning, so a hand-edited file never stops the app.
+ */
+import fs from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_PORT, parsePort } from '../cli/launch.ts';
+import type { WindowPrefs } from './displays.ts';
+
+export interface DesktopSettings extends WindowPrefs {
+  /** Hub port; 0 picks a free one. A busy port falls back to a free one. */
+  port: number;
+}
+
+export const DEFAULT_SETTINGS: DesktopSettings = { port: DEFAULT_PORT, board: 'auto', boardDisplayId: null };
+export const SETTINGS_FILE = 'settings.json';
+
+const SettingsFile = z
+  .object({
+    port: z.number().int().min(0).max(65535),
+    board: z.enum(['auto', 'off']),
+    boardDisplayId: z.number().int().nullable(),
+  })
+  .partial();
+
+/** Settings from the file's parsed JSON and the environment (KETANG_PORT). */
+export function resolveSettings(raw: unknown, env: NodeJS.ProcessEnv): { settings: DesktopSettings; problems: string[] } {
+  const problems: string[] = [];
+  const settings = { ...DEFAULT_SETTINGS };
+  if (raw !== undefined) {
+    const parsed = SettingsFile.safeParse(raw);
+    if (parsed.success) {
+      for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) Object.assign(settings, { [k]: v });
+    } else {
+      problems.push(`${SETTINGS_FILE} ignored: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    }
+  }
+  if (env.KETANG_PORT !== undefined) {
+    try {
+      settings.port = parsePort(env.KETANG_PORT);
+    } catch (err) {
+      problems.push(`KETANG_PORT ignored: ${(err as Error).message}`);
+    }
+  }
+  return { settings, problems };
+}
+
+export function loadSettings(file: string, env: NodeJS.ProcessEnv): { settings: DesktopSettings; problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      const r = resolveSettings(undefined, env);
+      r.problems.unshift(`${file} ignored: ${(err as Error).message}`);
+      return r;
+    }
+  }
+  return resolveSettings(raw, env);
+}
