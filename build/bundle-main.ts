@@ -1,0 +1,54 @@
+/**
+ * `npm run build:main`: bundles the Electron main process and the preload
+ * script with esbuild.
+ *
+ *   main/index.ts    → dist/main/index.cjs     (Electron's Node)
+ *   preload/index.ts → dist/preload/index.cjs  (sandboxed preload: one file, only `electron` required)
+ *
+ * `electron` is provided by the runtime; `better-sqlite3` is a native module
+ * shipped from node_modules (unpacked from the asar by electron-builder).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { EVENT_NAMES, OPERATION_NAMES } from '../common/protocol.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const common: BuildOptions = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // ws (inside socket.io) loads these optional native helpers only when installed.
+  external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+};
+
+/**
+ * The preload needs only the names of the operations and events, not the zod
+ * schemas (about 700 kB): inside the preload bundle, common/protocol.ts is
+ * replaced by those two lists, taken from the real module at build time. An
+ * import of anything else from it fails the build.
+ */
+const protocolNamesOnly: Plugin = {
+  name: 'protocol-names-only',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]protocol\.ts$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === path.join(root, 'common', 'protocol.ts') ? { path: 'protocol-names', namespace: 'ketang' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ketang' }, () => ({
+      loader: 'js',
+      contents: `export const OPERATION_NAMES = ${JSON.stringify(OPERATION_NAMES)};\nexport const EVENT_NAMES = ${JSON.stringify(EVENT_NAMES)};\n`,
+    }));
+  },
+};
+
+const started = Date.now();
+await Promise.all([
+  build({ ...common, entryPoints: ['main/index.ts'], outfile: path.join(root, 'dist/main/index.cjs'), target: 'node24' }),
+  build({ ...common, entryPoints: ['preload/index.ts'], outfile: path.join(root, 'dist/preload/index.cjs'), target: 'chrome140', external: ['electron'], plugins: [protocolNamesOnly] }),
+]);
+console.log(`build:main: dist/main/index.cjs and dist/preload/index.cjs in ${Date.now() - started} ms`);

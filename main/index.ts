@@ -1,0 +1,95 @@
+/**
+ * Composition root of the Electron main process: settings, the app's
+ * services and hub (the same startKetang as browser mode and `npm run hub`),
+ * the app:// protocol, hardening, IPC and the windows.
+ *
+ * Bundled to dist/main/index.cjs by build/bundle-main.ts. Paths come from
+ * app.getAppPath() (the repo in development, app.asar when packaged), never
+ * from import.meta.url.
+ */
+import path from 'node:path';
+import { app, dialog, ipcMain, protocol, session } from 'electron';
+import { startKetang, type Ketang } from './app.ts';
+import { startWithPortFallback } from './cli/launch.ts';
+import { makeAppProtocolHandler } from './electron/app-protocol.ts';
+import { hardenApp } from './electron/hardening.ts';
+import { DesktopIpc } from './electron/ipc.ts';
+import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './electron/policy.ts';
+import { loadSettings, SETTINGS_FILE } from './electron/settings.ts';
+import { KetangWindows } from './electron/windows.ts';
+import { consoleLogger } from './services/log.ts';
+
+const log = consoleLogger;
+
+// Before `ready`: app:// is a secure, standard scheme with its own origin.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } }]);
+app.enableSandbox();
+
+let ketang: Ketang | null = null;
+let ipc: DesktopIpc | null = null;
+let windows: KetangWindows | null = null;
+let closed = false;
+
+async function main(): Promise<void> {
+  const appRoot = app.getAppPath();
+  const webRoot = path.join(appRoot, 'dist', 'renderer');
+  const dataDir = app.getPath('userData');
+  const { settings, problems } = loadSettings(path.join(dataDir, SETTINGS_FILE), process.env);
+  for (const p of problems) log.warn(p);
+
+  const started = await startWithPortFallback(
+    (port) => startKetang({ dataDir, host: '0.0.0.0', port, webRoot, resourcesDir: path.join(appRoot, 'resources'), log }),
+    settings.port,
+  );
+  ketang = started.value;
+  if (started.fellBack) log.warn(`port ${settings.port} is busy; the hub uses port ${ketang.hub.port}`);
+  log.info('Ketang hub listening', { url: ketang.hub.url, lan: ketang.hub.lanUrls() });
+
+  protocol.handle(APP_SCHEME, makeAppProtocolHandler({ root: webRoot, csp: contentSecurityPolicy(`http://127.0.0.1:${ketang.hub.port}`) }));
+  hardenApp(session.defaultSession, APP_ORIGIN, log);
+
+  ipc = new DesktopIpc({ ipcMain, classroom: ketang.classroom, secrets: ketang.secrets, appOrigin: APP_ORIGIN, log });
+  ipc.register();
+
+  windows = new KetangWindows({
+    pageUrl: `${APP_ORIGIN}/index.html`,
+    preload: path.join(appRoot, 'dist', 'preload', 'index.cjs'),
+    prefs: settings,
+    ipc,
+    log,
+    icon: path.join(appRoot, 'resources', 'icon.png'),
+    onConsoleClosed: () => app.quit(),
+  });
+  windows.open();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Ketang owns the database and the hub's port: it shows its console instead.
+  app.quit();
+} else {
+  app.on('second-instance', () => windows?.focusConsole());
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', (event) => {
+    if (closed || !ketang) return;
+    event.preventDefault();
+    windows?.closeAll();
+    ipc?.dispose();
+    const running = ketang;
+    ketang = null;
+    running
+      .close()
+      .catch((err: unknown) => log.error('error while stopping', { error: (err as Error).message }))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
+  });
+  app
+    .whenReady()
+    .then(main)
+    .catch((err: unknown) => {
+      log.error('Ketang could not start', { error: (err as Error).stack ?? String(err) });
+      dialog.showErrorBox('课堂 Ketang could not start', (err as Error).message);
+      app.exit(1);
+    });
+}
