@@ -58,6 +58,8 @@ export class KetangError extends Error {
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'id: letters, digits, _ and - only');
 export const JoinCode = z.string().regex(/^\d{6}$/, 'join code: six digits');
 const Name = z.string().trim().min(1).max(64);
+/** Local date-time as teachers plan lessons: 2026-09-01T08:00 (seconds optional). */
+const LocalDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, 'date-time: YYYY-MM-DDTHH:MM');
 
 export const Student = z.object({ id: Id, name: Name, number: z.string().max(16).nullable() });
 export type Student = z.infer<typeof Student>;
@@ -250,6 +252,38 @@ export const operations = {
     input: z.object({ lessonId: Id }).strict(),
     output: Lesson,
     doc: 'One lesson with its courseware items, in order. Files are fetched over HTTP: GET /files/<sha256>?t=<token>.',
+  }),
+  'lesson.create': op({
+    roles: ['teacher'],
+    input: z
+      .object({ title: Name, subject: z.string().trim().max(32).default(''), classId: Id.nullable().default(null), scheduledAt: LocalDateTime.nullable().default(null) })
+      .strict(),
+    output: Lesson,
+    doc: 'Create a lesson (备课) with one blank whiteboard. Add files with POST /upload (see "Files").',
+  }),
+  'lesson.update': op({
+    roles: ['teacher'],
+    input: z.object({ lessonId: Id, title: Name.optional(), subject: z.string().trim().max(32).optional(), classId: Id.nullable().optional(), scheduledAt: LocalDateTime.nullable().optional() }).strict(),
+    output: Lesson,
+    doc: "Change a lesson's title, subject, class or planned time.",
+  }),
+  'lesson.addWhiteboard': op({
+    roles: ['teacher'],
+    input: z.object({ lessonId: Id, title: Name.optional() }).strict(),
+    output: Lesson,
+    doc: 'Add a blank whiteboard page at the end of a lesson.',
+  }),
+  'lesson.removeItem': op({
+    roles: ['teacher'],
+    input: z.object({ lessonId: Id, itemId: Id }).strict(),
+    output: Lesson,
+    doc: 'Remove an item from a lesson, with the ink written on it. The file stays in the cache.',
+  }),
+  'lesson.moveItem': op({
+    roles: ['teacher'],
+    input: z.object({ lessonId: Id, itemId: Id, position: z.number().int().min(0) }).strict(),
+    output: Lesson,
+    doc: 'Move an item to another position in the lesson.',
   }),
   'ink.append': op({
     roles: ['teacher', 'board'],

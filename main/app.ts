@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ContentCache } from './courseware/cache.ts';
 import { ClassroomService } from './services/classroom.ts';
+import { CoursewareService } from './services/courseware.ts';
 import { consoleLogger, type Logger } from './services/log.ts';
 import { seedSample } from './services/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
@@ -32,6 +33,7 @@ export interface Ketang {
   readonly classroom: ClassroomService;
   /** Courseware files by content hash. */
   readonly cache: ContentCache;
+  readonly courseware: CoursewareService;
   readonly hub: Hub;
   readonly dataDir: string;
   readonly secrets: HubSecrets;
@@ -97,12 +99,17 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [] });
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
     cache.sweep();
+    const courseware = new CoursewareService({ store, cache, log });
     hub = await startHub({
       classroom,
       log,
       host: opts.host,
       port: opts.port,
       webRoot: opts.webRoot,
+      upload: {
+        isTeacherToken: (token) => classroom.isConsoleToken(token),
+        importStream: (lessonId, body, name) => courseware.importStream(lessonId, body, name),
+      },
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
         mayFetch: (token) => classroom.tokenIsValid(token),
@@ -115,6 +122,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     return {
       store,
       cache,
+      courseware,
       classroom,
       hub: started,
       dataDir,

@@ -12,6 +12,7 @@ import { describeIssues, Handshake, KetangError, PROTOCOL_VERSION, type Reply } 
 import type { ClassroomService, Connection } from '../services/classroom.ts';
 import type { Logger } from '../services/log.ts';
 import { serveFile, type FileSource } from './files.ts';
+import { handleUpload, type UploadTarget } from './upload.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface HubOptions {
@@ -24,6 +25,8 @@ export interface HubOptions {
   webRoot?: string;
   /** Courseware files served at /files/<sha256>. */
   files?: FileSource;
+  /** Where POST /upload puts courseware. */
+  upload?: UploadTarget;
   /** Per-connection message budget: burst size and refill per second. */
   rate?: { burst: number; perSecond: number };
 }
@@ -60,7 +63,7 @@ const MIME: Record<string, string> = {
 
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const { classroom, log } = opts;
-  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts.webRoot, opts.files));
+  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts));
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     serveClient: false,
@@ -194,7 +197,8 @@ export function lanUrls(host: string, port: number): string[] {
   return found.length ? found : [`http://127.0.0.1:${port}`];
 }
 
-function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, webRoot: string | undefined, files: FileSource | undefined): void {
+function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: HubOptions): void {
+  const { webRoot, files } = opts;
   const url = new URL(req.url ?? '/', 'http://hub');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -202,6 +206,7 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, webRoot:
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
     return;
   }
+  if (handleUpload(req, res, url, opts.upload)) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;

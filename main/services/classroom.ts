@@ -118,6 +118,10 @@ export class ClassroomService {
     if (snapshot) conn.send('session.snapshot', snapshot);
   }
 
+  isConsoleToken(token: string): boolean {
+    return sameSecret(token, this.opts.secrets.consoleToken);
+  }
+
   /** Whether a token belongs to this classroom: the console, the board, or a device in a running class. */
   tokenIsValid(token: string): boolean {
     if (sameSecret(token, this.opts.secrets.consoleToken) || sameSecret(token, this.opts.secrets.boardToken)) return true;
@@ -298,6 +302,43 @@ export class ClassroomService {
         const lesson = store.lesson(input.lessonId);
         if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
         return lesson;
+      },
+
+      'lesson.create': (_conn, input) => {
+        if (input.classId && !store.classById(input.classId)) throw new KetangError('NOT_FOUND', `No class ${input.classId}`);
+        const id = newId();
+        store.putLesson({ id, title: input.title, subject: input.subject, classId: input.classId, scheduledAt: input.scheduledAt, items: [{ id: newId(), title: '白板', kind: 'whiteboard', sha256: null, pages: 1 }] });
+        return store.lesson(id)!;
+      },
+
+      'lesson.update': (_conn, input) => {
+        const lesson = store.lesson(input.lessonId);
+        if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
+        if (input.classId && !store.classById(input.classId)) throw new KetangError('NOT_FOUND', `No class ${input.classId}`);
+        store.putLesson({
+          ...lesson,
+          title: input.title ?? lesson.title,
+          subject: input.subject ?? lesson.subject,
+          classId: input.classId === undefined ? lesson.classId : input.classId,
+          scheduledAt: input.scheduledAt === undefined ? lesson.scheduledAt : input.scheduledAt,
+        });
+        return store.lesson(lesson.id)!;
+      },
+
+      'lesson.addWhiteboard': (_conn, input) => {
+        if (!store.lesson(input.lessonId)) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
+        store.addCoursewareItem(input.lessonId, { id: newId(), title: input.title ?? '白板', kind: 'whiteboard', pages: 1, file: null });
+        return store.lesson(input.lessonId)!;
+      },
+
+      'lesson.removeItem': (_conn, input) => {
+        if (!store.removeCoursewareItem(input.lessonId, input.itemId)) throw new KetangError('NOT_FOUND', 'No such item in this lesson');
+        return store.lesson(input.lessonId)!;
+      },
+
+      'lesson.moveItem': (_conn, input) => {
+        if (!store.moveCoursewareItem(input.lessonId, input.itemId, input.position)) throw new KetangError('NOT_FOUND', 'No such item in this lesson');
+        return store.lesson(input.lessonId)!;
       },
 
       'ink.append': (conn, input) => {

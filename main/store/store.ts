@@ -342,6 +342,37 @@ export class Store {
     }));
   }
 
+  /** Remove one item (and, through the foreign key, its ink) and close the gap in positions. */
+  removeCoursewareItem(lessonId: string, itemId: string): boolean {
+    return this.tx(() => {
+      const row = this.sql('SELECT position FROM courseware_items WHERE id = ? AND lesson_id = ?').get(itemId, lessonId) as Row | undefined;
+      if (!row) return false;
+      this.sql('DELETE FROM courseware_items WHERE id = ?').run(itemId);
+      const ids = (this.sql('SELECT id FROM courseware_items WHERE lesson_id = ? ORDER BY position').all(lessonId) as Row[]).map((r) => str(r.id));
+      this.reposition(lessonId, ids);
+      return true;
+    });
+  }
+
+  /** Move one item to `position` (clamped), shifting the others. */
+  moveCoursewareItem(lessonId: string, itemId: string, position: number): boolean {
+    return this.tx(() => {
+      const ids = (this.sql('SELECT id FROM courseware_items WHERE lesson_id = ? ORDER BY position').all(lessonId) as Row[]).map((r) => str(r.id));
+      const from = ids.indexOf(itemId);
+      if (from < 0) return false;
+      ids.splice(from, 1);
+      ids.splice(Math.max(0, Math.min(position, ids.length)), 0, itemId);
+      this.reposition(lessonId, ids);
+      return true;
+    });
+  }
+
+  private reposition(lessonId: string, ids: readonly string[]): void {
+    this.sql('UPDATE courseware_items SET position = -1 - position WHERE lesson_id = ?').run(lessonId);
+    const set = this.sql('UPDATE courseware_items SET position = ? WHERE id = ?');
+    ids.forEach((id, i) => set.run(i, id));
+  }
+
   // ------------------------------------------------------ courseware files
 
   /** Record a file the courseware cache holds (idempotent: same hash, same file). */

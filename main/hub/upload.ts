@@ -1,0 +1,62 @@
+/**
+ * POST /upload?lesson=<id>&name=<file name>: a teacher's console adds a
+ * courseware file to a lesson from a browser (browser mode, or a teacher
+ * laptop on the school LAN). The body is the file's bytes. Console token only.
+ */
+import type http from 'node:http';
+import { KetangError, type Lesson, type Reply } from '../../common/protocol.ts';
+import { ImportError, type ImportErrorCode } from '../courseware/import.ts';
+
+export interface UploadTarget {
+  /** Only the teacher console's token may upload. */
+  isTeacherToken(token: string): boolean;
+  importStream(lessonId: string, body: NodeJS.ReadableStream, name: string): Promise<Lesson>;
+}
+
+const STATUS: Record<ImportErrorCode, number> = {
+  NOT_FOUND: 400,
+  EMPTY: 400,
+  TOO_LARGE: 413,
+  UNSUPPORTED: 415,
+  EXTENSION_MISMATCH: 415,
+  CORRUPT: 422,
+  NEEDS_LIBREOFFICE: 422,
+  CONVERSION_FAILED: 422,
+};
+
+export function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL, target: UploadTarget | undefined): boolean {
+  if (url.pathname !== '/upload') return false;
+  const reply = (status: number, body: Reply<Lesson> | { ok: false; error: { code: string; message: string } }): void => {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  };
+  if (req.method !== 'POST') {
+    res.writeHead(405, { Allow: 'POST' }).end();
+    return true;
+  }
+  const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const token = auth?.[1] ?? url.searchParams.get('t');
+  if (!target || !token || !target.isTeacherToken(token)) {
+    req.resume();
+    reply(401, { ok: false, error: { code: 'UNAUTHENTICATED', message: 'Only the teacher console may add courseware' } });
+    return true;
+  }
+  const lessonId = url.searchParams.get('lesson') ?? '';
+  const name = url.searchParams.get('name') ?? '';
+  if (!lessonId || !name) {
+    req.resume();
+    reply(400, { ok: false, error: { code: 'INVALID', message: 'Give ?lesson=<id>&name=<file name>' } });
+    return true;
+  }
+  target.importStream(lessonId, req, name).then(
+    (lesson) => reply(201, { ok: true, data: lesson }),
+    (err: unknown) => {
+      // Stop reading a body we no longer want; the reply still goes out.
+      req.unpipe();
+      req.resume();
+      if (err instanceof ImportError) reply(STATUS[err.code], { ok: false, error: { code: `IMPORT_${err.code}`, message: err.message } });
+      else if (err instanceof KetangError) reply(err.code === 'NOT_FOUND' ? 404 : 400, { ok: false, error: { code: err.code, message: err.message } });
+      else reply(500, { ok: false, error: { code: 'INTERNAL', message: (err as Error).message } });
+    },
+  );
+  return true;
+}
