@@ -91,6 +91,7 @@ export const Lesson = z.object({
 export type Lesson = z.infer<typeof Lesson>;
 
 export const ConnectionQuality = z.enum(['good', 'weak', 'offline']);
+export type ConnectionQuality = z.infer<typeof ConnectionQuality>;
 export const DeviceInfo = z.object({
   id: Id,
   role: z.enum(ROLES),
