@@ -1,0 +1,137 @@
+/**
+ * This browser as a classroom device: which step of joining it is on, the
+ * class it found, and who it joined as. The resume token itself lives in
+ * localStorage (platform/credentials.ts), not here.
+ */
+import { defineStore } from 'pinia';
+import type { ClassState, JoinRole } from '../../../../../common/protocol.ts';
+import { forgetJoin, loadJoin, saveJoin } from '../../../platform/credentials.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+
+export type JoinPhase = 'code' | 'looking' | 'pick' | 'joining' | 'resuming' | 'joined' | 'ended' | 'kicked' | 'left' | 'gone';
+
+interface Found {
+  sessionId: string;
+  lessonTitle: string;
+  className: string;
+  roster: { id: string; name: string }[];
+}
+
+interface DeviceState {
+  phase: JoinPhase;
+  code: string;
+  found: Found | null;
+  me: { deviceId: string; role: JoinRole; name: string; className: string; lessonTitle: string } | null;
+  classState: ClassState | null;
+  error: ClientErrorCode | null;
+  /** Shown next to the code field: this code opened no class. */
+  codeError: boolean;
+}
+
+export const useDeviceStore = defineStore('device', {
+  state: (): DeviceState => ({ phase: 'code', code: '', found: null, me: null, classState: null, error: null, codeError: false }),
+  actions: {
+    reset(code = '') {
+      this.phase = 'code';
+      this.code = code;
+      this.found = null;
+      this.me = null;
+      this.classState = null;
+      this.error = null;
+      this.codeError = false;
+    },
+    /** Anonymous again: the next connection may only look up and join. */
+    dropCredentials() {
+      if (this.code) forgetJoin(this.code);
+      useApi().setCredentials({});
+    },
+    /** Open the page for a code: rejoin with a saved resume token, else look the code up. */
+    async open(code: string) {
+      this.reset(code);
+      const saved = loadJoin(code);
+      if (saved) {
+        this.phase = 'resuming';
+        this.me = { deviceId: saved.deviceId, role: saved.role, name: saved.name, className: saved.className, lessonTitle: saved.lessonTitle };
+        useApi().setCredentials({ resumeToken: saved.resumeToken }, { reconnect: true });
+        return; // onLinkChange finishes it
+      }
+      useApi().setCredentials({}, { reconnect: useApi().status().state !== 'connected' });
+      await this.lookup(code);
+    },
+    async lookup(code: string) {
+      this.code = code;
+      this.phase = 'looking';
+      this.error = null;
+      this.codeError = false;
+      try {
+        this.found = await useApi().call('join.lookup', { code });
+        this.phase = 'pick';
+      } catch (err) {
+        this.phase = 'code';
+        this.codeError = isApiError(err) && (err.code === 'NOT_FOUND' || err.code === 'INVALID');
+        if (!this.codeError) this.error = isApiError(err) ? err.code : 'INTERNAL';
+      }
+    },
+    async join(pick: { role: 'student'; studentId: string } | { role: 'group'; name: string }) {
+      if (!this.found || this.phase === 'joining') return;
+      this.phase = 'joining';
+      this.error = null;
+      const found = this.found;
+      try {
+        const input = pick.role === 'student' ? { code: this.code, role: pick.role, studentId: pick.studentId } : { code: this.code, role: pick.role, name: pick.name };
+        const res = await useApi().call('join.enter', input);
+        const name = pick.role === 'student' ? (found.roster.find((s) => s.id === pick.studentId)?.name ?? '') : pick.name;
+        this.me = { deviceId: res.deviceId, role: pick.role, name, className: res.snapshot.session.className, lessonTitle: res.snapshot.session.lessonTitle };
+        saveJoin(this.code, { resumeToken: res.resumeToken, ...this.me });
+        // Later reconnects (Wi-Fi drop) present the resume token.
+        useApi().setCredentials({ resumeToken: res.resumeToken });
+        this.classState = res.snapshot.state;
+        this.phase = 'joined';
+      } catch (err) {
+        this.phase = 'pick';
+        this.error = isApiError(err) ? err.code : 'INTERNAL';
+      }
+    },
+    async leave() {
+      try {
+        await useApi().call('device.leave', {});
+      } catch {
+        // Leaving anyway: forget the token so this page does not rejoin.
+      }
+      this.dropCredentials();
+      this.phase = 'left';
+    },
+    /** The transport connected, dropped or was refused. */
+    async onLinkChange(state: string, code: ClientErrorCode | null) {
+      if (state === 'connected' && (this.phase === 'resuming' || this.phase === 'joined')) {
+        try {
+          const snap = await useApi().call('session.current', {});
+          if (snap) {
+            this.classState = snap.state;
+            this.me = this.me ? { ...this.me, className: snap.session.className, lessonTitle: snap.session.lessonTitle } : this.me;
+            this.phase = 'joined';
+          } else {
+            this.dropCredentials();
+            this.phase = 'gone';
+          }
+        } catch {
+          // Stay as we are; the next reconnect tries again.
+        }
+      } else if (state === 'refused' && code === 'UNAUTHENTICATED' && (this.phase === 'resuming' || this.phase === 'joined')) {
+        // The resume token no longer works: class ended or device removed while away.
+        this.dropCredentials();
+        this.phase = 'gone';
+        useApi().setCredentials({}, { reconnect: true });
+      }
+    },
+    onEnded() {
+      if (this.phase !== 'joined' && this.phase !== 'resuming') return;
+      this.dropCredentials();
+      this.phase = 'ended';
+    },
+    onKicked() {
+      this.dropCredentials();
+      this.phase = 'kicked';
+    },
+  },
+});

@@ -1,0 +1,56 @@
+/**
+ * Where the page keeps what proves who it is:
+ * - console/board tokens in sessionStorage (this tab only, removed from the visible URL);
+ * - a joined device's resume token in localStorage, one entry per join code,
+ *   so a reload or a browser restart rejoins the same class.
+ */
+import type { JoinRole } from '../../../common/protocol.ts';
+
+export type TokenKind = 'console' | 'board';
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback; // storage disabled (private mode, kiosk policies)
+  }
+}
+
+export function saveToken(kind: TokenKind, token: string): void {
+  safe(() => sessionStorage.setItem(`ketang.token.${kind}`, token), undefined);
+}
+
+export function loadToken(kind: TokenKind): string | null {
+  return safe(() => sessionStorage.getItem(`ketang.token.${kind}`), null);
+}
+
+export interface JoinEntry {
+  resumeToken: string;
+  deviceId: string;
+  role: JoinRole;
+  name: string;
+  className: string;
+  lessonTitle: string;
+}
+
+const joinKey = (code: string): string => `ketang.join.${code}`;
+
+export function saveJoin(code: string, entry: JoinEntry): void {
+  safe(() => localStorage.setItem(joinKey(code), JSON.stringify(entry)), undefined);
+}
+
+export function loadJoin(code: string): JoinEntry | null {
+  const raw = safe(() => localStorage.getItem(joinKey(code)), null);
+  if (!raw) return null;
+  try {
+    const e = JSON.parse(raw) as Partial<JoinEntry>;
+    if (typeof e.resumeToken !== 'string' || typeof e.deviceId !== 'string' || typeof e.name !== 'string') return null;
+    return { resumeToken: e.resumeToken, deviceId: e.deviceId, role: e.role === 'group' ? 'group' : 'student', name: e.name, className: e.className ?? '', lessonTitle: e.lessonTitle ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+export function forgetJoin(code: string): void {
+  safe(() => localStorage.removeItem(joinKey(code)), undefined);
+}
