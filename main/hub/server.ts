@@ -74,20 +74,23 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
   let nextId = 1;
   io.use((socket, next) => {
+    // Every refused handshake is logged, like every refused message.
+    const refuse = (code: string, message: string): void => {
+      log.warn('connection refused', { code, message, from: socket.handshake.address });
+      next(refusal(code, message));
+    };
     const parsed = Handshake.safeParse(socket.handshake.auth ?? {});
-    if (!parsed.success) return next(refusal('INVALID', `Bad handshake: ${describeIssues(parsed.error)}`));
+    if (!parsed.success) return refuse('INVALID', `Bad handshake: ${describeIssues(parsed.error)}`);
     if (parsed.data.protocol !== PROTOCOL_VERSION) {
-      return next(refusal('PROTOCOL_MISMATCH', `This hub speaks protocol v${PROTOCOL_VERSION}; the client speaks v${parsed.data.protocol}. Reload the page or update Ketang.`));
+      return refuse('PROTOCOL_MISMATCH', `This hub speaks protocol v${PROTOCOL_VERSION}; the client speaks v${parsed.data.protocol}. Reload the page or update Ketang.`);
     }
     const conn = socketConnection(socket, `s${nextId++}`);
     try {
       classroom.attach(conn, parsed.data);
     } catch (err) {
-      if (err instanceof KetangError) {
-        log.warn('connection refused', { code: err.code, message: err.message, from: conn.address });
-        return next(refusal(err.code, err.message));
-      }
-      return next(err as Error);
+      if (err instanceof KetangError) return refuse(err.code, err.message);
+      log.error('connection failed', { error: (err as Error).stack ?? String(err), from: conn.address });
+      return next(refusal('INTERNAL', 'Internal error; it was logged on the hub'));
     }
     (socket.data as { conn?: Connection }).conn = conn;
     next();
@@ -97,11 +100,16 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const conn = (socket.data as { conn: Connection }).conn;
     const bucket = new TokenBucket(opts.rate?.burst ?? 60, opts.rate?.perSecond ?? 30);
     let refusedInARow = 0;
+    let dropped = false;
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
+      // Messages already decoded when a flooding connection was dropped still
+      // arrive here: ignore them, or one flood writes hundreds of log lines.
+      if (dropped) return;
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Reply<unknown>) => void) : null;
       if (!bucket.take()) {
         if (++refusedInARow > MAX_REFUSED_IN_A_ROW) {
+          dropped = true;
           log.warn('flooding connection dropped', { conn: conn.id, device: conn.deviceId, from: conn.address });
           socket.disconnect(true);
           return;
@@ -117,9 +125,14 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       void classroom.call(conn, event, args[0]).then(ack);
     });
 
-    socket.on('disconnect', (reason) => {
+    socket.on('disconnect', (reason, description) => {
+      const device = conn.deviceId;
       classroom.detach(conn);
-      if (conn.deviceId) log.info('device disconnected', { device: conn.deviceId, reason });
+      // A transport error is how an oversized frame (over maxHttpBufferSize) or a
+      // broken peer shows up: say what it was, whoever the connection was.
+      const cause = reason === 'transport error' ? describeTransportError(description) : undefined;
+      if (cause) log.warn('connection closed by a transport error', { conn: conn.id, device, role: conn.role, from: conn.address, cause });
+      else if (device) log.info('device disconnected', { device, reason });
     });
   });
 
@@ -160,6 +173,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         httpServer.closeAllConnections();
       }),
   };
+}
+
+function describeTransportError(description: unknown): string {
+  const err = description instanceof Error ? description : (description as { description?: unknown } | undefined)?.description;
+  const message = err instanceof Error ? err.message : String(err ?? 'unknown');
+  return /max payload|too large|maxHttpBufferSize/i.test(message) ? `message over the ${MAX_FRAME_BYTES}-byte frame limit (${message})` : message;
 }
 
 function refusal(code: string, message: string): Error & { data: { code: string; message: string } } {
