@@ -15,6 +15,7 @@ import {
   KetangError,
   MAX_MESSAGE_BYTES,
   operations,
+  PROTOCOL_VERSION,
   roleMayCall,
   type ClassState,
   type DeviceInfo,
@@ -188,7 +189,7 @@ export class ClassroomService {
     const store = this.store;
     return {
       'hub.info': (): HubInfo => ({
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         hubId: this.opts.hubId,
         school: store.school()?.name ?? '',
         classroom: store.classroom()?.name ?? '',
@@ -271,9 +272,11 @@ export class ClassroomService {
         const resumeToken = randomBytes(24).toString('base64url');
         const device = store.addDevice({ id: newId(), sessionId: session.id, role: input.role, name, studentId, resumeHash: hashToken(resumeToken) });
         // A student who joins again (new tablet, cleared browser) replaces their old device.
+        // No device list goes out until the new device is online: one push, never a list
+        // showing the student's new device offline.
         if (studentId) {
           for (const old of store.devices(session.id)) {
-            if (old.id !== device.id && old.studentId === studentId && !old.leftAt) this.removeDevice(old.id, 'left', 'Joined again from another device');
+            if (old.id !== device.id && old.studentId === studentId && !old.leftAt) this.removeDevice(old.id, 'left', 'Joined again from another device', { push: false });
           }
         }
         conn.role = input.role;
@@ -384,7 +387,7 @@ export class ClassroomService {
     throw new KetangError('INTERNAL', 'Could not find a free join code');
   }
 
-  private removeDevice(deviceId: string, how: 'left' | 'kicked', reason: string): void {
+  private removeDevice(deviceId: string, how: 'left' | 'kicked', reason: string, opts: { push?: boolean } = {}): void {
     this.store.markDeviceLeft(deviceId, how);
     this.status.delete(deviceId);
     const conns = [...(this.online.get(deviceId) ?? [])];
@@ -399,7 +402,7 @@ export class ClassroomService {
       if (how === 'kicked') c.close?.(reason);
     }
     sessionId ??= this.store.devices(this.openSession()?.id ?? '').find((d) => d.id === deviceId)?.sessionId ?? null;
-    if (sessionId) this.pushDevices(sessionId);
+    if (sessionId && opts.push !== false) this.pushDevices(sessionId);
   }
 
   private afterEnd(sessionId: string): void {
