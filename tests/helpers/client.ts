@@ -1,0 +1,160 @@
+/**
+ * A socket.io test client for the hub, as a browser device or the teacher
+ * console would be: connects with the handshake `auth`, calls operations
+ * with an ack, and records every event the hub pushes from the first moment
+ * (the snapshot a hub sends during the handshake is not missed).
+ */
+import { io, type Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION, type EventName, type EventPayload, type OperationName, type OpInput, type OpOutput, type Reply } from '../../common/protocol.ts';
+
+export interface ConnectOptions {
+  token?: string;
+  resumeToken?: string;
+  /** Defaults to the current PROTOCOL_VERSION. */
+  protocol?: number;
+  /** Replace the whole auth object (for malformed handshakes). */
+  auth?: unknown;
+  /** Defaults to websocket only: no long-polling noise, no upgrade races. */
+  transports?: ('websocket' | 'polling')[];
+  timeoutMs?: number;
+}
+
+export interface ReceivedEvent {
+  name: string;
+  payload: unknown;
+  at: number;
+}
+
+export class TestClient {
+  readonly socket: Socket;
+  readonly received: ReceivedEvent[] = [];
+  private waiters = new Set<() => void>();
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    socket.onAny((name: string, payload: unknown) => {
+      this.received.push({ name, payload, at: Date.now() });
+      for (const w of [...this.waiters]) w();
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Call an operation and return the hub's reply (rejects when no reply comes in time). */
+  call<N extends OperationName>(op: N, input: OpInput<N>, timeoutMs?: number): Promise<Reply<OpOutput<N>>>;
+  call(op: string, input?: unknown, timeoutMs?: number): Promise<Reply<unknown>>;
+  call(op: string, input?: unknown, timeoutMs = 5_000): Promise<Reply<unknown>> {
+    return this.socket.timeout(timeoutMs).emitWithAck(op, input) as Promise<Reply<unknown>>;
+  }
+
+  /** Call and insist on success: returns the data or throws with the hub's error. */
+  async ok<N extends OperationName>(op: N, input: OpInput<N>): Promise<OpOutput<N>> {
+    const reply = await this.call(op, input);
+    if (!reply.ok) throw new Error(`${op} failed: ${reply.error.code} ${reply.error.message}`);
+    return reply.data;
+  }
+
+  /**
+   * The next event named `name` (matching `where`) that has not been handed
+   * out yet, waiting for it if needed. Events skipped over stay available.
+   */
+  waitForEvent<E extends EventName>(name: E, where: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 5_000): Promise<EventPayload<E>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        for (let i = 0; i < this.received.length; i++) {
+          const ev = this.received[i]!;
+          if (ev.name === name && where(ev.payload as EventPayload<E>)) {
+            this.received.splice(i, 1); // consumed; the rest keep their order
+            resolve(ev.payload as EventPayload<E>);
+            return true;
+          }
+        }
+        return false;
+      };
+      if (check()) return;
+      const waiter = (): void => {
+        if (check()) done();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${name} event within ${timeoutMs} ms; got: ${this.received.map((e) => e.name).join(', ') || 'nothing'}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Forget every event received so far. */
+  clearEvents(): void {
+    this.received.length = 0;
+  }
+
+  eventsNamed<E extends EventName>(name: E): EventPayload<E>[] {
+    return this.received.filter((e) => e.name === name).map((e) => e.payload as EventPayload<E>);
+  }
+
+  /** Resolves when the hub (or the network) closes the connection. */
+  waitForDisconnect(timeoutMs = 5_000): Promise<string> {
+    if (!this.socket.connected) return Promise.resolve('already disconnected');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`still connected after ${timeoutMs} ms`)), timeoutMs);
+      this.socket.once('disconnect', (reason) => {
+        clearTimeout(timer);
+        resolve(reason);
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}
+
+function makeSocket(url: string, opts: ConnectOptions): Socket {
+  const auth = opts.auth ?? { protocol: opts.protocol ?? PROTOCOL_VERSION, ...(opts.token ? { token: opts.token } : {}), ...(opts.resumeToken ? { resumeToken: opts.resumeToken } : {}) };
+  return io(url, {
+    auth: auth as Record<string, unknown>,
+    transports: opts.transports ?? ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: opts.timeoutMs ?? 5_000,
+  });
+}
+
+/** Connect and wait until the hub accepted the handshake. */
+export function connect(url: string, opts: ConnectOptions = {}): Promise<TestClient> {
+  const socket = makeSocket(url, opts);
+  const client = new TestClient(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.off('connect_error');
+      resolve(client);
+    });
+    socket.once('connect_error', (err: Error & { data?: unknown }) => {
+      socket.disconnect();
+      reject(Object.assign(new Error(`connect failed: ${err.message}`), { data: err.data }));
+    });
+  });
+}
+
+/** Connect expecting a refusal; resolves with the hub's error (message and data). */
+export function connectRefused(url: string, opts: ConnectOptions = {}): Promise<{ message: string; data: { code?: string; message?: string } | undefined }> {
+  const socket = makeSocket(url, opts);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.disconnect();
+      reject(new Error('the hub accepted a connection it should have refused'));
+    });
+    socket.once('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
+      socket.disconnect();
+      resolve({ message: err.message, data: err.data });
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
