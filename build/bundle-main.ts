@@ -10,10 +10,14 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { EVENT_NAMES, OPERATION_NAMES } from '../common/protocol.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** `--outdir DIR` writes DIR/main/index.cjs and DIR/preload/index.cjs instead (tests). */
+const { values: args } = parseArgs({ options: { outdir: { type: 'string' } } });
+const outdir = path.resolve(args.outdir ?? path.join(root, 'dist'));
 
 const common: BuildOptions = {
   absWorkingDir: root,
@@ -48,7 +52,7 @@ const protocolNamesOnly: Plugin = {
 
 const started = Date.now();
 await Promise.all([
-  build({ ...common, entryPoints: ['main/index.ts'], outfile: path.join(root, 'dist/main/index.cjs'), target: 'node24' }),
-  build({ ...common, entryPoints: ['preload/index.ts'], outfile: path.join(root, 'dist/preload/index.cjs'), target: 'chrome140', external: ['electron'], plugins: [protocolNamesOnly] }),
+  build({ ...common, entryPoints: ['main/index.ts'], outfile: path.join(outdir, 'main', 'index.cjs'), target: 'node24' }),
+  build({ ...common, entryPoints: ['preload/index.ts'], outfile: path.join(outdir, 'preload', 'index.cjs'), target: 'chrome140', external: ['electron'], plugins: [protocolNamesOnly] }),
 ]);
-console.log(`build:main: dist/main/index.cjs and dist/preload/index.cjs in ${Date.now() - started} ms`);
+console.log(`build:main: ${path.relative(root, outdir) || '.'}/main/index.cjs and ${path.relative(root, outdir) || '.'}/preload/index.cjs in ${Date.now() - started} ms`);

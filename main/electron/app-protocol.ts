@@ -56,9 +56,11 @@ export function resolveAppPath(root: string, pathname: string): string | null {
     return null;
   }
   if (rel.includes('\0')) return null;
-  if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+  const segments = rel.split(/[\\/]+/).filter(Boolean);
+  if (segments.some((s) => s === '..' || s === '.' || /^[A-Za-z]:/.test(s))) return null;
+  if (segments.length === 0 || rel.endsWith('/')) segments.push('index.html');
   const base = path.resolve(root);
-  const file = path.resolve(base, '.' + path.posix.normalize('/' + rel.replace(/\\/g, '/')));
+  const file = path.join(base, ...segments);
   return file.startsWith(base + path.sep) ? file : null;
 }
 

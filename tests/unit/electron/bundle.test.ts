@@ -1,0 +1,36 @@
+/** build/bundle-main.ts produces self-contained CommonJS for Electron's main process and the sandboxed preload. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_NAMES, OPERATION_NAMES } from '../../../common/protocol.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+let out: string;
+let cleanup: () => void;
+beforeAll(() => {
+  ({ dir: out, cleanup } = tempDir('ketang-bundle-'));
+  const r = spawnSync(process.execPath, [path.resolve('build/bundle-main.ts'), '--outdir', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bundle failed: ${r.stderr}`);
+});
+afterAll(() => cleanup());
+
+const requires = (code: string): string[] => [...new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))].sort();
+
+describe('build:main', () => {
+  it('the preload requires only electron and carries the operation and event names, not zod', () => {
+    const code = fs.readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');
+    expect(requires(code)).toEqual(['electron']);
+    for (const name of [...OPERATION_NAMES, ...EVENT_NAMES]) expect(code).toContain(JSON.stringify(name));
+    expect(code.length).toBeLessThan(20_000);
+    expect(code).toContain('exposeInMainWorld');
+  });
+
+  it('the main bundle leaves only electron, better-sqlite3 and Node built-ins outside, and uses no import.meta', () => {
+    const code = fs.readFileSync(path.join(out, 'main', 'index.cjs'), 'utf8');
+    const builtins = new Set(['bufferutil', 'utf-8-validate']);
+    const outside = requires(code).filter((m) => !m.startsWith('node:') && !builtins.has(m) && !fs.existsSync(path.join('node_modules', '@types', 'node', `${m}.d.ts`)));
+    expect(outside).toEqual(['better-sqlite3', 'electron']);
+    expect(code).not.toContain('import.meta');
+  });
+});
