@@ -8,11 +8,11 @@
  * from import.meta.url.
  */
 import path from 'node:path';
-import { app, dialog, ipcMain, protocol, session } from 'electron';
+import { app, desktopCapturer, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { startKetang, type Ketang } from './app.ts';
 import { startWithPortFallback } from './cli/launch.ts';
 import { makeAppProtocolHandler } from './electron/app-protocol.ts';
-import { hardenApp } from './electron/hardening.ts';
+import { hardenSession, hardenWebContents } from './electron/hardening.ts';
 import { DesktopIpc } from './electron/ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './electron/policy.ts';
 import { loadSettings, SETTINGS_FILE } from './electron/settings.ts';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   log.info('Ketang hub listening', { url: ketang.hub.url, lan: ketang.hub.lanUrls() });
 
   protocol.handle(APP_SCHEME, makeAppProtocolHandler({ root: webRoot, csp: contentSecurityPolicy(`http://127.0.0.1:${ketang.hub.port}`) }));
-  hardenApp(session.defaultSession, APP_ORIGIN, log);
+  hardenSession(session.defaultSession, desktopCapturer, APP_ORIGIN, log);
 
   ipc = new DesktopIpc({ ipcMain, classroom: ketang.classroom, secrets: ketang.secrets, appOrigin: APP_ORIGIN, log });
   ipc.register();
@@ -67,6 +67,8 @@ if (!app.requestSingleInstanceLock()) {
   // Another Ketang owns the database and the hub's port: it shows its console instead.
   app.quit();
 } else {
+  // Every webContents, from its creation: navigation, window.open, webviews.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, shell, APP_ORIGIN, log));
   app.on('second-instance', () => windows?.focusConsole());
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', (event) => {

@@ -1,13 +1,19 @@
 /**
  * Wires the policy of ./policy.ts into Electron (architecture rule 6):
  * permission request/check handlers, the display-media handler, navigation
- * and window.open for every webContents the app ever creates.
+ * and window.open for every webContents the app creates.
+ *
+ * Electron's modules are passed in (main/index.ts gives the real session,
+ * shell and desktopCapturer), so tests drive these handlers with fakes.
  */
-import { app, desktopCapturer, shell, type Session, type WebContents } from 'electron';
+import type { DesktopCapturer, Session, Shell, WebContents } from 'electron';
 import type { Logger } from '../services/log.ts';
 import { displayMediaDecision, navigationDecision, permissionDecision, windowOpenDecision } from './policy.ts';
 
-export function hardenSession(ses: Session, appOrigin: string, log: Logger): void {
+export type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'setDisplayMediaRequestHandler'>;
+export type WebContentsGuardable = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
+
+export function hardenSession(ses: SessionLike, capturer: Pick<DesktopCapturer, 'getSources'>, appOrigin: string, log: Logger): void {
   ses.setPermissionRequestHandler((contents, permission, callback, details) => {
     const origin = details.requestingUrl || contents.getURL();
     const granted = permissionDecision(permission, origin, appOrigin);
@@ -26,23 +32,30 @@ export function hardenSession(ses: Session, appOrigin: string, log: Logger): voi
         // the frame is already gone
       }
     };
-    const decision = displayMediaDecision({
-      securityOrigin: request.securityOrigin,
-      frameUrl: request.frame?.url ?? null,
-      isMainFrame: request.frame !== null && request.frame.parent === null,
-      videoRequested: request.videoRequested,
-    }, appOrigin);
+    const decision = displayMediaDecision(
+      {
+        securityOrigin: request.securityOrigin,
+        frameUrl: request.frame?.url ?? null,
+        isMainFrame: request.frame !== null && request.frame.parent === null,
+        videoRequested: request.videoRequested,
+      },
+      appOrigin,
+    );
     if (decision === 'deny') {
       log.warn('screen capture denied', { origin: request.securityOrigin.slice(0, 200) });
       deny();
       return;
     }
-    desktopCapturer
+    capturer
       .getSources({ types: ['screen'] })
       .then((sources) => {
         const screen = sources[0];
         if (!screen) return deny();
-        callback({ video: screen });
+        try {
+          callback({ video: screen });
+        } catch {
+          // the frame is already gone
+        }
       })
       .catch((err: unknown) => {
         log.warn('screen capture failed', { error: (err as Error).message });
@@ -51,7 +64,7 @@ export function hardenSession(ses: Session, appOrigin: string, log: Logger): voi
   });
 }
 
-export function hardenWebContents(contents: WebContents, appOrigin: string, log: Logger): void {
+export function hardenWebContents(contents: WebContentsGuardable, shell: Pick<Shell, 'openExternal'>, appOrigin: string, log: Logger): void {
   const guardNavigation = (event: { preventDefault(): void }, url: string): void => {
     if (navigationDecision(url, appOrigin) === 'allow') return;
     event.preventDefault();
@@ -71,10 +84,4 @@ export function hardenWebContents(contents: WebContents, appOrigin: string, log:
     }
     return { action: 'deny' };
   });
-}
-
-/** Apply the policy to every webContents created from now on, and to the session. */
-export function hardenApp(ses: Session, appOrigin: string, log: Logger): void {
-  hardenSession(ses, appOrigin, log);
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, appOrigin, log));
 }
