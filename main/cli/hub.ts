@@ -50,7 +50,10 @@ async function main(): Promise<void> {
     console.log(`Ketang hub stopping (${signal})`);
     app
       .close()
-      .then(() => process.exit(0))
+      .then(() => {
+        console.log('Ketang hub stopped');
+        process.exit(0);
+      })
       .catch((err: unknown) => {
         console.error(`Ketang hub: error while stopping: ${(err as Error).message}`);
         process.exit(1);
@@ -58,6 +61,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // `npm run hub` starts us as `sh -c "node main/cli/hub.ts ..."`. npm forwards
+  // SIGTERM/SIGINT to that shell only, and dash dies of it without passing it
+  // on, which used to leave the hub running as an orphan with the database
+  // open. When npm started us, stop cleanly as soon as that shell is gone.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('npm script shell exited');
+    }, 200).unref();
+  }
 }
 
 function fail(message: string): never {
