@@ -113,7 +113,7 @@ function checkHeader(file: string): void {
     const n = fs.readSync(fd, header, 0, header.length, 0);
     if (n === 0) return; // empty file: SQLite treats it as a new database
     if (n < header.length || !header.equals(SQLITE_MAGIC)) {
-      throw new StoreError('CORRUPT', file, `The file ${file} is not a SQLite database (bad header). It was left untouched; restore a backup or move it aside.`);
+      throw new StoreError('CORRUPT', file, `The database file ${file} is damaged or is not a SQLite database (bad header). It was left untouched; restore a backup or move it aside.`);
     }
   } finally {
     fs.closeSync(fd);
