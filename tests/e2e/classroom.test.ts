@@ -156,14 +156,17 @@ describe('teacher console and devices', () => {
     await b.context.close();
     await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline' });
 
-    // A group screen joins, then leaves on purpose: it disappears from the list.
-    const g = await openDevice(browser);
+    // A group screen (a big display) joins, then leaves on purpose: it disappears from the list.
+    const g = await openDevice(browser, { viewport: BOARD_VIEWPORT });
     devices.push(g);
     await g.page.goto(`${hub.url}/#/join?code=${code}`);
+    await g.page.getByTestId('roster-name').first().waitFor();
+    await shot(g.page, 'join-roster-1920x1080');
     await g.page.getByTestId('group-tab').click();
     await g.page.getByTestId('group-name').fill('第一组');
     await g.page.getByTestId('join-group').click();
     await g.page.getByTestId('joined-line').waitFor();
+    await shot(g.page, 'join-joined-group-1920x1080');
     await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline', 第一组: 'good' });
     await shot(teacher.page, 'console-devices-1920x1080');
     await g.page.getByTestId('leave').click();
@@ -211,11 +214,18 @@ describe('teacher console and devices', () => {
     await shot(page, 'console-end-confirm-1920x1080');
     await page.getByTestId('dialog-confirm').click();
     await page.getByTestId('lesson').first().waitFor();
+    await shot(page, 'console-after-class-1920x1080');
     expect(hub.app.store.session(sessionId)?.endedAt).not.toBeNull();
 
     const a = devices[0]!.page;
     await expect.poll(() => a.getByTestId('done').getAttribute('data-phase')).toBe('ended');
     await shot(a, 'join-ended-800x1280');
+
+    const board = await openDevice(browser, { viewport: BOARD_VIEWPORT });
+    await board.page.goto(hub.app.boardUrl);
+    await board.page.getByText('等待上课').waitFor();
+    await shot(board.page, 'board-waiting-1920x1080');
+    await board.context.close();
     // The resume token is forgotten: a reload does not pretend to be in class.
     await a.reload();
     await expect.poll(() => a.getByTestId('join').getAttribute('data-phase'), { timeout: 10_000 }).toBe('code');

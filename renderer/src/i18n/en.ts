@@ -64,7 +64,7 @@ export const en = {
   'board.joinedPrefix': '',
   'board.joinedSuffix': 'joined',
   'board.theme': 'Chalkboard',
-  'board.themeLight': 'Whiteboard',
+  'board.themeLight': 'Light',
   'board.moveLeft': 'Toolbar left',
   'board.moveRight': 'Toolbar right',
   'board.fullscreen': 'Full screen',

@@ -62,7 +62,7 @@ export const zhCN = {
   'board.joinedPrefix': '已加入',
   'board.joinedSuffix': '人',
   'board.theme': '黑板',
-  'board.themeLight': '白板',
+  'board.themeLight': '浅色',
   'board.moveLeft': '工具栏靠左',
   'board.moveRight': '工具栏靠右',
   'board.fullscreen': '全屏',
