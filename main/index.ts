@@ -15,7 +15,7 @@ import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
 import { DesktopIpc } from './electron/ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './electron/policy.ts';
-import { loadSettings, SETTINGS_FILE } from './electron/settings.ts';
+import { desktopDataDir, loadSettings, SETTINGS_FILE } from './electron/settings.ts';
 import { KetangWindows } from './electron/windows.ts';
 import { consoleLogger } from './services/log.ts';
 
@@ -24,6 +24,8 @@ const log = consoleLogger;
 // Before `ready`: app:// is a secure, standard scheme with its own origin.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } }]);
 app.enableSandbox();
+// Before the single-instance lock, which lives in userData: the same folder as browser mode.
+app.setPath('userData', desktopDataDir(app.getPath('appData'), process.env, path.join));
 
 let ketang: Ketang | null = null;
 let ipc: DesktopIpc | null = null;

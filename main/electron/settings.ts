@@ -59,3 +59,13 @@ export function loadSettings(file: string, env: NodeJS.ProcessEnv): { settings: 
   }
   return resolveSettings(raw, env);
 }
+
+/**
+ * The desktop app's data folder (Electron's userData): `<appData>/Ketang`,
+ * the same folder browser mode and `npm run hub` use (main/cli/paths.ts), so
+ * the classroom's data follows whichever way Ketang was started.
+ * KETANG_DATA overrides it, as it does for the other modes.
+ */
+export function desktopDataDir(appData: string, env: NodeJS.ProcessEnv, join: (...parts: string[]) => string): string {
+  return env.KETANG_DATA || join(appData, 'Ketang');
+}

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKetang } from '../../../main/app.ts';
 import { browserArgs, decideMode, findBrowser, hasDisplay, isAddressInUse, parsePort, startWithPortFallback } from '../../../main/cli/launch.ts';
-import { loadSettings, resolveSettings } from '../../../main/electron/settings.ts';
+import { desktopDataDir, loadSettings, resolveSettings } from '../../../main/electron/settings.ts';
+import { defaultDataDir } from '../../../main/cli/paths.ts';
 import { silentLogger } from '../../../main/services/log.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -119,5 +120,19 @@ describe('desktop settings', () => {
     fs.writeFileSync(file, '{not json');
     expect(loadSettings(file, {}).problems[0]).toMatch(/ignored/);
     expect(loadSettings(path.join(dir, 'missing.json'), {}).problems).toEqual([]);
+  });
+});
+
+describe('desktop data folder', () => {
+  it('is the same folder browser mode uses, and KETANG_DATA overrides it', () => {
+    const appData = process.platform === 'win32' ? (process.env.APPDATA ?? '') : process.platform === 'darwin' ? path.join(process.env.HOME ?? '', 'Library', 'Application Support') : (process.env.XDG_CONFIG_HOME ?? path.join(process.env.HOME ?? '', '.config'));
+    const saved = process.env.KETANG_DATA;
+    delete process.env.KETANG_DATA;
+    try {
+      expect(desktopDataDir(appData, {}, path.join)).toBe(defaultDataDir());
+    } finally {
+      if (saved !== undefined) process.env.KETANG_DATA = saved;
+    }
+    expect(desktopDataDir('/home/t/.config', { KETANG_DATA: '/srv/k' }, path.join)).toBe('/srv/k');
   });
 });
