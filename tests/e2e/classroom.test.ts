@@ -47,6 +47,13 @@ afterAll(async () => {
 });
 
 describe('teacher console and devices', () => {
+  it('a console link with a wrong token says so instead of loading forever', async () => {
+    const bad = await openDevice(browser, { viewport: BOARD_VIEWPORT });
+    await bad.page.goto(`${hub.url}/#/console?token=not-the-token`);
+    await expect.poll(() => bad.page.getByTestId('console-refused').innerText(), { timeout: 10_000 }).toContain('控制台链接已失效');
+    await bad.context.close();
+  });
+
   it('starts a class by clicking 上课 and shows the join code and QR', async () => {
     teacher = await openDevice(browser, { viewport: BOARD_VIEWPORT });
     const page = teacher.page;
@@ -173,6 +180,32 @@ describe('teacher console and devices', () => {
     await g.page.getByTestId('dialog-confirm').click();
     await expect.poll(() => g.page.getByTestId('done').getAttribute('data-phase')).toBe('left');
     await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline' });
+  });
+
+  it('移出 with confirmation removes a tablet: it is told so and leaves the list', async () => {
+    const c = await openDevice(browser);
+    devices.push(c);
+    await c.page.goto(`${hub.url}/#/join?code=${code}`);
+    await joinAs(c.page, '张梓萱');
+    await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline', 张梓萱: 'good' });
+    await teacher.page.locator('[data-testid="device"][data-name="张梓萱"]').getByTestId('kick').click();
+    await teacher.page.getByTestId('dialog-confirm').click();
+    await expect.poll(() => c.page.getByTestId('done').getAttribute('data-phase'), { timeout: 10_000 }).toBe('kicked');
+    await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline' });
+    await shot(c.page, 'join-kicked-800x1280');
+    // Its resume token is gone: a reload does not bring it back in, it shows the class list again.
+    await c.page.reload();
+    await expect.poll(() => c.page.getByTestId('join').getAttribute('data-phase'), { timeout: 10_000 }).toBe('pick');
+    expect(hub.app.store.devices(sessionId).find((d) => d.name === '张梓萱')?.kicked).toBe(true);
+    await c.context.close();
+  });
+
+  it('投到大屏 shows the board view in the console tab and comes back', async () => {
+    const page = teacher.page;
+    await page.getByTestId('cast').click();
+    await expect.poll(() => page.getByTestId('board-code').getAttribute('data-code')).toBe(code);
+    await page.getByTestId('back-to-console').click();
+    await expect.poll(() => page.getByTestId('join-code').getAttribute('data-code')).toBe(code);
   });
 
   it('shows the board view with the code, QR and joined count', async () => {
