@@ -1,0 +1,41 @@
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- store hub` runs the
+ * ones named. Each bench runs in its own Node process (a fresh heap and event
+ * loop, so one bench's garbage or sockets never slow the next) and prints its
+ * own header and table. Benches print figures; they never pass or fail on
+ * timing. The exit code is non-zero only when a bench could not run.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const BENCHES: Record<string, string> = {
+  store: 'class event appends: Store.appendEvents vs a plain better-sqlite3 loop',
+  hub: 'class.state fan-out to 60 devices: Ketang hub vs bare socket.io',
+};
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('Usage: npm run bench [-- NAME...]\n');
+  for (const [name, what] of Object.entries(BENCHES)) console.log(`  ${name.padEnd(6)} ${what}`);
+  process.exit(0);
+}
+const unknown = args.filter((a) => !(a in BENCHES));
+if (unknown.length) {
+  console.error(`Unknown bench: ${unknown.join(', ')}. Known: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+
+const chosen = args.length ? args : Object.keys(BENCHES);
+const failed: string[] = [];
+for (const name of chosen) {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [path.resolve('bench', `${name}.ts`)], { stdio: 'inherit' });
+  const secs = ((performance.now() - started) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    failed.push(name);
+    console.error(`\n✖ bench ${name} did not complete (exit ${r.status ?? r.signal}, ${secs} s)`);
+  } else {
+    console.log(`\n(bench ${name}: ${secs} s)`);
+  }
+}
+if (failed.length) process.exit(1);
