@@ -28,7 +28,8 @@ const common: BuildOptions = {
   legalComments: 'none',
   logLevel: 'warning',
   // ws (inside socket.io) loads these optional native helpers only when installed.
-  external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+  // pdf.js loads its worker module from its own folder at run time: keep it a real package, not bundled.
+  external: ['electron', 'better-sqlite3', 'pdfjs-dist', 'bufferutil', 'utf-8-validate'],
 };
 
 /**

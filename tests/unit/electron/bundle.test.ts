@@ -33,4 +33,13 @@ describe('build:main', () => {
     expect(outside).toEqual(['better-sqlite3', 'electron']);
     expect(code).not.toContain('import.meta');
   });
+
+  it("every package the main bundle loads at run time is a production dependency, so the installer ships it", () => {
+    const code = fs.readFileSync(path.join(out, 'main', 'index.cjs'), 'utf8');
+    const dynamic = [...code.matchAll(/\bimport\("([^".][^"]*)"\)/g)].map((m) => m[1]!.split('/')[0]!);
+    const loaded = new Set([...requires(code), ...dynamic].filter((m) => !m.startsWith('node:') && !['electron', 'bufferutil', 'utf-8-validate'].includes(m) && !fs.existsSync(path.join('node_modules', '@types', 'node', `${m}.d.ts`))));
+    expect(dynamic).toContain('pdfjs-dist');
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([...loaded].sort());
+  });
 });
