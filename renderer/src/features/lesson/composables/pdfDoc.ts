@@ -1,0 +1,127 @@
+/**
+ * Courseware PDFs with pdf.js, kept small in memory: the document is opened
+ * once per file with range requests (a 300-page deck is not downloaded
+ * before page 1 shows), only the page on screen and the next one are kept
+ * as page objects, and each is rendered at exactly the size it is shown.
+ */
+import type * as PdfJsModule from 'pdfjs-dist';
+import type { PDFDocumentProxy, PDFPageProxy, RenderTask } from 'pdfjs-dist';
+// Built by Vite as its own .js file: servers that do not know `.mjs` (the hub
+// sends it as octet-stream) would make the browser refuse a module worker.
+import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?worker&url';
+
+type PdfJs = typeof PdfJsModule;
+let pdfjs: Promise<PdfJs> | null = null;
+/** pdf.js is loaded on first use: student tablets opening the join page never download it. */
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjs ??= import('pdfjs-dist').then((m) => {
+    m.GlobalWorkerOptions.workerSrc = workerUrl;
+    return m;
+  });
+  return pdfjs;
+}
+
+export interface PageSize {
+  /** In PDF points, after the page's own rotation. */
+  width: number;
+  height: number;
+}
+
+export class PdfDoc {
+  private readonly pages = new Map<number, Promise<PDFPageProxy>>();
+  private task: RenderTask | null = null;
+  private destroyed = false;
+
+  private readonly doc: PDFDocumentProxy;
+  private readonly loading: { destroy(): Promise<void> };
+
+  private constructor(doc: PDFDocumentProxy, loading: { destroy(): Promise<void> }) {
+    this.doc = doc;
+    this.loading = loading;
+  }
+
+  static async open(url: string, onProgress?: (loaded: number, total: number) => void): Promise<PdfDoc> {
+    const { getDocument } = await loadPdfJs();
+    const loading = getDocument({
+      url,
+      // Ranges of 256 KiB on demand instead of the whole file up front.
+      rangeChunkSize: 256 * 1024,
+      disableAutoFetch: true,
+      disableStream: true,
+      // No eval under our CSP; fonts are drawn from their outlines.
+      isEvalSupported: false,
+    } as Parameters<typeof getDocument>[0]);
+    if (onProgress) loading.onProgress = ({ loaded, total }: { loaded: number; total: number }) => onProgress(loaded, total);
+    const doc = await loading.promise;
+    return new PdfDoc(doc, loading);
+  }
+
+  get numPages(): number {
+    return this.doc.numPages;
+  }
+
+  /** 0-based page index. */
+  private page(index: number): Promise<PDFPageProxy> {
+    let p = this.pages.get(index);
+    if (!p) {
+      p = this.doc.getPage(index + 1);
+      this.pages.set(index, p);
+      p.catch(() => this.pages.delete(index));
+    }
+    return p;
+  }
+
+  async size(index: number): Promise<PageSize> {
+    const vp = (await this.page(index)).getViewport({ scale: 1 });
+    return { width: vp.width, height: vp.height };
+  }
+
+  /**
+   * Keep the page objects for `keep` and let pdf.js free every other one
+   * (its operator lists, images and fonts), so memory stays bounded.
+   */
+  retain(keep: readonly number[]): void {
+    for (const [i, p] of this.pages) {
+      if (keep.includes(i)) continue;
+      this.pages.delete(i);
+      void p.then((page) => page.cleanup()).catch(() => {});
+    }
+  }
+
+  /** Fetch and parse a page ahead of time, so turning to it is quick. */
+  prefetch(index: number): void {
+    if (index < 0 || index >= this.numPages) return;
+    void this.page(index).catch(() => {});
+  }
+
+  /**
+   * Render page `index` into `ctx`: the page is `cssWidth` CSS pixels wide
+   * with its top-left corner at (ox, oy); the context's canvas covers the
+   * view at `dpr`. A newer render cancels an older one.
+   */
+  async render(index: number, ctx: CanvasRenderingContext2D, cssWidth: number, ox: number, oy: number, dpr: number): Promise<boolean> {
+    const page = await this.page(index);
+    if (this.destroyed) return false;
+    this.task?.cancel();
+    const base = page.getViewport({ scale: 1 });
+    const viewport = page.getViewport({ scale: (cssWidth / base.width) * dpr });
+    // Transparent: the caller paints the page white, the rest of the view stays the stage's colour.
+    const task = page.render({ canvas: null, canvasContext: ctx, viewport, transform: [1, 0, 0, 1, ox * dpr, oy * dpr], background: 'rgba(0,0,0,0)' });
+    this.task = task;
+    try {
+      await task.promise;
+      return true;
+    } catch {
+      return false; // cancelled by a newer render
+    } finally {
+      if (this.task === task) this.task = null;
+    }
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    this.task?.cancel();
+    this.pages.clear();
+    await this.loading.destroy().catch(() => {});
+  }
+}
