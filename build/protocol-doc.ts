@@ -13,6 +13,7 @@ import { z } from 'zod';
 import * as ink from '../common/ink.ts';
 import { EVENT_CHANNEL, OPERATION_CHANNEL_PREFIX } from '../common/ipc-channels.ts';
 import * as protocol from '../common/protocol.ts';
+import { HUB_LIMITS } from '../main/hub/server.ts';
 import {
   ERROR_CODES,
   EVENT_NAMES,
@@ -30,7 +31,6 @@ import {
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/protocol.md', import.meta.url));
 const PROTOCOL_SOURCE = fileURLToPath(new URL('../common/protocol.ts', import.meta.url));
-const SERVER_SOURCE = fileURLToPath(new URL('../main/hub/server.ts', import.meta.url));
 
 // ------------------------------------------------------------ sources
 
@@ -65,21 +65,9 @@ export interface HubLimits {
   pingTimeout: number;
 }
 
-/** The hub's limits, read from main/hub/server.ts (they are not exported); a change there shows up here. */
-export function hubLimits(source = fs.readFileSync(SERVER_SOURCE, 'utf8')): HubLimits {
-  const find = (what: string, re: RegExp): number => {
-    const m = re.exec(source);
-    if (!m) throw new Error(`gen-protocol-doc: cannot find ${what} in main/hub/server.ts (${re}); update build/protocol-doc.ts`);
-    return Number(m[1]!.replace(/_/g, ''));
-  };
-  return {
-    maxFrameBytes: find('MAX_FRAME_BYTES', /const MAX_FRAME_BYTES = ([\d_]+)/),
-    maxRefusedInARow: find('MAX_REFUSED_IN_A_ROW', /const MAX_REFUSED_IN_A_ROW = ([\d_]+)/),
-    burst: find('the default burst', /rate\?\.burst \?\? ([\d_]+)/),
-    perSecond: find('the default refill rate', /rate\?\.perSecond \?\? ([\d_]+)/),
-    pingInterval: find('pingInterval', /pingInterval: ([\d_]+)/),
-    pingTimeout: find('pingTimeout', /pingTimeout: ([\d_]+)/),
-  };
+/** The hub's limits, as main/hub/server.ts uses them. */
+export function hubLimits(): HubLimits {
+  return { ...HUB_LIMITS };
 }
 
 // ------------------------------------------------------------ schemas

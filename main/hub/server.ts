@@ -39,10 +39,21 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-/** Largest socket.io frame accepted at all; bigger ones close the connection. */
-const MAX_FRAME_BYTES = 1_000_000;
-/** After this many refused messages in a row a flooding connection is dropped. */
-const MAX_REFUSED_IN_A_ROW = 500;
+/** The hub's limits, exported so docs/protocol.md states them from the same numbers. */
+export const HUB_LIMITS = {
+  /** Largest socket.io frame accepted at all; bigger ones close the connection. */
+  maxFrameBytes: 1_000_000,
+  /** After this many refused messages in a row a flooding connection is dropped. */
+  maxRefusedInARow: 500,
+  /** Per-connection message budget: burst size, then refill per second. */
+  burst: 60,
+  perSecond: 30,
+  /** Devices on Wi-Fi sleep and wake: notice a dead link within ~30 s. */
+  pingInterval: 10_000,
+  pingTimeout: 20_000,
+} as const;
+const MAX_FRAME_BYTES = HUB_LIMITS.maxFrameBytes;
+const MAX_REFUSED_IN_A_ROW = HUB_LIMITS.maxRefusedInARow;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -67,9 +78,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     serveClient: false,
-    // Devices on Wi-Fi sleep and wake: notice a dead link within ~30 s.
-    pingInterval: 10_000,
-    pingTimeout: 20_000,
+    pingInterval: HUB_LIMITS.pingInterval,
+    pingTimeout: HUB_LIMITS.pingTimeout,
   });
 
   let nextId = 1;
@@ -98,7 +108,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
   io.on('connection', (socket) => {
     const conn = (socket.data as { conn: Connection }).conn;
-    const bucket = new TokenBucket(opts.rate?.burst ?? 60, opts.rate?.perSecond ?? 30);
+    const bucket = new TokenBucket(opts.rate?.burst ?? HUB_LIMITS.burst, opts.rate?.perSecond ?? HUB_LIMITS.perSecond);
     let refusedInARow = 0;
     let dropped = false;
 
