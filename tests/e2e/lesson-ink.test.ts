@@ -20,6 +20,22 @@ import { makePdf } from '../helpers/files.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
+// Browser globals for the code that runs in the page through page.evaluate
+// (the Node tsconfig has no DOM lib; these stay local to this module).
+interface El {
+  dispatchEvent(e: unknown): boolean;
+  getBoundingClientRect(): { left: number; top: number; width: number; height: number };
+}
+interface Canvas extends El {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+declare const document: { querySelector<T = El>(selector: string): T | null };
+declare const window: unknown;
+declare const location: { hash: string };
+declare const PointerEvent: new (type: string, init: Record<string, unknown>) => unknown;
+
 const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
 const LESSON = 'sample-lesson-fractions';
 const BOARD_ITEM = 'sample-item-board';
@@ -80,7 +96,7 @@ function wave(x: number, y: number, len = 300, n = 30): [number, number][] {
 /** Painted (non-transparent) pixels of the finished-ink canvas inside a CSS-pixel box of the viewport. */
 async function inkPixels(page: Page, box: { x: number; y: number; w: number; h: number }): Promise<number> {
   return page.evaluate((box) => {
-    const c = document.querySelector<HTMLCanvasElement>('[data-testid="ink-canvas"]')!;
+    const c = document.querySelector<Canvas>('[data-testid="ink-canvas"]')!;
     const r = c.getBoundingClientRect();
     const k = c.width / r.width;
     const data = c.getContext('2d')!.getImageData(Math.round((box.x - r.left) * k), Math.round((box.y - r.top) * k), Math.round(box.w * k), Math.round(box.h * k)).data;
@@ -113,7 +129,7 @@ async function waitForPage(page: Page, itemId: string, pageNo: number): Promise<
 /** Whether the PDF page canvas shows something other than blank (the big page number). */
 async function pdfDrawn(page: Page): Promise<boolean> {
   return page.evaluate(() => {
-    const c = document.querySelector<HTMLCanvasElement>('[data-testid="page-canvas"]')!;
+    const c = document.querySelector<Canvas>('[data-testid="page-canvas"]')!;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
     let white = 0;
     let dark = 0;
@@ -287,7 +303,7 @@ describe('writing on courseware', () => {
     expect(await savedStrokes(api, PDF_ITEM, 1)).toHaveLength(2);
   });
 
-  it('a whiteboard page takes the chalkboard style and white chalk', async () => {
+  it('a whiteboard page takes the chalkboard background (背景 menu)', async () => {
     const page = teacher.page;
     await page.keyboard.press('ArrowLeft');
     await waitForPage(page, BOARD_ITEM, 0);
