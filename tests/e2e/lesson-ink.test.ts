@@ -146,7 +146,11 @@ async function pdfDrawn(page: Page): Promise<boolean> {
 async function openLesson(page: Page, consoleUrl: string): Promise<void> {
   await page.goto(consoleUrl);
   await page.getByTestId('console').waitFor();
-  await page.evaluate((id) => (location.hash = `#/lesson?id=${id}`), LESSON);
+  // The lesson card's 打开课件 button.
+  const open = page.locator(`[data-lesson-id="${LESSON}"] [data-testid="open-lesson"]`);
+  await open.waitFor();
+  await shot(page, 'console-lesson-card');
+  await open.click();
   await page.getByTestId('page-surface').waitFor();
 }
 
@@ -335,6 +339,7 @@ describe('the board follows the console', () => {
       await waitForPage(board.page, PDF_ITEM, 0);
       await page.getByTestId('next-page').click();
       await waitForPage(board.page, PDF_ITEM, 1);
+      await expect.poll(() => pdfDrawn(board.page), { timeout: 15_000 }).toBe(true);
       expect((await api.ok('session.current', {}))!.state).toMatchObject({ itemId: PDF_ITEM, page: 1 });
 
       const id = await draw(page, wave(400, 800, 500), { type: 'pen' });
