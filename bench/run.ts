@@ -11,6 +11,7 @@ import path from 'node:path';
 const BENCHES: Record<string, string> = {
   store: 'class event appends: Store.appendEvents vs a plain better-sqlite3 loop',
   hub: 'class.state fan-out to 60 devices: Ketang hub vs bare socket.io',
+  ink: 'pen input-to-paint latency and ink bytes/s in Chromium (needs npm run build:web)',
 };
 
 const args = process.argv.slice(2);
