@@ -1,8 +1,45 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** pdf.js data folders shipped with the web client, under `pdfjs/` (see PDFJS_DATA in pdfDoc.ts). */
+const PDFJS_DATA = ['cmaps', 'standard_fonts'];
+
+/**
+ * pdf.js needs the predefined Adobe CMaps and the standard font data to show
+ * text in PDFs whose fonts are not embedded (common for Chinese courseware:
+ * /STSong-Light with UniGB-UCS2-H and the like). They are fetched on demand,
+ * so they are copied as plain files, `dist/renderer/pdfjs/<folder>/…`, and
+ * served from `/pdfjs/…` by the dev server.
+ */
+function pdfjsData(): Plugin {
+  const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  return {
+    name: 'ketang-pdfjs-data',
+    generateBundle() {
+      for (const folder of PDFJS_DATA) {
+        const dir = path.join(pdfjsDir, folder);
+        for (const name of fs.readdirSync(dir)) {
+          this.emitFile({ type: 'asset', fileName: `pdfjs/${folder}/${name}`, source: fs.readFileSync(path.join(dir, name)) });
+        }
+      }
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const m = /^\/pdfjs\/([a-z_]+)\/([\w.-]+)$/.exec((req.url ?? '').split('?')[0]!);
+        const file = m && PDFJS_DATA.includes(m[1]!) ? path.join(pdfjsDir, m[1]!, m[2]!) : null;
+        if (!file || !fs.existsSync(file)) return next();
+        res.setHeader('Content-Type', 'application/octet-stream');
+        fs.createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
 
 /**
  * One bundle for every screen: the teacher console and board view (desktop
@@ -13,7 +50,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: './',
-  plugins: [vue()],
+  plugins: [vue(), pdfjsData()],
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -21,6 +21,17 @@ function loadPdfJs(): Promise<PdfJs> {
   return pdfjs;
 }
 
+/**
+ * Where the web build ships pdf.js's data (renderer/vite.config.ts copies
+ * them): the Adobe CMaps and the standard fonts, needed for text in PDFs with
+ * non-embedded fonts (Chinese courseware often uses /STSong-Light and the
+ * like). Resolved against the page, so the hub's http:// pages and the
+ * desktop app's app:// windows each load them from their own origin.
+ */
+function pdfjsDataUrl(folder: 'cmaps' | 'standard_fonts'): string {
+  return new URL(`pdfjs/${folder}/`, document.baseURI).href;
+}
+
 export interface PageSize {
   /** In PDF points, after the page's own rotation. */
   width: number;
@@ -50,6 +61,11 @@ export class PdfDoc {
       disableStream: true,
       // No eval under our CSP; fonts are drawn from their outlines.
       isEvalSupported: false,
+      cMapUrl: pdfjsDataUrl('cmaps'),
+      cMapPacked: true,
+      standardFontDataUrl: pdfjsDataUrl('standard_fonts'),
+      // Fetched from the page, not the worker: the same path for http:// and app://.
+      useWorkerFetch: false,
     } as Parameters<typeof getDocument>[0]);
     if (onProgress) loading.onProgress = ({ loaded, total }: { loaded: number; total: number }) => onProgress(loaded, total);
     const doc = await loading.promise;
