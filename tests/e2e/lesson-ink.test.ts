@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InkOpSchema, InkPage } from '../../common/ink.ts';
 import { importCourseware } from '../../main/courseware/import.ts';
@@ -34,6 +34,7 @@ interface Canvas extends El {
 declare const document: { querySelector<T = El>(selector: string): T | null };
 declare const window: unknown;
 declare const location: { hash: string };
+declare const localStorage: { readonly length: number; key(i: number): string | null; getItem(k: string): string | null };
 declare const PointerEvent: new (type: string, init: Record<string, unknown>) => unknown;
 
 const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
@@ -318,6 +319,65 @@ describe('writing on courseware', () => {
     await waitSaved(page);
     expect(await savedStrokes(api, BOARD_ITEM, 0)).toHaveLength(2);
     await shot(page, 'lesson-chalkboard');
+  });
+});
+
+describe('ink written while the hub is unreachable', () => {
+  it('survives a renderer reload and reaches ink.page once the hub is back', async () => {
+    const device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    const page = device.page;
+    // The hub's socket, cut and restored at will (the page itself still loads).
+    let blocked = false;
+    const links: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (blocked) {
+        void ws.close();
+        return;
+      }
+      links.push(ws);
+      ws.connectToServer();
+    });
+    await page.route(/\/socket\.io\//, (route) => (blocked ? route.abort() : route.continue()));
+    const queued = (): Promise<string[]> =>
+      page.evaluate(() => {
+        const out: string[] = [];
+        for (let i = 0; i < localStorage.length; i++) {
+          const k = localStorage.key(i)!;
+          if (k.startsWith('ketang.inkq.')) out.push(localStorage.getItem(k)!);
+        }
+        return out;
+      });
+    try {
+      await openLesson(page, hub.app.consoleUrl);
+      await waitForPage(page, BOARD_ITEM, 0);
+      await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(0);
+      const before = await savedStrokes(api, BOARD_ITEM, 0);
+
+      blocked = true;
+      for (const ws of links.splice(0)) await ws.close();
+      await expect.poll(() => page.getByTestId('link-banner').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      const a = await draw(page, wave(300, 600, 500), { type: 'pen' });
+      const b = await draw(page, wave(300, 700, 500), { type: 'pen' });
+      expect(a && b).toBeTruthy();
+      await expect.poll(() => page.getByTestId('lesson').getAttribute('data-saving')).toBe('offline');
+      expect((await queued()).join()).toContain(a!);
+
+      await page.reload();
+      await page.waitForTimeout(1_500);
+      expect((await queued()).join()).toContain(b!); // still kept, not yet sent
+      expect(await savedStrokes(api, BOARD_ITEM, 0)).toEqual(before);
+
+      blocked = false;
+      await page.getByTestId('page-surface').waitFor({ timeout: 15_000 });
+      await waitSaved(page);
+      const after = await savedStrokes(api, BOARD_ITEM, 0);
+      expect(after).toEqual([...before, a, b]);
+      await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(after.length);
+      await expect.poll(() => inkPixels(page, { x: 280, y: 660, w: 540, h: 80 })).toBeGreaterThan(300);
+      await expect.poll(queued).toEqual([]);
+    } finally {
+      await device.context.close();
+    }
   });
 });
 

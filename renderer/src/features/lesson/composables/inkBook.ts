@@ -9,7 +9,7 @@
 import { InkHistory, InkOpSchema, InkPage, type InkOp } from '../../../../../common/ink.ts';
 import type { EventPayload } from '../../../../../common/protocol.ts';
 import type { Api } from '../../../platform/api.ts';
-import { InkSync, type InkTransport } from './inkSync.ts';
+import { InkSync, type InkSyncOptions, type InkTransport } from './inkSync.ts';
 
 export interface InkEntry {
   itemId: string;
@@ -48,9 +48,9 @@ export class InkBook {
 
   private readonly transport: InkTransport;
 
-  constructor(transport: InkTransport) {
+  constructor(transport: InkTransport, syncOptions: InkSyncOptions = {}) {
     this.transport = transport;
-    this.sync = new InkSync(transport);
+    this.sync = new InkSync(transport, syncOptions);
   }
 
   get current(): InkEntry | null {
@@ -68,6 +68,8 @@ export class InkBook {
     let entry = this.cache.get(k);
     if (!entry) {
       entry = { itemId, page, ink: new InkPage(), history: new InkHistory(), loading: true, loaded: false };
+      // Unsent ink of ours (kept from before a reload): shown even while the hub is away.
+      for (const op of this.sync.pendingFor(itemId, page)) entry.ink.apply(op);
       this.cache.set(k, entry);
     } else {
       // Most recently used last.

@@ -8,8 +8,14 @@
  * Before a retry after a lost answer, the page's saved ops are checked: when
  * the hub did save the batch (only the reply was lost), it is not sent again —
  * a repeated `pts` would double a stroke's points on replay.
+ *
+ * With a store (localStorage in the app), the queue is also kept on disk,
+ * one entry per hub + item + page, so a renderer reload while the hub is
+ * away loses nothing: the entries are read back on start, sent first, in
+ * their original order, and removed as the hub acknowledges them.
  */
-import { encodePoints, type InkOp, type Stroke } from '../../../../../common/ink.ts';
+import { z } from 'zod';
+import { encodePoints, InkOpSchema, type InkOp, type Stroke } from '../../../../../common/ink.ts';
 import type { ClientErrorCode } from '../../../platform/api.ts';
 
 /** What the queue needs from the hub; `useApi()` fits, tests pass a fake. */
@@ -24,7 +30,34 @@ export interface PendingOp {
   itemId: string;
   page: number;
   op: InkOp;
+  /** Position in the outbox across pages (kept on disk so a restore keeps the order). */
+  seq: number;
 }
+
+/** The part of `Storage` (localStorage) the outbox uses; tests pass a Map-backed fake. */
+export interface QueueStore {
+  readonly length: number;
+  key(index: number): string | null;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface InkSyncOptions {
+  now?: () => number;
+  /** Keep the pending queue here (survives a reload). */
+  store?: QueueStore | null;
+  /** Which hub the queue belongs to (its origin on the web). */
+  scope?: string;
+}
+
+const STORE_PREFIX = 'ketang.inkq.';
+/** The stored key of one page's pending ops. */
+export function queueKey(scope: string, itemId: string, page: number): string {
+  return `${scopePrefix(scope)}${itemId}|${page}`;
+}
+const scopePrefix = (scope: string): string => `${STORE_PREFIX}${encodeURIComponent(scope)}|`;
+const storedOp = z.tuple([z.number().int(), InkOpSchema]);
 
 /** Protocol limits: 500 ops per call, 64 KiB per message (keep a margin for the envelope). */
 export const MAX_BATCH_OPS = 500;
@@ -53,6 +86,8 @@ export class InkSync {
   private uncertain = false;
   readonly stats: InkSyncStats = { sent: 0, bytes: 0, batches: 0, failures: 0, dropped: 0 };
   private holds = 0;
+  /** How many ops at the head of the queue are in the batch on its way (their content is fixed). */
+  private sending = 0;
   /** Called after every change of `pending` (for a "saving…" hint). */
   onChange: ((pending: number) => void) | null = null;
   /** Called with every payload that went out, for measurements. */
@@ -60,10 +95,90 @@ export class InkSync {
 
   private readonly transport: InkTransport;
   private readonly now: () => number;
+  private readonly store: QueueStore | null;
+  private readonly scope: string;
+  private seq = 0;
+  /** Pages whose stored entry is out of date (written at the end of the task). */
+  private readonly dirtyKeys = new Set<string>();
+  private persistQueued = false;
 
-  constructor(transport: InkTransport, now: () => number = () => Date.now()) {
+  constructor(transport: InkTransport, opts: InkSyncOptions | (() => number) = {}) {
+    const o = typeof opts === 'function' ? { now: opts } : opts;
     this.transport = transport;
-    this.now = now;
+    this.now = o.now ?? (() => Date.now());
+    this.store = o.store ?? null;
+    this.scope = o.scope ?? '';
+    this.restore();
+  }
+
+  /** Read back what an earlier run left unsent (in their original order, ahead of anything new). */
+  private restore(): void {
+    const store = this.store;
+    if (!store) return;
+    const prefix = scopePrefix(this.scope);
+    const found: PendingOp[] = [];
+    try {
+      const keys: string[] = [];
+      for (let i = 0; i < store.length; i++) {
+        const k = store.key(i);
+        if (k?.startsWith(prefix)) keys.push(k);
+      }
+      for (const k of keys) {
+        const rest = k.slice(prefix.length);
+        const bar = rest.lastIndexOf('|');
+        const itemId = rest.slice(0, Math.max(0, bar));
+        const page = Number(rest.slice(bar + 1));
+        let rows: unknown;
+        try {
+          rows = JSON.parse(store.getItem(k) ?? '[]');
+        } catch {
+          rows = null;
+        }
+        const parsed = z.array(storedOp).safeParse(rows);
+        if (!itemId || !Number.isInteger(page) || !parsed.success || !parsed.data.length) {
+          store.removeItem(k); // unreadable: nothing we could send anyway
+          continue;
+        }
+        for (const [seq, op] of parsed.data) found.push({ itemId, page, op, seq });
+      }
+    } catch {
+      return; // storage unavailable: run without it
+    }
+    if (!found.length) return;
+    found.sort((a, b) => a.seq - b.seq);
+    this.queue = [...found, ...this.queue];
+    this.seq = Math.max(this.seq, found[found.length - 1]!.seq);
+    // We cannot know whether the last batch of the earlier run was saved before it went away.
+    this.uncertain = true;
+    this.onChange?.(this.queue.length);
+  }
+
+  private touch(itemId: string, page: number): void {
+    if (!this.store) return;
+    this.dirtyKeys.add(queueKey(this.scope, itemId, page));
+    if (this.persistQueued) return;
+    this.persistQueued = true;
+    // Once per task: a stroke's 60 moves a second cost one write, and a reload right after still finds it.
+    queueMicrotask(() => this.persist());
+  }
+
+  /** Write the stored entries of the pages changed since the last write. */
+  persist(): void {
+    this.persistQueued = false;
+    const store = this.store;
+    if (!store || !this.dirtyKeys.size) return;
+    const rows = new Map<string, [number, InkOp][]>();
+    for (const k of this.dirtyKeys) rows.set(k, []);
+    this.dirtyKeys.clear();
+    for (const p of this.queue) rows.get(queueKey(this.scope, p.itemId, p.page))?.push([p.seq, p.op]);
+    for (const [k, list] of rows) {
+      try {
+        if (list.length) store.setItem(k, JSON.stringify(list));
+        else store.removeItem(k);
+      } catch {
+        // Storage full or gone: the queue in memory still goes out.
+      }
+    }
   }
 
   /** Send nothing until the returned release is called (a page reload must not race our own ops). */
@@ -94,14 +209,15 @@ export class InkSync {
     for (const wire of toWire(op)) {
       const last = this.queue[this.queue.length - 1];
       // Never merge into the head while it may be in flight: its content is fixed once sent.
-      const mergeable = last && !(this.inflight && this.queue.length === 1);
+      const mergeable = last && this.queue.length > this.sending;
       if (mergeable && wire.t === 'pts' && last.op.t === 'pts' && last.op.id === wire.id && last.itemId === itemId && last.page === page && last.op.d.length + wire.d.length <= MAX_PTS_CHARS) {
         // Deltas continue from the stroke's last point, so the strings simply concatenate.
-        this.queue[this.queue.length - 1] = { itemId, page, op: { t: 'pts', id: wire.id, d: last.op.d + wire.d } };
+        this.queue[this.queue.length - 1] = { itemId, page, op: { t: 'pts', id: wire.id, d: last.op.d + wire.d }, seq: last.seq };
       } else {
-        this.queue.push({ itemId, page, op: wire });
+        this.queue.push({ itemId, page, op: wire, seq: ++this.seq });
       }
     }
+    this.touch(itemId, page);
     this.onChange?.(this.queue.length);
   }
 
@@ -147,9 +263,13 @@ export class InkSync {
       const { itemId, page } = batch[0]!;
       const ops = batch.map((b) => b.op);
       try {
-        if (this.uncertain && (await this.alreadySaved(itemId, page, ops))) {
-          this.done(batch.length);
-          continue;
+        this.sending = batch.length;
+        if (this.uncertain) {
+          const saved = await this.alreadySaved(itemId, page, ops);
+          if (saved) {
+            this.done(saved);
+            continue;
+          }
         }
         const bytes = JSON.stringify({ itemId, page, ops }).length;
         await this.transport.append(itemId, page, ops);
@@ -158,6 +278,7 @@ export class InkSync {
         this.onSent?.(bytes, ops.length);
         this.done(batch.length);
       } catch (err) {
+        this.sending = 0;
         const code = (err as { code?: ClientErrorCode }).code;
         this.stats.failures++;
         if (code && PERMANENT.includes(code)) {
@@ -175,7 +296,8 @@ export class InkSync {
   }
 
   private done(n: number): void {
-    this.queue.splice(0, n);
+    this.sending = 0;
+    for (const p of this.queue.splice(0, n)) this.touch(p.itemId, p.page);
     this.stats.sent += n;
     this.uncertain = false;
     this.backoff = 0;
@@ -199,14 +321,22 @@ export class InkSync {
     return out;
   }
 
-  /** Whether the page's saved log holds `ops` as one contiguous run (a batch saved whose reply was lost). */
-  private async alreadySaved(itemId: string, page: number, ops: InkOp[]): Promise<boolean> {
+  /**
+   * How many ops at the start of `ops` the page's saved log already holds
+   * (a batch saved whose reply was lost, possibly followed by ops written
+   * since): they run contiguously and either cover all of `ops` or reach the
+   * end of the log.
+   */
+  private async alreadySaved(itemId: string, page: number, ops: InkOp[]): Promise<number> {
     const saved = (await this.transport.pageOps(itemId, page)).map((o) => JSON.stringify(o));
     const want = ops.map((o) => JSON.stringify(o));
-    for (let i = saved.length - want.length; i >= 0; i--) {
-      if (saved[i] === want[0] && want.every((w, k) => saved[i + k] === w)) return true;
+    for (let i = saved.length - 1; i >= 0; i--) {
+      if (saved[i] !== want[0]) continue;
+      let k = 0;
+      while (k < want.length && i + k < saved.length && saved[i + k] === want[k]) k++;
+      if (k === want.length || i + k === saved.length) return k;
     }
-    return false;
+    return 0;
   }
 }
 

@@ -47,7 +47,17 @@ const isStyles = (v: unknown): v is Record<string, BoardStyle> => typeof v === '
 let book: InkBook | null = null;
 /** The lesson's ink, shared by the page view and the toolbar. */
 export function useInkBook(): InkBook {
-  if (!book) book = new InkBook(apiTransport(useApi()));
+  if (!book) {
+    const api = useApi();
+    let store: Storage | null = null;
+    try {
+      store = window.localStorage;
+    } catch {
+      // no storage (private mode): the queue lives in memory only
+    }
+    // One queue per hub: the hub that served the page (web), or this machine's own (desktop).
+    book = new InkBook(apiTransport(api), { store, scope: api.kind === 'web' ? window.location.origin : 'desktop' });
+  }
   return book;
 }
 

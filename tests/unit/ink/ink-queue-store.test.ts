@@ -1,0 +1,199 @@
+/**
+ * The ink outbox kept on disk (renderer/src/features/lesson/composables/inkSync.ts):
+ * a reload while the hub is away loses nothing, the restored ops go first and
+ * in their original order across pages, entries go once acknowledged, and a
+ * batch that may have been saved before the reload is not saved twice.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodePoints, InkOpSchema, InkPage, type InkOp } from '../../../common/ink.ts';
+import { InkSync, queueKey, type InkTransport, type QueueStore } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+
+class MemStore implements QueueStore {
+  readonly map = new Map<string, string>();
+  get length(): number {
+    return this.map.size;
+  }
+  key(i: number): string | null {
+    return [...this.map.keys()][i] ?? null;
+  }
+  getItem(k: string): string | null {
+    return this.map.get(k) ?? null;
+  }
+  setItem(k: string, v: string): void {
+    this.map.set(k, v);
+  }
+  removeItem(k: string): void {
+    this.map.delete(k);
+  }
+}
+
+class FakeHub implements InkTransport {
+  saved: { itemId: string; page: number; op: InkOp }[] = [];
+  up = true;
+  /** Save the next batch but never answer (the renderer reloads meanwhile). */
+  hang = false;
+  async append(itemId: string, page: number, ops: InkOp[]): Promise<unknown> {
+    for (const op of ops) InkOpSchema.parse(op);
+    for (const op of ops) this.saved.push({ itemId, page, op });
+    if (this.hang) return new Promise(() => {});
+    return { saved: ops.length };
+  }
+  async pageOps(itemId: string, page: number): Promise<InkOp[]> {
+    return this.saved.filter((s) => s.itemId === itemId && s.page === page).map((s) => s.op);
+  }
+  online(): boolean {
+    return this.up;
+  }
+  replay(itemId: string, page: number): InkPage {
+    const p = new InkPage();
+    for (const s of this.saved) if (s.itemId === itemId && s.page === page) p.apply(s.op);
+    return p;
+  }
+}
+
+function stroke(id: string, n: number): InkOp[] {
+  const ops: InkOp[] = [{ t: 'begin', id, tool: 'pen', color: '#111111', width: 20 }];
+  let last: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const pt: [number, number, number] = [100 + i * 9, 300 + (i % 4) * 5, 255];
+    ops.push({ t: 'pts', id, d: encodePoints(pt, last) });
+    last = pt;
+  }
+  ops.push({ t: 'end', id });
+  return ops;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+describe('InkSync with a store', () => {
+  it('keeps unsent ops per hub + item + page and sends them after a reload, before new ones', async () => {
+    const store = new MemStore();
+    const hub = new FakeHub();
+    hub.up = false;
+    const before = new InkSync(hub, { store, scope: 'http://hub-a:3000' });
+    const local = new InkPage();
+    for (const op of stroke('a1', 20)) {
+      local.apply(op);
+      before.push('it', 0, op);
+    }
+    for (const op of stroke('b1', 5)) before.push('it', 1, op);
+    for (const op of stroke('a2', 5)) {
+      local.apply(op);
+      before.push('it', 0, op);
+    }
+    await tick();
+    expect([...store.map.keys()].sort()).toEqual([queueKey('http://hub-a:3000', 'it', 0), queueKey('http://hub-a:3000', 'it', 1)]);
+
+    // Reload: a new outbox over the same storage; another hub's outbox sees nothing.
+    expect(new InkSync(hub, { store, scope: 'http://hub-b:3000' }).pending).toBe(0);
+    const after = new InkSync(hub, { store, scope: 'http://hub-a:3000' });
+    expect(after.pending).toBe(before.pending);
+    expect(after.pendingFor('it', 0)).toEqual(before.pendingFor('it', 0));
+    for (const op of stroke('c1', 3)) after.push('it', 0, op);
+    hub.up = true;
+    await after.flush();
+    expect(after.pending).toBe(0);
+    const order = hub.saved.filter((s) => s.op.t === 'begin').map((s) => (s.op as { id: string }).id);
+    expect(order).toEqual(['a1', 'b1', 'a2', 'c1']);
+    expect(hub.replay('it', 0).get('a1')).toEqual(local.get('a1'));
+    expect(hub.replay('it', 0).get('a2')).toEqual(local.get('a2'));
+    await tick();
+    expect(store.map.size).toBe(0); // acknowledged: gone from the store
+  });
+
+  it('removes each page’s entry as soon as its ops are acknowledged', async () => {
+    const store = new MemStore();
+    const hub = new FakeHub();
+    const sync = new InkSync(hub, { store, scope: 's' });
+    hub.up = false;
+    sync.push('it', 0, { t: 'clear' });
+    sync.push('it', 3, { t: 'clear' });
+    await tick();
+    expect(store.map.size).toBe(2);
+    hub.up = true;
+    await sync.flush();
+    await tick();
+    expect(store.map.size).toBe(0);
+  });
+
+  it('does not save twice a batch that went out just before the reload', async () => {
+    const store = new MemStore();
+    const hub = new FakeHub();
+    hub.hang = true;
+    const before = new InkSync(hub, { store, scope: 's' });
+    for (const op of stroke('d1', 10)) before.push('it', 0, op);
+    void before.flush(); // saved on the hub, the answer never comes
+    await tick();
+    expect(hub.saved).toHaveLength(3);
+    hub.hang = false;
+    const after = new InkSync(hub, { store, scope: 's' });
+    expect(after.pending).toBe(3);
+    for (const op of stroke('d2', 2)) after.push('it', 0, op);
+    await after.flush();
+    expect(after.pending).toBe(0);
+    expect(hub.saved).toHaveLength(6);
+    expect(hub.replay('it', 0).get('d1')!.points).toHaveLength(30);
+  });
+
+  it('ignores unreadable entries and works without storage', async () => {
+    const store = new MemStore();
+    store.setItem(queueKey('s', 'it', 0), '{nope');
+    store.setItem(queueKey('s', 'it', 1), JSON.stringify([[1, { t: 'bogus' }]]));
+    store.setItem('ketang.other', 'x');
+    const hub = new FakeHub();
+    const sync = new InkSync(hub, { store, scope: 's' });
+    expect(sync.pending).toBe(0);
+    expect([...store.map.keys()]).toEqual(['ketang.other']);
+    const broken: QueueStore = {
+      length: 0,
+      key: () => null,
+      getItem: () => null,
+      setItem: () => {
+        throw new Error('QuotaExceededError');
+      },
+      removeItem: () => {},
+    };
+    const s2 = new InkSync(hub, { store: broken, scope: 's' });
+    s2.push('it', 0, { t: 'clear' });
+    await tick();
+    await s2.flush();
+    expect(s2.pending).toBe(0);
+  });
+});
+
+describe('InkSync while a batch is on its way', () => {
+  it('does not merge new points into a pts op already sent', async () => {
+    const saved: InkOp[] = [];
+    let answer: (() => void) | null = null;
+    const hub: InkTransport = {
+      append: (_i, _p, ops) => {
+        saved.push(...ops);
+        return new Promise<void>((r) => (answer = r));
+      },
+      pageOps: async () => saved,
+      online: () => true,
+    };
+    const sync = new InkSync(hub);
+    const ops = stroke('e1', 6);
+    const local = new InkPage();
+    for (const op of ops.slice(0, 3)) {
+      local.apply(op);
+      sync.push('it', 0, op);
+    }
+    const first = sync.flush(); // begin + merged pts in flight
+    for (const op of ops.slice(3)) {
+      local.apply(op);
+      sync.push('it', 0, op);
+    }
+    // Answer each batch as it comes (the rest goes out in the same run).
+    for (let i = 0; i < 5 && sync.pending; i++) {
+      answer!();
+      await tick();
+    }
+    await first;
+    expect(sync.pending).toBe(0);
+    const replay = new InkPage();
+    for (const op of saved) replay.apply(op);
+    expect(replay.get('e1')).toEqual(local.get('e1'));
+  });
+});
