@@ -12,12 +12,13 @@ const BENCHES: Record<string, string> = {
   store: 'class event appends: Store.appendEvents vs a plain better-sqlite3 loop',
   hub: 'class.state fan-out to 60 devices: Ketang hub vs bare socket.io',
   ink: 'pen input-to-paint latency and ink bytes/s in Chromium (needs npm run build:web)',
+  'pdf-open': '300-page PDF: first page painted, page turns, memory while paging, in Chromium (needs npm run build:web)',
 };
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log('Usage: npm run bench [-- NAME...]\n');
-  for (const [name, what] of Object.entries(BENCHES)) console.log(`  ${name.padEnd(6)} ${what}`);
+  for (const [name, what] of Object.entries(BENCHES)) console.log(`  ${name.padEnd(8)} ${what}`);
   process.exit(0);
 }
 const unknown = args.filter((a) => !(a in BENCHES));
