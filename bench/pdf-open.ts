@@ -19,7 +19,8 @@
  *   page is painted (turn time = key press → painted frame); at pages 1, 50,
  *   100, 200 and 300 the renderer's memory is sampled: the JS heap (CDP
  *   Performance.getMetrics, before and after a forced GC) and the process
- *   memory from /proc (PSS of the page's renderer process, and of the GPU
+ *   heap of the pdf.js worker (CDP, after a GC there) and
+ *   the process memory from /proc (PSS of the page's renderer process, and of the GPU
  *   process, which holds canvas bitmaps when there is no GPU).
  *
  * Goals: first page < 1 s; memory at page 300 ≈ memory at page 50.
@@ -96,6 +97,8 @@ interface MemSample {
   page: number;
   heapUsed: number;
   heapAfterGc: number;
+  /** The pdf.js worker's JS heap after a GC (CDP Runtime.getHeapUsage in the worker). */
+  workerHeap: number;
   rendererPss: number;
   gpuPss: number;
   nodes: number;
@@ -145,7 +148,50 @@ function pssMb(pid: number): number {
   }
 }
 
-async function sampleMemory(cdp: CDPSession, pageNo: number): Promise<MemSample> {
+/**
+ * The pdf.js worker's JS heap after a GC, through the page's CDP session
+ * auto-attached (not flattened) to its workers: Playwright gives no CDP
+ * session for a worker, and CDP metrics of the page cover the page only.
+ */
+class WorkerHeap {
+  private readonly sessions = new Set<string>();
+  private readonly waiting = new Map<number, (result: unknown) => void>();
+  private nextId = 1;
+  private readonly cdp: CDPSession;
+  constructor(cdp: CDPSession) {
+    this.cdp = cdp;
+    const on = cdp.on.bind(cdp) as (event: string, fn: (e: Record<string, unknown>) => void) => void;
+    on('Target.attachedToTarget', (e) => {
+      const info = e.targetInfo as { type: string; url: string };
+      if (info.type === 'worker' && /pdf\.worker/.test(info.url)) this.sessions.add(e.sessionId as string);
+    });
+    on('Target.detachedFromTarget', (e) => this.sessions.delete(e.sessionId as string));
+    on('Target.receivedMessageFromTarget', (e) => {
+      const msg = JSON.parse(e.message as string) as { id?: number; result?: unknown };
+      if (msg.id !== undefined) this.waiting.get(msg.id)?.(msg.result);
+    });
+  }
+  async start(): Promise<void> {
+    await this.cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  }
+  private call(sessionId: string, method: string): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      void this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) });
+    });
+  }
+  async usedMb(): Promise<number> {
+    let total = 0;
+    for (const s of this.sessions) {
+      await this.call(s, 'HeapProfiler.collectGarbage');
+      total += ((await this.call(s, 'Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    }
+    return this.sessions.size ? total / 2 ** 20 : NaN;
+  }
+}
+
+async function sampleMemory(cdp: CDPSession, worker: WorkerHeap, pageNo: number): Promise<MemSample> {
   const metric = async (name: string): Promise<number> => {
     const { metrics } = await cdp.send('Performance.getMetrics');
     return metrics.find((m) => m.name === name)?.value ?? NaN;
@@ -154,11 +200,12 @@ async function sampleMemory(cdp: CDPSession, pageNo: number): Promise<MemSample>
   const nodes = await metric('Nodes');
   await cdp.send('HeapProfiler.collectGarbage');
   const heapAfterGc = (await metric('JSHeapUsedSize')) / 2 ** 20;
+  const workerHeap = await worker.usedMb();
   const procs = chromiumProcesses();
   // The page's renderer is the biggest one (others are spares or about:blank).
   const rendererPss = Math.max(...procs.filter((p) => p.type === 'renderer').map((p) => pssMb(p.pid)));
   const gpuPss = procs.filter((p) => p.type === 'gpu-process').reduce((a, p) => a + pssMb(p.pid), 0);
-  return { page: pageNo, heapUsed, heapAfterGc, rendererPss, gpuPss, nodes };
+  return { page: pageNo, heapUsed, heapAfterGc, workerHeap, rendererPss, gpuPss, nodes };
 }
 
 function table(head: string[], rows: string[][]): void {
@@ -218,8 +265,10 @@ async function main(): Promise<void> {
     const p = page!;
     const cdp = await p.context().newCDPSession(p);
     await cdp.send('Performance.enable');
+    const worker = new WorkerHeap(cdp);
+    await worker.start();
     await p.waitForTimeout(1000);
-    const samples: MemSample[] = [await sampleMemory(cdp, 1)];
+    const samples: MemSample[] = [await sampleMemory(cdp, worker, 1)];
     const turnMs: number[] = [];
     const flipStart = performance.now();
     for (let i = 1; i < PAGES; i++) {
@@ -229,7 +278,7 @@ async function main(): Promise<void> {
       turnMs.push(log.painted - before);
       if (SAMPLE_AT.includes(i + 1)) {
         await p.waitForTimeout(500);
-        samples.push(await sampleMemory(cdp, i + 1));
+        samples.push(await sampleMemory(cdp, worker, i + 1));
       }
     }
     const flipSecs = (performance.now() - flipStart) / 1000;
@@ -237,13 +286,13 @@ async function main(): Promise<void> {
     const t = summarize(turnMs);
     console.log(`page turns (PageDown → new page painted), ${turnMs.length} turns in ${flipSecs.toFixed(1)} s: p50 ${t.p50.toFixed(0)} ms, p90 ${t.p90.toFixed(0)} ms, p99 ${t.p99.toFixed(0)} ms, max ${t.max.toFixed(0)} ms\n`);
     table(
-      ['page', 'JS heap MB', 'JS heap after GC MB', 'renderer PSS MB', 'GPU process PSS MB', 'DOM nodes'],
-      samples.map((s) => [String(s.page), s.heapUsed.toFixed(1), s.heapAfterGc.toFixed(1), s.rendererPss.toFixed(1), s.gpuPss.toFixed(1), String(s.nodes)]),
+      ['page', 'page JS heap MB', 'page JS heap after GC MB', 'pdf.js worker heap after GC MB', 'renderer PSS MB', 'GPU process PSS MB', 'DOM nodes'],
+      samples.map((s) => [String(s.page), s.heapUsed.toFixed(1), s.heapAfterGc.toFixed(1), s.workerHeap.toFixed(1), s.rendererPss.toFixed(1), s.gpuPss.toFixed(1), String(s.nodes)]),
     );
     const at50 = samples.find((s) => s.page === 50)!;
     const at300 = samples.find((s) => s.page === 300)!;
     console.log(
-      `\nratio page 300 / page 50: JS heap after GC ${(at300.heapAfterGc / at50.heapAfterGc).toFixed(2)}, renderer PSS ${(at300.rendererPss / at50.rendererPss).toFixed(2)}, GPU process PSS ${(at300.gpuPss / at50.gpuPss).toFixed(2)}`,
+      `\nratio page 300 / page 50: page JS heap after GC ${(at300.heapAfterGc / at50.heapAfterGc).toFixed(2)}, worker heap ${(at300.workerHeap / at50.workerHeap).toFixed(2)}, renderer PSS ${(at300.rendererPss / at50.rendererPss).toFixed(2)}, GPU process PSS ${(at300.gpuPss / at50.gpuPss).toFixed(2)}`,
     );
     console.log('Goals: first page under 1 s; memory bounded while paging (ratio ≈ 1).');
     console.log('Headless Chromium without a GPU on a shared machine: "painted" is the end of the frame after the page bitmap is drawn, not light on glass.');
