@@ -12,7 +12,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InkOpSchema, InkPage } from '../../common/ink.ts';
+import { decodePoints, InkOpSchema, InkPage, type InkOp } from '../../common/ink.ts';
 import { importCourseware } from '../../main/courseware/import.ts';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
@@ -375,6 +375,154 @@ describe('ink written while the hub is unreachable', () => {
       await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(after.length);
       await expect.poll(() => inkPixels(page, { x: 280, y: 660, w: 540, h: 80 })).toBeGreaterThan(300);
       await expect.poll(queued).toEqual([]);
+    } finally {
+      await device.context.close();
+    }
+  });
+});
+
+describe('shapes and text (直线 箭头 矩形 椭圆 文字)', () => {
+  it('draws a rect, an arrow and a text, saved as begin + pts + end, and a reload shows them the same', async () => {
+    const device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    const page = device.page;
+    try {
+      await openLesson(page, hub.app.consoleUrl);
+      await waitForPage(page, BOARD_ITEM, 0);
+      for (const n of [0, 1, 2]) {
+        await page.keyboard.press('PageDown');
+        await waitForPage(page, PDF_ITEM, n);
+      }
+      // The page's shape is known (and the view fitted to it) once it is drawn.
+      await expect.poll(() => pdfDrawn(page), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(0);
+
+      await page.getByTestId('tool-shapes').click();
+      await page.getByTestId('tool-rect').click();
+      // Live preview while dragging: on the live canvas, nothing in the page yet.
+      const pointer = (type: string, x: number, y: number): Promise<boolean> =>
+        page.evaluate(
+          ({ type, x, y }) =>
+            document.querySelector('[data-testid="page-surface"]')!.dispatchEvent(new PointerEvent(type, { pointerId: 1, pointerType: 'mouse', clientX: x, clientY: y, bubbles: true, cancelable: true, buttons: type === 'pointerup' ? 0 : 1 })),
+          { type, x, y },
+        );
+      const livePixels = (): Promise<number> =>
+        page.evaluate(() => {
+          const c = document.querySelector<Canvas>('[data-testid="ink-live"]')!;
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i]! > 40) n++;
+          return n;
+        });
+      await pointer('pointerdown', 500, 300);
+      await pointer('pointermove', 650, 400);
+      await pointer('pointermove', 800, 500);
+      await expect.poll(livePixels).toBeGreaterThan(500);
+      expect(await strokeCount(page)).toBe(0);
+      await pointer('pointerup', 800, 500);
+      await expect.poll(livePixels).toBe(0);
+      expect(await strokeCount(page)).toBe(1);
+
+      await page.getByTestId('tool-shapes').click(); // the menu again (the tool stays a shape)
+      await page.getByTestId('tool-arrow').click();
+      expect(await page.getByTestId('tool-shapes').getAttribute('data-shape')).toBe('arrow');
+      await draw(page, [[1000, 500], [1150, 400], [1300, 300]], { type: 'mouse' });
+      expect(await strokeCount(page)).toBe(2);
+
+      await page.getByTestId('tool-text').click();
+      await draw(page, [[600, 650]], { type: 'mouse' });
+      const input = page.getByTestId('text-input');
+      await input.waitFor();
+      const fontPx = await input.evaluate((el) => parseFloat((el as unknown as { style: { fontSize: string } }).style.fontSize || '0'));
+      await input.fill('分数 Fractions');
+      await input.press('Enter');
+      await expect.poll(() => strokeCount(page)).toBe(3);
+      expect(await input.count()).toBe(0);
+      await waitSaved(page);
+      await shot(page, 'lesson-shapes');
+
+      const { ops } = await api.ok('ink.page', { itemId: PDF_ITEM, page: 2 });
+      const begins = (ops as InkOp[]).filter((o): o is Extract<InkOp, { t: 'begin' }> => o.t === 'begin');
+      expect(begins.map((b) => b.tool)).toEqual(['rect', 'arrow', 'text']);
+      expect(begins[2]!.text).toBe('分数 Fractions');
+      for (const b of begins) {
+        const mine = (ops as InkOp[]).filter((o) => 'id' in o && o.id === b.id);
+        expect(mine.map((o) => o.t)).toEqual(['begin', 'pts', 'end']);
+        const pts = decodePoints((mine[1] as Extract<InkOp, { t: 'pts' }>).d);
+        expect(pts.length).toBe(b.tool === 'text' ? 3 : 6);
+      }
+      expect(fontPx).toBeGreaterThanOrEqual(28);
+
+      // Rect: its outline is ink, its inside is not. Arrow: a filled head at its end. Text: glyphs.
+      const boxes = {
+        rectTop: { x: 520, y: 290, w: 260, h: 20 },
+        rectInside: { x: 540, y: 330, w: 220, h: 140 },
+        arrowHead: { x: 1260, y: 290, w: 50, h: 50 },
+        text: { x: 595, y: 645, w: 420, h: 90 },
+      };
+      const measure = async (): Promise<Record<string, number>> => {
+        const out: Record<string, number> = {};
+        for (const [k, b] of Object.entries(boxes)) out[k] = await inkPixels(page, b);
+        return out;
+      };
+      await expect.poll(async () => (await measure()).text, { timeout: 5_000 }).toBeGreaterThan(300);
+      const before = await measure();
+      expect(before.rectTop).toBeGreaterThan(500);
+      expect(before.rectInside).toBe(0);
+      expect(before.arrowHead).toBeGreaterThan(300);
+
+      await page.reload();
+      await waitForPage(page, PDF_ITEM, 2);
+      await expect.poll(() => pdfDrawn(page), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(3);
+      await expect.poll(measure, { timeout: 5_000 }).toEqual(before);
+    } finally {
+      await device.context.close();
+    }
+  });
+});
+
+describe('选择: select and move', () => {
+  it('a tap selects a stroke (box shown), a drag moves it (op move), 撤销 moves it back', async () => {
+    const device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    const page = device.page;
+    try {
+      await openLesson(page, hub.app.consoleUrl);
+      await waitForPage(page, BOARD_ITEM, 0);
+      for (const n of [0, 1, 2]) {
+        await page.keyboard.press('PageDown');
+        await waitForPage(page, PDF_ITEM, n);
+      }
+      // The page's shape is known (and the view fitted to it) once it is drawn.
+      await expect.poll(() => pdfDrawn(page), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(3);
+      const { ops } = await api.ok('ink.page', { itemId: PDF_ITEM, page: 2 });
+      const rectId = ((ops as InkOp[]).find((o) => o.t === 'begin' && o.tool === 'rect') as { id: string }).id;
+      const oldTop = { x: 520, y: 290, w: 260, h: 20 };
+      const newTop = { x: 820, y: 340, w: 160, h: 20 };
+      expect(await inkPixels(page, oldTop)).toBeGreaterThan(500);
+
+      await page.getByTestId('tool-select').click();
+      await draw(page, [[500, 400], [600, 420], [700, 450]], { type: 'pen' });
+      await expect.poll(() => page.getByTestId('selection').getAttribute('data-ids')).toBe(rectId);
+      await expect.poll(() => inkPixels(page, newTop)).toBeGreaterThan(500);
+      expect(await inkPixels(page, oldTop)).toBe(0);
+      await waitSaved(page);
+      const moved = (await api.ok('ink.page', { itemId: PDF_ITEM, page: 2 })).ops.at(-1) as InkOp;
+      expect(moved).toMatchObject({ t: 'move', ids: [rectId] });
+      const dx = (moved as Extract<InkOp, { t: 'move' }>).dx;
+      expect(dx).toBeGreaterThan(0);
+      await shot(page, 'lesson-select-move');
+
+      await page.getByTestId('undo').click();
+      await expect.poll(() => inkPixels(page, oldTop)).toBeGreaterThan(500);
+      expect(await inkPixels(page, newTop)).toBe(0);
+      await waitSaved(page);
+      expect((await api.ok('ink.page', { itemId: PDF_ITEM, page: 2 })).ops.at(-1)).toMatchObject({ t: 'move', ids: [rectId], dx: -dx });
+
+      // A tap on nothing clears the selection.
+      await draw(page, [[1500, 750]], { type: 'pen' });
+      expect(await page.getByTestId('selection').count()).toBe(0);
+      expect(await strokeCount(page)).toBe(3);
     } finally {
       await device.context.close();
     }

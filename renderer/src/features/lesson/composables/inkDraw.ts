@@ -1,5 +1,5 @@
 /**
- * Drawing strokes on a canvas, and finding the strokes an eraser touches.
+ * Drawing strokes on a canvas (hit testing lives in inkGeom.ts, re-exported here).
  *
  * A stroke is drawn as smoothed pieces: a quadratic curve through the
  * midpoints of its points, plus a straight tail to its newest point. Pieces
@@ -7,6 +7,19 @@
  * pieces per frame; a full redraw draws the same pieces and looks the same.
  */
 import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
+import { isShape, setTextMeasure, TEXT_LINE_HEIGHT, textFont } from './inkGeom.ts';
+
+export { isShape, outlineOf, SHAPE_TOOLS, strokeBox, strokesTouched, textBox, textFont, touches, type ShapeTool } from './inkGeom.ts';
+
+if (typeof document !== 'undefined') {
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (ctx) {
+    setTextMeasure((text) => {
+      ctx.font = textFont(100);
+      return ctx.measureText(text).width;
+    });
+  }
+}
 
 /** Where the page is on screen: CSS pixels per page unit and the page's top-left corner in CSS pixels. */
 export interface View {
@@ -27,6 +40,11 @@ export function isTranslucent(s: Pick<Stroke, 'tool'>): boolean {
   return s.tool === 'highlighter';
 }
 
+/** Arrow head length in page units for a line `width` wide. */
+export function arrowHead(width: number): number {
+  return Math.max(width * 4, 90);
+}
+
 function setStyle(ctx: CanvasRenderingContext2D, s: Stroke): void {
   ctx.strokeStyle = s.color;
   ctx.fillStyle = s.color;
@@ -44,6 +62,10 @@ export function drawPieces(ctx: CanvasRenderingContext2D, s: Stroke, v: View, fr
   const n = p.length / 3;
   if (n === 0) return 0;
   setStyle(ctx, s);
+  if (s.tool === 'text' || isShape(s.tool)) {
+    drawShape(ctx, s, v);
+    return 0;
+  }
   const X = (i: number): number => v.ox + p[i * 3]! * v.scale;
   const Y = (i: number): number => v.oy + p[i * 3 + 1]! * v.scale;
   const W = (i: number): number => Math.max(0.75, s.width * v.scale * (s.tool === 'pen' ? pressureFactor(p[i * 3 + 2]!) : 1));
@@ -85,6 +107,51 @@ export function drawPieces(ctx: CanvasRenderingContext2D, s: Stroke, v: View, fr
   return pieces;
 }
 
+/** A shape from its first to its last point, or a text at its first point. */
+export function drawShape(ctx: CanvasRenderingContext2D, s: Stroke, v: View): void {
+  const p = s.points;
+  const n = p.length / 3;
+  if (n === 0) return;
+  setStyle(ctx, s);
+  const ax = v.ox + p[0]! * v.scale;
+  const ay = v.oy + p[1]! * v.scale;
+  const bx = v.ox + p[(n - 1) * 3]! * v.scale;
+  const by = v.oy + p[(n - 1) * 3 + 1]! * v.scale;
+  if (s.tool === 'text') {
+    const size = s.width * v.scale;
+    ctx.font = textFont(size);
+    ctx.textBaseline = 'top';
+    ctx.textAlign = 'left';
+    (s.text ?? '').split('\n').forEach((line, i) => ctx.fillText(line, ax, ay + i * size * TEXT_LINE_HEIGHT));
+    return;
+  }
+  ctx.lineWidth = Math.max(0.75, s.width * v.scale);
+  ctx.beginPath();
+  if (s.tool === 'rect') {
+    ctx.rect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
+  } else if (s.tool === 'ellipse') {
+    ctx.ellipse((ax + bx) / 2, (ay + by) / 2, Math.abs(bx - ax) / 2, Math.abs(by - ay) / 2, 0, 0, Math.PI * 2);
+  } else {
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx, by);
+  }
+  ctx.stroke();
+  if (s.tool === 'arrow') {
+    const len = Math.hypot(bx - ax, by - ay);
+    if (len < 1e-6) return;
+    const head = Math.min(arrowHead(s.width) * v.scale, len * 0.6);
+    const ang = Math.atan2(by - ay, bx - ax);
+    const spread = Math.PI / 7;
+    ctx.beginPath();
+    ctx.moveTo(bx, by);
+    ctx.lineTo(bx - head * Math.cos(ang - spread), by - head * Math.sin(ang - spread));
+    ctx.lineTo(bx - head * Math.cos(ang + spread), by - head * Math.sin(ang + spread));
+    ctx.closePath();
+    ctx.fill();
+    ctx.stroke();
+  }
+}
+
 function allSamePressure(p: readonly number[]): boolean {
   const first = p[2];
   for (let i = 5; i < p.length; i += 3) if (p[i] !== first) return false;
@@ -101,75 +168,6 @@ export function drawStroke(ctx: CanvasRenderingContext2D, s: Stroke, v: View): v
   } else {
     drawPieces(ctx, s, v);
   }
-}
-
-// ------------------------------------------------------------ hit testing
-
-interface Box {
-  n: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-const boxes = new WeakMap<Stroke, Box>();
-
-function boxOf(s: Stroke): Box {
-  const n = s.points.length;
-  let b = boxes.get(s);
-  if (b && b.n === n) return b;
-  b = { n, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-  for (let i = 0; i < n; i += 3) {
-    const x = s.points[i]!;
-    const y = s.points[i + 1]!;
-    if (x < b.x0) b.x0 = x;
-    if (x > b.x1) b.x1 = x;
-    if (y < b.y0) b.y0 = y;
-    if (y > b.y1) b.y1 = y;
-  }
-  boxes.set(s, b);
-  return b;
-}
-
-function segDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax;
-  const dy = by - ay;
-  const len2 = dx * dx + dy * dy;
-  let t = len2 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
-  t = Math.max(0, Math.min(1, t));
-  const cx = ax + t * dx - px;
-  const cy = ay + t * dy - py;
-  return cx * cx + cy * cy;
-}
-
-/** Whether a circle of radius `r` at (x, y), in page units, touches stroke `s`. */
-export function touches(s: Stroke, x: number, y: number, r: number): boolean {
-  const reach = r + s.width / 2;
-  const b = boxOf(s);
-  if (b.n === 0 || x < b.x0 - reach || x > b.x1 + reach || y < b.y0 - reach || y > b.y1 + reach) return false;
-  const p = s.points;
-  const reach2 = reach * reach;
-  if (p.length === 3) return (p[0]! - x) ** 2 + (p[1]! - y) ** 2 <= reach2;
-  for (let i = 3; i < p.length; i += 3) {
-    if (segDist2(x, y, p[i - 3]!, p[i - 2]!, p[i]!, p[i + 1]!) <= reach2) return true;
-  }
-  return false;
-}
-
-/** The strokes the eraser moving from (ax, ay) to (bx, by) touches, sampled every half radius. */
-export function strokesTouched(strokes: Iterable<Stroke>, ax: number, ay: number, bx: number, by: number, r: number): string[] {
-  const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / (r / 2)));
-  const hit: string[] = [];
-  for (const s of strokes) {
-    for (let k = 0; k <= steps; k++) {
-      const t = k / steps;
-      if (touches(s, ax + (bx - ax) * t, ay + (by - ay) * t, r)) {
-        hit.push(s.id);
-        break;
-      }
-    }
-  }
-  return hit;
 }
 
 // ------------------------------------------------------------ ids, units

@@ -24,6 +24,9 @@ export class InkLayer {
   private raf = 0;
   /** Strokes to leave out (touched by the eraser, not yet erased). */
   hidden: ReadonlySet<string> = new Set();
+  /** Strokes shown on the live canvas only: a shape being dragged, a selection being moved. */
+  private preview: Stroke[] = [];
+  private previewDirty = false;
   /** Called at the end of each frame that painted something (performance.now()). */
   onPaint: ((t: number) => void) | null = null;
 
@@ -67,6 +70,14 @@ export class InkLayer {
   changed(change: InkChange): void {
     if (change.kind === 'all') this.full = true;
     else this.dirty.add(change.id);
+    this.schedule();
+  }
+
+  setPreview(s: Stroke | readonly Stroke[] | null): void {
+    const list = s === null ? [] : Array.isArray(s) ? [...(s as readonly Stroke[])] : [s as Stroke];
+    if (!list.length && !this.preview.length) return;
+    this.preview = list;
+    this.previewDirty = true;
     this.schedule();
   }
 
@@ -128,9 +139,10 @@ export class InkLayer {
       }
       this.dirty.clear();
       if (ended) this.repaintLive();
-    } else {
+    } else if (!this.previewDirty) {
       return;
     }
+    if (this.previewDirty) this.repaintLive();
     this.onPaint?.(performance.now());
   }
 
@@ -148,5 +160,7 @@ export class InkLayer {
       if (!s || s.done) this.active.delete(id);
       else this.drawLive(s, 0);
     }
+    this.previewDirty = false;
+    for (const p of this.preview) drawStroke(this.ctx(isTranslucent(p) ? this.liveHl : this.live, false), p, this.view);
   }
 }

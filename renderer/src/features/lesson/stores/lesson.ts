@@ -9,8 +9,9 @@ import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 import { apiTransport, InkBook } from '../composables/inkBook.ts';
+import type { ShapeTool } from '../composables/inkDraw.ts';
 
-export type InkTool = 'pen' | 'highlighter' | 'eraser';
+export type InkTool = 'pen' | 'highlighter' | 'eraser' | ShapeTool | 'text' | 'select';
 export type FingerMode = 'write' | 'pan';
 export type BoardStyle = 'white' | 'chalk' | 'grid' | 'lines';
 export const BOARD_STYLES: readonly BoardStyle[] = ['white', 'chalk', 'grid', 'lines'];
@@ -20,6 +21,8 @@ export const COLORS = ['#111111', '#e53935', '#1565c0', '#2e7d32', '#f9a825', '#
 /** Line widths in page units (10 000 across the page): fine, medium, bold. */
 export const PEN_WIDTHS = [14, 28, 56] as const;
 export const HIGHLIGHTER_WIDTHS = [110, 180, 280] as const;
+/** Text sizes in page units (the stroke's width is its font size): large enough to read from the back row. */
+export const TEXT_SIZES = [240, 360, 520] as const;
 /** Eraser radius in CSS pixels, by the same three sizes. */
 export const ERASER_RADII = [16, 28, 48] as const;
 
@@ -69,6 +72,8 @@ interface LessonState {
   itemIndex: number;
   page: number;
   tool: InkTool;
+  /** The shape the 图形 button picks (the last one used). */
+  shape: ShapeTool;
   colorIndex: number;
   widthIndex: number;
   finger: FingerMode;
@@ -89,6 +94,7 @@ export const useLessonStore = defineStore('lesson', {
     itemIndex: 0,
     page: 0,
     tool: 'pen',
+    shape: 'rect',
     colorIndex: readLocal('ketang.ink.color', 2, isIndex),
     widthIndex: readLocal('ketang.ink.width', 1, (v): v is number => isIndex(v) && v < 3),
     finger: readLocal<FingerMode>('ketang.ink.finger', 'write', isFinger),
@@ -179,6 +185,7 @@ export const useLessonStore = defineStore('lesson', {
     },
     setTool(tool: InkTool) {
       this.tool = tool;
+      if (tool === 'line' || tool === 'arrow' || tool === 'rect' || tool === 'ellipse') this.shape = tool;
     },
     setColor(i: number) {
       this.colorIndex = i;
