@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodePoints, InkOpSchema, InkPage, type InkOp } from '../../../common/ink.ts';
-import { InkSync, queueKey, type InkTransport, type QueueStore } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+import { InkSync, queueKey, WRITER_STALE_MS, type InkTransport, type QueueStore } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
 
 class MemStore implements QueueStore {
   readonly map = new Map<string, string>();
@@ -64,6 +64,7 @@ function stroke(id: string, n: number): InkOp[] {
 }
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+const queueKeys = (store: MemStore): string[] => [...store.map.keys()].filter((k) => k.startsWith('ketang.inkq.'));
 
 describe('InkSync with a store', () => {
   it('keeps unsent ops per hub + item + page and sends them after a reload, before new ones', async () => {
@@ -82,7 +83,7 @@ describe('InkSync with a store', () => {
       before.push('it', 0, op);
     }
     await tick();
-    expect([...store.map.keys()].sort()).toEqual([queueKey('http://hub-a:3000', 'it', 0), queueKey('http://hub-a:3000', 'it', 1)]);
+    expect(queueKeys(store).sort()).toEqual([queueKey('http://hub-a:3000', 'it', 0), queueKey('http://hub-a:3000', 'it', 1)]);
 
     // Reload: a new outbox over the same storage; another hub's outbox sees nothing.
     expect(new InkSync(hub, { store, scope: 'http://hub-b:3000' }).pending).toBe(0);
@@ -98,7 +99,7 @@ describe('InkSync with a store', () => {
     expect(hub.replay('it', 0).get('a1')).toEqual(local.get('a1'));
     expect(hub.replay('it', 0).get('a2')).toEqual(local.get('a2'));
     await tick();
-    expect(store.map.size).toBe(0); // acknowledged: gone from the store
+    expect(queueKeys(store)).toEqual([]); // acknowledged: gone from the store
   });
 
   it('removes each page’s entry as soon as its ops are acknowledged', async () => {
@@ -109,11 +110,11 @@ describe('InkSync with a store', () => {
     sync.push('it', 0, { t: 'clear' });
     sync.push('it', 3, { t: 'clear' });
     await tick();
-    expect(store.map.size).toBe(2);
+    expect(queueKeys(store)).toHaveLength(2);
     hub.up = true;
     await sync.flush();
     await tick();
-    expect(store.map.size).toBe(0);
+    expect(queueKeys(store)).toEqual([]);
   });
 
   it('does not save twice a batch that went out just before the reload', async () => {
@@ -135,6 +136,32 @@ describe('InkSync with a store', () => {
     expect(hub.replay('it', 0).get('d1')!.points).toHaveLength(30);
   });
 
+  it('keeps each window’s queue apart, and takes over the queue of a window that is gone', async () => {
+    let now = 1_000_000;
+    const store = new MemStore();
+    const hub = new FakeHub();
+    hub.up = false;
+    const console1 = new InkSync(hub, { store, scope: 's', writer: 'console', now: () => now });
+    const board = new InkSync(hub, { store, scope: 's', writer: 'board', now: () => now });
+    for (const op of stroke('c1', 3)) console1.push('it', 0, op);
+    for (const op of stroke('b1', 3)) board.push('it', 0, op);
+    await tick();
+    expect(queueKeys(store)).toHaveLength(2);
+    // The console reloads: it gets its own ops back, not the board's (the board is still running).
+    const console2 = new InkSync(hub, { store, scope: 's', writer: 'console', now: () => now });
+    expect(console2.pendingFor('it', 0)).toEqual(console1.pendingFor('it', 0));
+    await tick();
+    // The board window closed without sending: after a while, another window sends its ops.
+    now += WRITER_STALE_MS + 1;
+    const console3 = new InkSync(hub, { store, scope: 's', writer: 'console', now: () => now });
+    expect(console3.pending).toBe(6);
+    hub.up = true;
+    await console3.flush();
+    await tick();
+    expect(hub.replay('it', 0).list().map((s) => s.id)).toEqual(['c1', 'b1']);
+    expect(queueKeys(store)).toEqual([]);
+  });
+
   it('ignores unreadable entries and works without storage', async () => {
     const store = new MemStore();
     store.setItem(queueKey('s', 'it', 0), '{nope');
@@ -143,7 +170,8 @@ describe('InkSync with a store', () => {
     const hub = new FakeHub();
     const sync = new InkSync(hub, { store, scope: 's' });
     expect(sync.pending).toBe(0);
-    expect([...store.map.keys()]).toEqual(['ketang.other']);
+    expect(queueKeys(store)).toEqual([]);
+    expect(store.getItem('ketang.other')).toBe('x');
     const broken: QueueStore = {
       length: 0,
       key: () => null,

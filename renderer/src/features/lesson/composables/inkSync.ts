@@ -10,9 +10,9 @@
  * a repeated `pts` would double a stroke's points on replay.
  *
  * With a store (localStorage in the app), the queue is also kept on disk,
- * one entry per hub + item + page, so a renderer reload while the hub is
- * away loses nothing: the entries are read back on start, sent first, in
- * their original order, and removed as the hub acknowledges them.
+ * one entry per hub + window + item + page, so a renderer reload while the
+ * hub is away loses nothing: the entries are read back on start, sent
+ * first, in their original order, and removed as the hub acknowledges them.
  */
 import { z } from 'zod';
 import { encodePoints, InkOpSchema, type InkOp, type Stroke } from '../../../../../common/ink.ts';
@@ -49,14 +49,28 @@ export interface InkSyncOptions {
   store?: QueueStore | null;
   /** Which hub the queue belongs to (its origin on the web). */
   scope?: string;
+  /**
+   * Which writer (window or tab) the queue belongs to, the same across its
+   * reloads (kept in sessionStorage): two windows of one origin — the console
+   * and the board — share localStorage but never each other's queue, unless
+   * the other one is gone (no heartbeat for WRITER_STALE_MS): then its unsent
+   * ops are taken over.
+   */
+  writer?: string;
 }
+
+/** A writer not heard from for this long is gone (closed window): its stored queue may be taken over. */
+export const WRITER_STALE_MS = 15_000;
+const HEARTBEAT_MS = 2_000;
 
 const STORE_PREFIX = 'ketang.inkq.';
 /** The stored key of one page's pending ops. */
-export function queueKey(scope: string, itemId: string, page: number): string {
-  return `${scopePrefix(scope)}${itemId}|${page}`;
+export function queueKey(scope: string, itemId: string, page: number, writer = ''): string {
+  return `${scopePrefix(scope)}${encodeURIComponent(writer)}|${itemId}|${page}`;
 }
 const scopePrefix = (scope: string): string => `${STORE_PREFIX}${encodeURIComponent(scope)}|`;
+/** The key of a writer's heartbeat (last time it was running, ms). */
+export const aliveKey = (writer: string): string => `ketang.inkq-alive.${encodeURIComponent(writer)}`;
 const storedOp = z.tuple([z.number().int(), InkOpSchema]);
 
 /** Protocol limits: 500 ops per call, 64 KiB per message (keep a margin for the envelope). */
@@ -97,6 +111,8 @@ export class InkSync {
   private readonly now: () => number;
   private readonly store: QueueStore | null;
   private readonly scope: string;
+  private readonly writer: string;
+  private lastBeat = -Infinity;
   private seq = 0;
   /** Pages whose stored entry is out of date (written at the end of the task). */
   private readonly dirtyKeys = new Set<string>();
@@ -108,7 +124,20 @@ export class InkSync {
     this.now = o.now ?? (() => Date.now());
     this.store = o.store ?? null;
     this.scope = o.scope ?? '';
+    this.writer = o.writer ?? '';
     this.restore();
+    this.heartbeat();
+  }
+
+  /** Tell other windows this writer is running (its stored queue is not theirs to take). */
+  heartbeat(): void {
+    if (!this.store || this.now() - this.lastBeat < HEARTBEAT_MS) return;
+    this.lastBeat = this.now();
+    try {
+      this.store.setItem(aliveKey(this.writer), String(this.lastBeat));
+    } catch {
+      // storage full: other windows may take our queue over; the hub's lost-reply check still avoids doubles
+    }
   }
 
   /** Read back what an earlier run left unsent (in their original order, ahead of anything new). */
@@ -116,7 +145,8 @@ export class InkSync {
     const store = this.store;
     if (!store) return;
     const prefix = scopePrefix(this.scope);
-    const found: PendingOp[] = [];
+    /** Ours first (this window before its reload), then those of gone windows, each in its own order. */
+    const found: (PendingOp & { mine: boolean; from: string })[] = [];
     try {
       const keys: string[] = [];
       for (let i = 0; i < store.length; i++) {
@@ -125,9 +155,13 @@ export class InkSync {
       }
       for (const k of keys) {
         const rest = k.slice(prefix.length);
+        const first = rest.indexOf('|');
         const bar = rest.lastIndexOf('|');
-        const itemId = rest.slice(0, Math.max(0, bar));
+        const writer = decodeURIComponent(rest.slice(0, Math.max(0, first)));
+        const itemId = rest.slice(first + 1, Math.max(first + 1, bar));
         const page = Number(rest.slice(bar + 1));
+        const mine = writer === this.writer;
+        if (!mine && this.now() - Number(store.getItem(aliveKey(writer)) ?? 0) < WRITER_STALE_MS) continue; // another window's, still running
         let rows: unknown;
         try {
           rows = JSON.parse(store.getItem(k) ?? '[]');
@@ -135,19 +169,20 @@ export class InkSync {
           rows = null;
         }
         const parsed = z.array(storedOp).safeParse(rows);
-        if (!itemId || !Number.isInteger(page) || !parsed.success || !parsed.data.length) {
-          store.removeItem(k); // unreadable: nothing we could send anyway
-          continue;
-        }
-        for (const [seq, op] of parsed.data) found.push({ itemId, page, op, seq });
+        store.removeItem(k); // rewritten below under our own key, renumbered
+        if (first < 0 || !itemId || !Number.isInteger(page) || !parsed.success) continue; // unreadable: nothing we could send anyway
+        for (const [seq, op] of parsed.data) found.push({ itemId, page, op, seq, mine, from: writer });
+        if (!mine) store.removeItem(aliveKey(writer));
       }
     } catch {
       return; // storage unavailable: run without it
     }
     if (!found.length) return;
-    found.sort((a, b) => a.seq - b.seq);
-    this.queue = [...found, ...this.queue];
-    this.seq = Math.max(this.seq, found[found.length - 1]!.seq);
+    found.sort((a, b) => (a.mine !== b.mine ? (a.mine ? -1 : 1) : a.from !== b.from ? (a.from < b.from ? -1 : 1) : a.seq - b.seq));
+    const restored: PendingOp[] = found.map((p, i) => ({ itemId: p.itemId, page: p.page, op: p.op, seq: i + 1 }));
+    this.queue = [...restored, ...this.queue];
+    this.seq = Math.max(this.seq, restored.length);
+    for (const p of restored) this.touch(p.itemId, p.page);
     // We cannot know whether the last batch of the earlier run was saved before it went away.
     this.uncertain = true;
     this.onChange?.(this.queue.length);
@@ -155,7 +190,7 @@ export class InkSync {
 
   private touch(itemId: string, page: number): void {
     if (!this.store) return;
-    this.dirtyKeys.add(queueKey(this.scope, itemId, page));
+    this.dirtyKeys.add(queueKey(this.scope, itemId, page, this.writer));
     if (this.persistQueued) return;
     this.persistQueued = true;
     // Once per task: a stroke's 60 moves a second cost one write, and a reload right after still finds it.
@@ -170,7 +205,7 @@ export class InkSync {
     const rows = new Map<string, [number, InkOp][]>();
     for (const k of this.dirtyKeys) rows.set(k, []);
     this.dirtyKeys.clear();
-    for (const p of this.queue) rows.get(queueKey(this.scope, p.itemId, p.page))?.push([p.seq, p.op]);
+    for (const p of this.queue) rows.get(queueKey(this.scope, p.itemId, p.page, this.writer))?.push([p.seq, p.op]);
     for (const [k, list] of rows) {
       try {
         if (list.length) store.setItem(k, JSON.stringify(list));
@@ -224,7 +259,10 @@ export class InkSync {
   /** Flush every `intervalMs` while there is something to send. */
   start(intervalMs = 100): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer = setInterval(() => {
+      this.heartbeat();
+      void this.flush();
+    }, intervalMs);
   }
 
   stop(): void {

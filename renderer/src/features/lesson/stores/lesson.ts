@@ -9,7 +9,7 @@ import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 import { apiTransport, InkBook } from '../composables/inkBook.ts';
-import type { ShapeTool } from '../composables/inkDraw.ts';
+import { newStrokeId, type ShapeTool } from '../composables/inkDraw.ts';
 
 export type InkTool = 'pen' | 'highlighter' | 'eraser' | ShapeTool | 'text' | 'select';
 export type FingerMode = 'write' | 'pan';
@@ -53,13 +53,20 @@ export function useInkBook(): InkBook {
   if (!book) {
     const api = useApi();
     let store: Storage | null = null;
+    let writer = '';
     try {
       store = window.localStorage;
+      // This window's id, kept across its reloads (sessionStorage is per window).
+      writer = sessionStorage.getItem('ketang.inkWriter') ?? '';
+      if (!writer) {
+        writer = newStrokeId();
+        sessionStorage.setItem('ketang.inkWriter', writer);
+      }
     } catch {
       // no storage (private mode): the queue lives in memory only
     }
-    // One queue per hub: the hub that served the page (web), or this machine's own (desktop).
-    book = new InkBook(apiTransport(api), { store, scope: api.kind === 'web' ? window.location.origin : 'desktop' });
+    // One queue per hub (the hub that served the page on the web, this machine's own on desktop) and window.
+    book = new InkBook(apiTransport(api), { store, scope: api.kind === 'web' ? window.location.origin : 'desktop', writer });
   }
   return book;
 }
