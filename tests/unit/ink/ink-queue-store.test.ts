@@ -5,8 +5,9 @@
  * batch that may have been saved before the reload is not saved twice.
  */
 import { describe, expect, it } from 'vitest';
-import { encodePoints, InkOpSchema, InkPage, type InkOp } from '../../../common/ink.ts';
+import { InkPage, type InkOp } from '../../../common/ink.ts';
 import { InkSync, queueKey, WRITER_STALE_MS, type InkTransport, type QueueStore } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+import { FakeInkHub as FakeHub, strokeOps } from '../../helpers/ink-hub.ts';
 
 class MemStore implements QueueStore {
   readonly map = new Map<string, string>();
@@ -27,41 +28,7 @@ class MemStore implements QueueStore {
   }
 }
 
-class FakeHub implements InkTransport {
-  saved: { itemId: string; page: number; op: InkOp }[] = [];
-  up = true;
-  /** Save the next batch but never answer (the renderer reloads meanwhile). */
-  hang = false;
-  async append(itemId: string, page: number, ops: InkOp[]): Promise<unknown> {
-    for (const op of ops) InkOpSchema.parse(op);
-    for (const op of ops) this.saved.push({ itemId, page, op });
-    if (this.hang) return new Promise(() => {});
-    return { saved: ops.length };
-  }
-  async pageOps(itemId: string, page: number): Promise<InkOp[]> {
-    return this.saved.filter((s) => s.itemId === itemId && s.page === page).map((s) => s.op);
-  }
-  online(): boolean {
-    return this.up;
-  }
-  replay(itemId: string, page: number): InkPage {
-    const p = new InkPage();
-    for (const s of this.saved) if (s.itemId === itemId && s.page === page) p.apply(s.op);
-    return p;
-  }
-}
-
-function stroke(id: string, n: number): InkOp[] {
-  const ops: InkOp[] = [{ t: 'begin', id, tool: 'pen', color: '#111111', width: 20 }];
-  let last: [number, number, number] = [0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    const pt: [number, number, number] = [100 + i * 9, 300 + (i % 4) * 5, 255];
-    ops.push({ t: 'pts', id, d: encodePoints(pt, last) });
-    last = pt;
-  }
-  ops.push({ t: 'end', id });
-  return ops;
-}
+const stroke = (id: string, n: number): InkOp[] => strokeOps(id, n, { y: 300, dx: 9, wobble: 4, amplitude: 5 });
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 const queueKeys = (store: MemStore): string[] => [...store.map.keys()].filter((k) => k.startsWith('ketang.inkq.'));

@@ -5,50 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodePoints, encodePoints, InkOpSchema, InkPage, type InkOp, type Stroke } from '../../../common/ink.ts';
-import { InkSync, MAX_BATCH_OPS, toWire, type InkTransport } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
-
-class FakeHub implements InkTransport {
-  saved: { itemId: string; page: number; op: InkOp }[] = [];
-  calls = 0;
-  /** Next calls: 'fail' (no answer, nothing saved), 'lose' (saved, answer lost), 'refuse' (INVALID). */
-  script: ('fail' | 'lose' | 'refuse')[] = [];
-  up = true;
-  async append(itemId: string, page: number, ops: InkOp[]): Promise<unknown> {
-    this.calls++;
-    expect(ops.length).toBeLessThanOrEqual(500);
-    expect(JSON.stringify({ itemId, page, ops }).length).toBeLessThan(64 * 1024);
-    for (const op of ops) InkOpSchema.parse(op);
-    const step = this.script.shift();
-    if (step === 'fail') throw Object.assign(new Error('timeout'), { code: 'TIMEOUT' });
-    if (step === 'refuse') throw Object.assign(new Error('bad'), { code: 'INVALID' });
-    for (const op of ops) this.saved.push({ itemId, page, op });
-    if (step === 'lose') throw Object.assign(new Error('timeout'), { code: 'TIMEOUT' });
-    return { saved: ops.length };
-  }
-  async pageOps(itemId: string, page: number): Promise<InkOp[]> {
-    return this.saved.filter((s) => s.itemId === itemId && s.page === page).map((s) => s.op);
-  }
-  online(): boolean {
-    return this.up;
-  }
-  replay(itemId: string, page: number): InkPage {
-    const p = new InkPage();
-    for (const s of this.saved) if (s.itemId === itemId && s.page === page) p.apply(s.op);
-    return p;
-  }
-}
-
-function strokeOps(id: string, n: number): InkOp[] {
-  const ops: InkOp[] = [{ t: 'begin', id, tool: 'pen', color: '#111111', width: 20 }];
-  let last: [number, number, number] = [0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    const pt: [number, number, number] = [100 + i * 7, 200 + (i % 5) * 3, 255];
-    ops.push({ t: 'pts', id, d: encodePoints(pt, last) });
-    last = pt;
-  }
-  ops.push({ t: 'end', id });
-  return ops;
-}
+import { InkSync, MAX_BATCH_OPS, toWire } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+import { FakeInkHub as FakeHub, strokeOps } from '../../helpers/ink-hub.ts';
 
 describe('InkSync', () => {
   it('merges a stroke’s pts into one op and saves exactly what was written', async () => {
