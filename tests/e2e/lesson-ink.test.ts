@@ -155,6 +155,18 @@ async function openLesson(page: Page, consoleUrl: string): Promise<void> {
   await page.getByTestId('page-surface').waitFor();
 }
 
+/** Open the lesson and turn from its whiteboard to the PDF's third page, waiting until the page is drawn. */
+async function openPdfLastPage(page: Page): Promise<void> {
+  await openLesson(page, hub.app.consoleUrl);
+  await waitForPage(page, BOARD_ITEM, 0);
+  for (const n of [0, 1, 2]) {
+    await page.keyboard.press('PageDown');
+    await waitForPage(page, PDF_ITEM, n);
+  }
+  // The page's shape is known (and the view fitted to it) once it is drawn.
+  await expect.poll(() => pdfDrawn(page), { timeout: 15_000 }).toBe(true);
+}
+
 beforeAll(async () => {
   hub = await startTestHub();
   const { dir, cleanup } = tempDir();
@@ -386,14 +398,7 @@ describe('shapes and text (直线 箭头 矩形 椭圆 文字)', () => {
     const device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
     const page = device.page;
     try {
-      await openLesson(page, hub.app.consoleUrl);
-      await waitForPage(page, BOARD_ITEM, 0);
-      for (const n of [0, 1, 2]) {
-        await page.keyboard.press('PageDown');
-        await waitForPage(page, PDF_ITEM, n);
-      }
-      // The page's shape is known (and the view fitted to it) once it is drawn.
-      await expect.poll(() => pdfDrawn(page), { timeout: 15_000 }).toBe(true);
+      await openPdfLastPage(page);
       await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(0);
 
       await page.getByTestId('tool-shapes').click();
@@ -486,14 +491,7 @@ describe('选择: select and move', () => {
     const device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
     const page = device.page;
     try {
-      await openLesson(page, hub.app.consoleUrl);
-      await waitForPage(page, BOARD_ITEM, 0);
-      for (const n of [0, 1, 2]) {
-        await page.keyboard.press('PageDown');
-        await waitForPage(page, PDF_ITEM, n);
-      }
-      // The page's shape is known (and the view fitted to it) once it is drawn.
-      await expect.poll(() => pdfDrawn(page), { timeout: 15_000 }).toBe(true);
+      await openPdfLastPage(page);
       await expect.poll(() => strokeCount(page), { timeout: 10_000 }).toBe(3);
       const { ops } = await api.ok('ink.page', { itemId: PDF_ITEM, page: 2 });
       const rectId = ((ops as InkOp[]).find((o) => o.t === 'begin' && o.tool === 'rect') as { id: string }).id;
