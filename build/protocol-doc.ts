@@ -30,7 +30,7 @@ import {
 } from '../common/protocol.ts';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/protocol.md', import.meta.url));
-const PROTOCOL_SOURCE = fileURLToPath(new URL('../common/protocol.ts', import.meta.url));
+const PROTOCOL_SOURCE = fileURLToPath(new URL('../common/contract/base.ts', import.meta.url));
 
 // ------------------------------------------------------------ sources
 
@@ -42,7 +42,7 @@ const FALLBACK_MEANINGS: Partial<Record<ErrorCode, string>> = {
 
 export function errorMeanings(source = fs.readFileSync(PROTOCOL_SOURCE, 'utf8')): Record<ErrorCode, string> {
   const block = /export const ERROR_CODES = \[([\s\S]*?)\] as const/.exec(source)?.[1];
-  if (!block) throw new Error('gen-protocol-doc: ERROR_CODES not found in common/protocol.ts');
+  if (!block) throw new Error('gen-protocol-doc: ERROR_CODES not found in common/contract/base.ts');
   const comments = new Map<string, string>();
   for (const m of block.matchAll(/'([A-Z_]+)',[ \t]*(?:\/\/[ \t]*(.*))?/g)) {
     if (m[2]) comments.set(m[1]!, m[2].trim());
@@ -79,7 +79,8 @@ function shapeRegistry(): z.core.$ZodRegistry<{ id: string }> {
   const reg = z.registry<{ id: string }>();
   const add = (mod: Record<string, unknown>, strip: RegExp): void => {
     for (const [name, value] of Object.entries(mod)) {
-      if (!(value instanceof z.ZodType) || value === Handshake) continue;
+      // Empty and Ok are helpers, clearer written out in each operation than named.
+      if (!(value instanceof z.ZodType) || value === Handshake || value === protocol.Empty || value === protocol.Ok) continue;
       const type = (value as z.ZodType).def.type;
       if (type === 'object' || type === 'array' || type === 'union') reg.add(value as z.ZodType, { id: name.replace(strip, '') });
     }
@@ -150,7 +151,7 @@ export function renderProtocolDoc(): string {
 
   p(
     `# Ketang protocol v${PROTOCOL_VERSION}`,
-    '> Generated from `common/protocol.ts` (the contract), `common/ink.ts`, `common/ipc-channels.ts` and the limits in `main/hub/server.ts` by `node build/gen-protocol-doc.ts` (with `node_modules/.bin` first on PATH). Do not edit by hand: change the contract, run the generator and commit both. `tests/unit/protocol/doc.test.ts` fails while this file is out of date; `node build/gen-protocol-doc.ts --check` tells without writing.',
+    '> Generated from the contract (`common/protocol.ts` and `common/contract/*.ts`), `common/ink.ts`, `common/ipc-channels.ts` and the limits in `main/hub/server.ts` by `node build/gen-protocol-doc.ts` (with `node_modules/.bin` first on PATH). Do not edit by hand: change the contract, run the generator and commit both. `tests/unit/protocol/doc.test.ts` fails while this file is out of date; `node build/gen-protocol-doc.ts --check` tells without writing.',
     'Everything a client and the hub say to each other: the operations a client may ask for (each answered with a reply), the events the hub pushes, how a connection is admitted and resumed, the limits and the error codes. The same operations are served to browser devices over socket.io and to the desktop app\'s own windows over Electron IPC; the classroom service validates and authorizes both the same way, so a bad or unauthorized message gets an error and changes nothing.',
   );
 

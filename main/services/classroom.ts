@@ -23,29 +23,17 @@ import {
   type EventPayload,
   type HubInfo,
   type OperationName,
-  type OpOutput,
   type Reply,
   type Role,
   type SessionSnapshot,
 } from '../../common/protocol.ts';
-import type { InkOp } from '../../common/ink.ts';
+import type { classroomOperations } from '../../common/contract/classroom.ts';
 import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
+import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
+import { lessonFeature } from './lesson.ts';
 import type { Logger } from './log.ts';
 
-/** One client of the hub: a socket, an app window, or an in-process test client. */
-export interface Connection {
-  readonly id: string;
-  /** 'socket' | 'ipc' | 'local': for logs. */
-  readonly transport: string;
-  /** Remote address, for logs. */
-  readonly address: string;
-  role: Role | null;
-  deviceId: string | null;
-  sessionId: string | null;
-  send<E extends EventName>(event: E, payload: EventPayload<E>): void;
-  /** End the connection (kicked, session over); optional for windows. */
-  close?(reason: string): void;
-}
+export type { Connection } from './context.ts';
 
 export interface ClassroomOptions {
   store: Store;
@@ -57,8 +45,9 @@ export interface ClassroomOptions {
   urls?: () => string[];
 }
 
-type Handler<N extends OperationName> = (conn: Connection, input: ReturnType<(typeof operations)[N]['input']['parse']>) => OpOutput<N> | Promise<OpOutput<N>>;
-type Handlers = { [N in OperationName]: Handler<N> };
+type Handlers = HandlerMap<OperationName>;
+/** The hooks of every feature, without their handlers. */
+type Hooks = Omit<Feature<never>, 'handlers'>;
 
 const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
 
@@ -73,9 +62,9 @@ function localDay(d = new Date()): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-export class ClassroomService {
-  private readonly store: Store;
-  private readonly log: Logger;
+export class ClassroomService implements ServiceContext {
+  readonly store: Store;
+  readonly log: Logger;
   private readonly opts: ClassroomOptions;
   private readonly connections = new Set<Connection>();
   /** deviceId → its live connections (a tablet may briefly have two while reconnecting). */
@@ -83,12 +72,16 @@ export class ClassroomService {
   /** Latest battery / link report per device; not worth a disk write each time. */
   private readonly status = new Map<string, { battery: number | null; quality: DeviceInfo['quality'] }>();
   private readonly handlers: Handlers;
+  private readonly hooks: Hooks[];
 
   constructor(opts: ClassroomOptions) {
     this.opts = opts;
     this.store = opts.store;
     this.log = opts.log;
-    this.handlers = this.makeHandlers();
+    // One line per feature (main/services/<feature>.ts); TypeScript checks every operation has its handler.
+    const lesson = lessonFeature(this);
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers };
+    this.hooks = [lesson];
   }
 
   // ------------------------------------------------------------ connections
@@ -116,7 +109,10 @@ export class ClassroomService {
     this.connections.add(conn);
     if (conn.deviceId) this.markOnline(conn);
     const snapshot = conn.sessionId ? this.snapshotFor(conn, conn.sessionId) : null;
-    if (snapshot) conn.send('session.snapshot', snapshot);
+    if (snapshot) {
+      conn.send('session.snapshot', snapshot);
+      this.entered(conn);
+    }
   }
 
   isConsoleToken(token: string): boolean {
@@ -133,6 +129,7 @@ export class ClassroomService {
 
   detach(conn: Connection): void {
     this.connections.delete(conn);
+    if (conn.sessionId) this.left(conn, conn.sessionId);
     if (!conn.deviceId) return;
     const set = this.online.get(conn.deviceId);
     set?.delete(conn);
@@ -185,7 +182,7 @@ export class ClassroomService {
 
   // ------------------------------------------------------------- handlers
 
-  private makeHandlers(): Handlers {
+  private classroomHandlers(): HandlerMap<keyof typeof classroomOperations> {
     const store = this.store;
     return {
       'hub.info': (): HubInfo => ({
@@ -214,6 +211,9 @@ export class ClassroomService {
           if (c.role === 'teacher' || c.role === 'board') c.sessionId = session.id;
         }
         this.pushSnapshot(session.id, (c) => c.role === 'teacher' || c.role === 'board');
+        for (const c of this.connectionsIn(session.id)) if (c !== conn) this.entered(c);
+        // The caller gets the snapshot as its reply; its feature state follows it.
+        setImmediate(() => conn.sessionId === session.id && this.entered(conn));
         return this.snapshotFor(conn, session.id)!;
       },
 
@@ -284,6 +284,7 @@ export class ClassroomService {
         conn.sessionId = session.id;
         this.markOnline(conn);
         this.log.info('device joined', { session: session.id, device: device.id, role: input.role, from: conn.address });
+        setImmediate(() => conn.sessionId === session.id && this.entered(conn));
         return { deviceId: device.id, resumeToken, snapshot: this.snapshotFor(conn, session.id)! };
       },
 
@@ -299,61 +300,6 @@ export class ClassroomService {
         if (!conn.deviceId) throw new KetangError('UNAUTHENTICATED', 'Join first');
         this.removeDevice(conn.deviceId, 'left', 'Left the class');
         return { done: true as const };
-      },
-
-      'lesson.get': (_conn, input) => {
-        const lesson = store.lesson(input.lessonId);
-        if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
-        return lesson;
-      },
-
-      'lesson.create': (_conn, input) => {
-        if (input.classId && !store.classById(input.classId)) throw new KetangError('NOT_FOUND', `No class ${input.classId}`);
-        const id = newId();
-        store.putLesson({ id, title: input.title, subject: input.subject, classId: input.classId, scheduledAt: input.scheduledAt, items: [{ id: newId(), title: '白板', kind: 'whiteboard', sha256: null, pages: 1 }] });
-        return store.lesson(id)!;
-      },
-
-      'lesson.update': (_conn, input) => {
-        const lesson = store.lesson(input.lessonId);
-        if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
-        if (input.classId && !store.classById(input.classId)) throw new KetangError('NOT_FOUND', `No class ${input.classId}`);
-        store.putLesson({
-          ...lesson,
-          title: input.title ?? lesson.title,
-          subject: input.subject ?? lesson.subject,
-          classId: input.classId === undefined ? lesson.classId : input.classId,
-          scheduledAt: input.scheduledAt === undefined ? lesson.scheduledAt : input.scheduledAt,
-        });
-        return store.lesson(lesson.id)!;
-      },
-
-      'lesson.addWhiteboard': (_conn, input) => {
-        if (!store.lesson(input.lessonId)) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
-        store.addCoursewareItem(input.lessonId, { id: newId(), title: input.title ?? '白板', kind: 'whiteboard', pages: 1, file: null });
-        return store.lesson(input.lessonId)!;
-      },
-
-      'lesson.removeItem': (_conn, input) => {
-        if (!store.removeCoursewareItem(input.lessonId, input.itemId)) throw new KetangError('NOT_FOUND', 'No such item in this lesson');
-        return store.lesson(input.lessonId)!;
-      },
-
-      'lesson.moveItem': (_conn, input) => {
-        if (!store.moveCoursewareItem(input.lessonId, input.itemId, input.position)) throw new KetangError('NOT_FOUND', 'No such item in this lesson');
-        return store.lesson(input.lessonId)!;
-      },
-
-      'ink.append': (conn, input) => {
-        if (!store.coursewareItemExists(input.itemId)) throw new KetangError('NOT_FOUND', `No courseware item ${input.itemId}`);
-        store.appendInk(input.ops.map((op) => ({ itemId: input.itemId, page: input.page, op, sessionId: conn.sessionId })));
-        if (conn.sessionId) this.broadcast(conn.sessionId, 'ink.ops', { itemId: input.itemId, page: input.page, ops: input.ops, from: conn.id }, conn);
-        return { saved: input.ops.length };
-      },
-
-      'ink.page': (_conn, input) => {
-        if (!store.coursewareItemExists(input.itemId)) throw new KetangError('NOT_FOUND', `No courseware item ${input.itemId}`);
-        return { ops: store.inkOps(input.itemId, input.page) as InkOp[] };
       },
 
       'device.kick': (conn, input) => {
@@ -372,7 +318,7 @@ export class ClassroomService {
     return open.length ? open[open.length - 1]! : null;
   }
 
-  private requireOpen(id: string): SessionRow {
+  requireOpen(id: string): SessionRow {
     const s = this.store.session(id);
     if (!s) throw new KetangError('NOT_FOUND', `No session ${id}`);
     if (s.endedAt) throw new KetangError('CONFLICT', 'This class has already ended');
@@ -395,6 +341,7 @@ export class ClassroomService {
     let sessionId: string | null = null;
     for (const c of conns) {
       sessionId = c.sessionId;
+      if (sessionId) this.left(c, sessionId);
       if (how === 'kicked') c.send('device.kicked', { reason });
       c.role = null;
       c.deviceId = null;
@@ -406,6 +353,7 @@ export class ClassroomService {
   }
 
   private afterEnd(sessionId: string): void {
+    for (const h of this.hooks) h.onSessionEnd?.(sessionId);
     for (const c of [...this.connections]) {
       if (c.sessionId !== sessionId) continue;
       c.send('session.ended', { sessionId });
@@ -457,6 +405,45 @@ export class ClassroomService {
     if (!s || s.endedAt) return null;
     const seesDevices = conn.role === 'teacher' || conn.role === 'board' || conn.role === 'observer';
     return { session: this.sessionInfo(s), state: s.state, devices: seesDevices ? this.deviceList(sessionId) : [] };
+  }
+
+  sessionOf(conn: Connection): SessionRow {
+    if (!conn.sessionId) throw new KetangError('UNAUTHENTICATED', 'Not in a running class');
+    return this.requireOpen(conn.sessionId);
+  }
+
+  connectionsIn(sessionId: string): Connection[] {
+    return [...this.connections].filter((c) => c.sessionId === sessionId);
+  }
+
+  isOnline(deviceId: string): boolean {
+    return (this.online.get(deviceId)?.size ?? 0) > 0;
+  }
+
+  sendWhere<E extends EventName>(sessionId: string, filter: (c: Connection) => boolean, event: E, payload: EventPayload<E>): void {
+    const to = eventSpecs[event].to as readonly Role[];
+    for (const c of this.connections) {
+      if (c.sessionId === sessionId && c.role && to.includes(c.role) && filter(c)) c.send(event, payload);
+    }
+  }
+
+  private entered(conn: Connection): void {
+    const sessionId = conn.sessionId;
+    if (!sessionId) return;
+    for (const h of this.hooks) this.safely('onEnter', () => h.onEnter?.(conn, sessionId));
+  }
+
+  private left(conn: Connection, sessionId: string): void {
+    for (const h of this.hooks) this.safely('onLeave', () => h.onLeave?.(conn, sessionId));
+  }
+
+  /** A feature hook that throws must not break joining or leaving for everyone else. */
+  private safely(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error('feature hook failed', { hook, error: (err as Error).stack ?? String(err) });
+    }
   }
 
   /** Send an event to every connection in the session whose role receives it (but `except`, the sender). */

@@ -1,0 +1,116 @@
+/**
+ * The classroom contract: the hub itself, classes and lessons to pick from,
+ * class sessions (上课/下课), joining with a code, and the devices in a class.
+ */
+import { z } from 'zod';
+import {
+  ClassInfo,
+  ClassState,
+  ClassStatePatch,
+  ConnectionQuality,
+  DeviceInfo,
+  Empty,
+  HubInfo,
+  Id,
+  JOIN_ROLES,
+  JoinCode,
+  Lesson,
+  Name,
+  Ok,
+  op,
+  ROLES,
+  SessionSnapshot,
+  Student,
+  type EventSpec,
+} from './base.ts';
+
+
+export const classroomOperations = {
+  'hub.info': op({
+    roles: 'anyone',
+    input: Empty,
+    output: HubInfo,
+    doc: 'Who this hub is and the addresses devices can reach it on.',
+  }),
+  'classes.list': op({
+    roles: ['teacher'],
+    input: Empty,
+    output: z.array(ClassInfo),
+    doc: 'Classes taught in this classroom, with their roster size.',
+  }),
+  'lessons.list': op({
+    roles: ['teacher'],
+    input: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
+    output: z.array(Lesson),
+    doc: "Lessons for a day (default today, local time) followed by unscheduled lessons.",
+  }),
+  'session.start': op({
+    roles: ['teacher'],
+    input: z.object({ lessonId: Id, classId: Id.optional() }).strict(),
+    output: SessionSnapshot,
+    doc: 'Start teaching a lesson (上课): creates a class session with a fresh six-digit join code. Ends any session still open.',
+  }),
+  'session.end': op({
+    roles: ['teacher'],
+    input: z.object({ sessionId: Id }).strict(),
+    output: Ok,
+    doc: 'End the class (下课). Devices are told and disconnected from the session.',
+  }),
+  'session.current': op({
+    roles: ['teacher', 'board', 'student', 'group', 'observer'],
+    input: Empty,
+    output: SessionSnapshot.nullable(),
+    doc: 'The open session as this connection may see it (students see no other devices).',
+  }),
+  'session.setState': op({
+    roles: ['teacher'],
+    input: z.object({ sessionId: Id, patch: ClassStatePatch }).strict(),
+    output: ClassState,
+    doc: 'Change the shared class state (page shown, lock screens...). Every device gets `class.state`.',
+  }),
+  'join.lookup': op({
+    roles: 'anyone',
+    input: z.object({ code: JoinCode }).strict(),
+    output: z.object({ sessionId: Id, lessonTitle: z.string(), className: z.string(), roster: z.array(Student.pick({ id: true, name: true })) }),
+    doc: 'What a join code opens: the class and its roster to pick a name from.',
+  }),
+  'join.enter': op({
+    roles: 'anyone',
+    input: z
+      .object({
+        code: JoinCode,
+        role: z.enum(JOIN_ROLES),
+        studentId: Id.optional(),
+        name: Name.optional(),
+      })
+      .strict(),
+    output: z.object({ deviceId: Id, resumeToken: z.string(), snapshot: SessionSnapshot }),
+    doc: 'Join the session as a student (pick studentId from the roster) or a group screen (give a name). Keep resumeToken to rejoin after a drop.',
+  }),
+  'device.status': op({
+    roles: ['student', 'group', 'board'],
+    input: z.object({ battery: z.number().min(0).max(1).nullable().optional(), quality: ConnectionQuality.optional() }).strict(),
+    output: Ok,
+    doc: 'Report battery level and link quality so the teacher sees them.',
+  }),
+  'device.leave': op({
+    roles: ['student', 'group'],
+    input: Empty,
+    output: Ok,
+    doc: 'Leave the session on purpose (the device forgets its resume token).',
+  }),
+  'device.kick': op({
+    roles: ['teacher'],
+    input: z.object({ deviceId: Id }).strict(),
+    output: Ok,
+    doc: 'Remove a device from the session; its resume token stops working.',
+  }),
+} as const;
+
+export const classroomEvents = {
+  'session.snapshot': { payload: SessionSnapshot, to: ROLES, doc: 'Full state of the session, sent on join, resume and whenever a client falls behind.' },
+  'devices.changed': { payload: z.array(DeviceInfo), to: ['teacher', 'board'] as const, doc: 'The device list after a device joined, left, dropped or reported status.' },
+  'class.state': { payload: ClassState, to: ROLES, doc: 'The shared class state after the teacher changed it.' },
+  'session.ended': { payload: z.object({ sessionId: Id }), to: ROLES, doc: 'The teacher ended the class (下课).' },
+  'device.kicked': { payload: z.object({ reason: z.string() }), to: ['student', 'group'] as const, doc: 'This device was removed by the teacher.' },
+} as const satisfies Record<string, EventSpec>;

@@ -1,0 +1,71 @@
+/**
+ * What a feature of the classroom service gets to work with.
+ *
+ * The service is split by feature, like the contract (common/contract/*.ts):
+ * main/services/<feature>.ts exports a function `(ctx) => Feature` whose
+ * `handlers` implement exactly that feature's operations (TypeScript checks
+ * the set is complete) and whose optional hooks hear about connections and
+ * sessions. ClassroomService owns the connections and implements this
+ * context; `call` does the size, role and schema checks before any handler
+ * runs, so a handler only sees valid input from a role allowed to send it.
+ */
+import type { EventName, EventPayload, OperationName, Operations, OpOutput, Role } from '../../common/protocol.ts';
+import type { SessionRow, Store } from '../store/store.ts';
+import type { Logger } from './log.ts';
+
+/** One client of the hub: a socket, an app window, or an in-process test client. */
+export interface Connection {
+  readonly id: string;
+  /** 'socket' | 'ipc' | 'local': for logs. */
+  readonly transport: string;
+  /** Remote address, for logs. */
+  readonly address: string;
+  role: Role | null;
+  deviceId: string | null;
+  sessionId: string | null;
+  send<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** End the connection (kicked, session over); optional for windows. */
+  close?(reason: string): void;
+}
+
+export type Handler<N extends OperationName> = (
+  conn: Connection,
+  input: ReturnType<Operations[N]['input']['parse']>,
+) => OpOutput<N> | Promise<OpOutput<N>>;
+
+/** Handlers for exactly the operations named by K. */
+export type HandlerMap<K extends OperationName> = { [N in K]: Handler<N> };
+
+export interface Feature<K extends OperationName> {
+  handlers: HandlerMap<K>;
+  /**
+   * A connection is now in a session: a device joined or resumed, or a
+   * console/board window attached or followed a new class. Send it this
+   * feature's current state (a quiz in progress, a share running...). Runs
+   * after the connection received its `session.snapshot`.
+   */
+  onEnter?(conn: Connection, sessionId: string): void;
+  /** A connection left its session or went away (it may come back and resume). */
+  onLeave?(conn: Connection, sessionId: string): void;
+  /** The class ended (下课), or was replaced by a new one. */
+  onSessionEnd?(sessionId: string): void;
+}
+
+export interface ServiceContext {
+  readonly store: Store;
+  readonly log: Logger;
+  /** The running class session of this classroom, if any. */
+  openSession(): SessionRow | null;
+  /** The session, or NOT_FOUND / CONFLICT (ended) as a KetangError. */
+  requireOpen(sessionId: string): SessionRow;
+  /** The connection's running session, or UNAUTHENTICATED / CONFLICT. */
+  sessionOf(conn: Connection): SessionRow;
+  /** Every live connection in a session (any role). */
+  connectionsIn(sessionId: string): Connection[];
+  /** Send an event to every connection in the session whose role receives it, but `except`. */
+  broadcast<E extends EventName>(sessionId: string, event: E, payload: EventPayload<E>, except?: Connection): void;
+  /** Send an event to the session's connections that pass `filter` (and whose role receives it). */
+  sendWhere<E extends EventName>(sessionId: string, filter: (c: Connection) => boolean, event: E, payload: EventPayload<E>): void;
+  /** Whether a device currently has a live connection. */
+  isOnline(deviceId: string): boolean;
+}
