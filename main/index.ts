@@ -13,6 +13,7 @@ import { startKetang, type Ketang } from './app.ts';
 import { startWithPortFallback } from './cli/launch.ts';
 import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
+import { makeHubPassthrough } from './electron/hub-passthrough.ts';
 import { DesktopIpc } from './electron/ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './electron/policy.ts';
 import { desktopDataDir, loadSettings, SETTINGS_FILE } from './electron/settings.ts';
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
   if (started.fellBack) log.warn(`port ${settings.port} is busy; the hub uses port ${ketang.hub.port}`);
   log.info('Ketang hub listening', { url: ketang.hub.url, lan: ketang.hub.lanUrls() });
 
-  protocol.handle(APP_SCHEME, makeAppProtocolHandler({ root: webRoot, csp: contentSecurityPolicy(`http://127.0.0.1:${ketang.hub.port}`) }));
+  const hubUrl = `http://127.0.0.1:${ketang.hub.port}`;
+  // Courseware (files/…, upload) under app:// goes to the local hub with the console's token.
+  const passthrough = makeHubPassthrough({ hubUrl, token: ketang.secrets.consoleToken });
+  protocol.handle(APP_SCHEME, makeAppProtocolHandler({ root: webRoot, csp: contentSecurityPolicy(hubUrl), passthrough }));
   hardenSession(session.defaultSession, desktopCapturer, APP_ORIGIN, log);
 
   ipc = new DesktopIpc({ ipcMain, classroom: ketang.classroom, secrets: ketang.secrets, appOrigin: APP_ORIGIN, log });

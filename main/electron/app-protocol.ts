@@ -45,6 +45,11 @@ export interface AppProtocolOptions {
   root: string;
   /** Content-Security-Policy header for every response. */
   csp: string;
+  /**
+   * Paths answered by someone else (courseware files and uploads, passed to
+   * the local hub: hub-passthrough.ts); null lets the built renderer answer.
+   */
+  passthrough?: (request: Request, url: URL) => Promise<Response> | null;
 }
 
 /** The file under `root` a request path names, or null when it would leave `root`. */
@@ -82,6 +87,8 @@ export function makeAppProtocolHandler(opts: AppProtocolOptions): (request: Requ
       return text(400, 'Bad request');
     }
     if (url.host.toLowerCase() !== APP_HOST) return text(404, 'Not found');
+    const passed = opts.passthrough?.(request, url);
+    if (passed) return passed;
     if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'Method not allowed');
     const file = resolveAppPath(opts.root, url.pathname);
     if (!file) return text(403, 'Forbidden');
