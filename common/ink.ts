@@ -12,7 +12,11 @@
 import { z } from 'zod';
 
 export const PAGE_UNITS = 10_000;
-export const TOOLS = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text'] as const;
+/**
+ * `axes` (坐标系) is an inserted object drawn from its first to its last point
+ * like a shape: a coordinate system whose box is those two corners.
+ */
+export const TOOLS = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text', 'axes'] as const;
 export type Tool = (typeof TOOLS)[number];
 
 export interface Stroke {
@@ -43,6 +47,12 @@ export const StrokeSchema = z.object({
   done: z.boolean(),
 });
 
+export const CutPartSchema = z.union([
+  z.object({ id: StrokeId, a: z.number().int().min(0), b: z.number().int().min(1) }).strict(),
+  z.object({ id: StrokeId, d: z.string().max(20_000) }).strict(),
+]);
+export type CutPart = z.infer<typeof CutPartSchema>;
+
 export const InkOpSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('begin'), id: StrokeId, tool: z.enum(TOOLS), color: Color, width: z.number().min(1).max(2000), text: z.string().max(2000).optional() }).strict(),
   /** Points appended to a stroke, delta-encoded (encodePoints). */
@@ -52,6 +62,15 @@ export const InkOpSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('restore'), strokes: z.array(StrokeSchema).min(1).max(5000) }).strict(),
   z.object({ t: z.literal('move'), ids: z.array(StrokeId).min(1).max(5000), dx: Coord, dy: Coord }).strict(),
   z.object({ t: z.literal('clear') }).strict(),
+  /**
+   * Area eraser (区域擦除): each stroke named is replaced, where it was in the
+   * drawing order, by the pieces the eraser left of it (none: gone). A piece
+   * is a run of the stroke's own points [a, b), or — for a shape cut into
+   * bits — its own points `d` drawn as a pen stroke. One op per eraser drag.
+   */
+  z.object({ t: z.literal('cut'), strokes: z.array(z.object({ id: StrokeId, parts: z.array(CutPartSchema).max(1000) }).strict()).min(1).max(5000) }).strict(),
+  /** Remove strokes and put others where the first removed one was (the inverse of a cut, and its redo). */
+  z.object({ t: z.literal('replace'), remove: z.array(StrokeId).max(5000), add: z.array(StrokeSchema).max(5000) }).strict(),
 ]);
 export type InkOp = z.infer<typeof InkOpSchema>;
 
@@ -202,13 +221,72 @@ export class InkPage {
         this.strokes.clear();
         return all.length ? { t: 'restore', strokes: all } : null;
       }
+      case 'cut':
+        return this.cut(op.strokes);
+      case 'replace': {
+        const removed = op.remove.filter((id) => this.strokes.has(id));
+        const add = op.add.filter((s) => !this.strokes.has(s.id) || removed.includes(s.id));
+        if (!removed.length && !add.length) return null;
+        const old = removed.map((id) => this.strokes.get(id)!);
+        this.splice(removed, add.map((s) => ({ ...s, points: [...s.points] })));
+        return { t: 'replace', remove: add.map((s) => s.id), add: old };
+      }
     }
+  }
+
+  private cut(list: readonly { id: string; parts: readonly CutPart[] }[]): InkOp | null {
+    const removed: Stroke[] = [];
+    const added: string[] = [];
+    const taken = new Set<string>();
+    for (const { id, parts } of list) {
+      const s = this.strokes.get(id);
+      // Only finished strokes are cut (one being written elsewhere keeps growing).
+      if (!s || !s.done || taken.has(id)) continue;
+      taken.add(id);
+      const pieces: Stroke[] = [];
+      for (const part of parts) {
+        if (this.strokes.has(part.id) || taken.has(part.id)) continue;
+        let piece: Stroke;
+        if ('d' in part) {
+          let points: number[];
+          try {
+            points = decodePoints(part.d);
+          } catch {
+            continue; // a bad piece is left out, the rest of the cut still applies
+          }
+          if (!points.length) continue;
+          piece = { id: part.id, tool: s.tool === 'highlighter' ? 'highlighter' : 'pen', color: s.color, width: s.width, points, done: true };
+        } else {
+          const n = s.points.length / 3;
+          if (part.a >= part.b || part.b > n) continue;
+          piece = { ...s, id: part.id, points: s.points.slice(part.a * 3, part.b * 3) };
+        }
+        taken.add(part.id);
+        pieces.push(piece);
+      }
+      this.splice([id], pieces);
+      removed.push(s);
+      added.push(...pieces.map((p) => p.id));
+    }
+    return removed.length ? { t: 'replace', remove: added, add: removed } : null;
+  }
+
+  /** Replace the strokes `remove` by `add`, in the drawing order where the first of them was (at the end when none is here). */
+  private splice(remove: readonly string[], add: readonly Stroke[]): void {
+    const gone = new Set(remove);
+    const entries = [...this.strokes.values()];
+    const at = entries.findIndex((s) => gone.has(s.id));
+    this.strokes.clear();
+    const rest = entries.filter((s) => !gone.has(s.id));
+    const insertAt = at < 0 ? rest.length : entries.slice(0, at).filter((s) => !gone.has(s.id)).length;
+    rest.splice(insertAt, 0, ...add);
+    for (const s of rest) this.strokes.set(s.id, s);
   }
 }
 
 /**
  * Undo/redo for one writer on one page. A whole stroke (begin … end) is one
- * step; so is an erase, a move or a clear.
+ * step; so is an erase, a cut (area eraser), a move or a clear.
  */
 export class InkHistory {
   private readonly undoStack: InkOp[] = [];

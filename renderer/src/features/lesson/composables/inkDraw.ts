@@ -7,6 +7,7 @@
  * pieces per frame; a full redraw draws the same pieces and looks the same.
  */
 import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
+import { drawAxes } from './axesDraw.ts';
 import { isShape, setTextMeasure, TEXT_LINE_HEIGHT, textFont } from './inkGeom.ts';
 
 export { isShape, outlineOf, SHAPE_TOOLS, strokeBox, strokesTouched, textBox, textFont, touches, type ShapeTool } from './inkGeom.ts';
@@ -117,6 +118,10 @@ export function drawShape(ctx: CanvasRenderingContext2D, s: Stroke, v: View): vo
   const ay = v.oy + p[1]! * v.scale;
   const bx = v.ox + p[(n - 1) * 3]! * v.scale;
   const by = v.oy + p[(n - 1) * 3 + 1]! * v.scale;
+  if (s.tool === 'axes') {
+    drawAxes(ctx, s, v);
+    return;
+  }
   if (s.tool === 'text') {
     const size = s.width * v.scale;
     ctx.font = textFont(size);

@@ -7,8 +7,8 @@
  */
 import type { Stroke, Tool } from '../../../../../common/ink.ts';
 
-/** Tools drawn from their first to their last point. */
-export const SHAPE_TOOLS = ['line', 'arrow', 'rect', 'ellipse'] as const;
+/** Tools drawn from their first to their last point (`axes`: a coordinate system in that box). */
+export const SHAPE_TOOLS = ['line', 'arrow', 'rect', 'ellipse', 'axes'] as const;
 export type ShapeTool = (typeof SHAPE_TOOLS)[number];
 export function isShape(tool: Tool | string): tool is ShapeTool {
   return (SHAPE_TOOLS as readonly string[]).includes(tool);
@@ -46,6 +46,12 @@ export function outlineOf(s: Stroke): number[] {
         out.push((ax + bx) / 2 + (Math.cos(t) * (bx - ax)) / 2, (ay + by) / 2 + (Math.sin(t) * (by - ay)) / 2);
       }
       return out;
+    }
+    case 'axes': {
+      // The two axes through the box's centre (the grid behind them is not hit).
+      const cx = (ax + bx) / 2;
+      const cy = (ay + by) / 2;
+      return [ax, cy, bx, cy, cx, cy, cx, ay, cx, by];
     }
     case 'text': {
       const b = textBox(s);

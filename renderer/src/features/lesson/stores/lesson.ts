@@ -11,7 +11,7 @@ import { useClassroomStore } from '../../../stores/classroom.ts';
 import { apiTransport, InkBook } from '../composables/inkBook.ts';
 import { newStrokeId, type ShapeTool } from '../composables/inkDraw.ts';
 
-export type InkTool = 'pen' | 'highlighter' | 'eraser' | ShapeTool | 'text' | 'select';
+export type InkTool = 'pen' | 'highlighter' | 'eraser' | 'areaEraser' | ShapeTool | 'text' | 'select';
 export type FingerMode = 'write' | 'pan';
 export type BoardStyle = 'white' | 'chalk' | 'grid' | 'lines';
 export const BOARD_STYLES: readonly BoardStyle[] = ['white', 'chalk', 'grid', 'lines'];
@@ -192,11 +192,11 @@ export const useLessonStore = defineStore('lesson', {
     },
     setTool(tool: InkTool) {
       this.tool = tool;
-      if (tool === 'line' || tool === 'arrow' || tool === 'rect' || tool === 'ellipse') this.shape = tool;
+      if (tool === 'line' || tool === 'arrow' || tool === 'rect' || tool === 'ellipse' || tool === 'axes') this.shape = tool;
     },
     setColor(i: number) {
       this.colorIndex = i;
-      if (this.tool === 'eraser') this.tool = 'pen';
+      if (this.tool === 'eraser' || this.tool === 'areaEraser') this.tool = 'pen';
       writeLocal('ketang.ink.color', i);
     },
     setWidth(i: number) {

@@ -1,0 +1,212 @@
+/**
+ * The lesson view's ink tools, end to end in real Chromium against a real hub:
+ * the area eraser (区域擦) cutting strokes into pieces that are saved, undone,
+ * and the same after a reload and on another screen; a coordinate system
+ * (坐标系) inserted as one ink object.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InkOpSchema, InkPage, type Stroke } from '../../common/ink.ts';
+import { importCourseware } from '../../main/courseware/import.ts';
+import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
+import { connect, type TestClient } from '../helpers/client.ts';
+import { makePdf } from '../helpers/files.ts';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+// Browser globals for code run in the page (the Node tsconfig has no DOM lib).
+interface El {
+  dispatchEvent(e: unknown): boolean;
+  getBoundingClientRect(): { left: number; top: number; width: number; height: number };
+}
+interface Canvas extends El {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+declare const document: { querySelector<T = El>(selector: string): T | null };
+declare const window: unknown;
+declare const PointerEvent: new (type: string, init: Record<string, unknown>) => unknown;
+
+export const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
+export const LESSON = 'sample-lesson-fractions';
+export const BOARD_ITEM = 'sample-item-board';
+export const PDF_ITEM = 'pdf-tools-e2e';
+
+let hub: TestHub;
+let browser: Browser;
+let api: TestClient;
+let teacher: { context: BrowserContext; page: Page };
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/${name}.png` });
+}
+
+type Pt = [number, number];
+
+/** Dispatch a drag as PointerEvents on the page surface (CSS px of the viewport). */
+async function drag(page: Page, points: Pt[], type: 'pen' | 'mouse' | 'touch' = 'pen', pointerId = 2): Promise<void> {
+  await page.evaluate(
+    ({ points, type, pointerId }) => {
+      const el = document.querySelector('[data-testid="page-surface"]')!;
+      const base = { pointerId, pointerType: type, isPrimary: true, bubbles: true, cancelable: true, width: type === 'touch' ? 12 : 1, height: type === 'touch' ? 12 : 1 };
+      const send = (t: string, [x, y]: [number, number]): boolean => el.dispatchEvent(new PointerEvent(t, { ...base, clientX: x, clientY: y, pressure: 0.5, buttons: t === 'pointerup' ? 0 : 1 }));
+      send('pointerdown', points[0]!);
+      for (let i = 1; i < points.length; i++) send('pointermove', points[i]!);
+      send('pointerup', points[points.length - 1]!);
+    },
+    { points, type, pointerId },
+  );
+}
+
+/** `n` points on a straight line from a to b. */
+function line(a: Pt, b: Pt, n = 40): Pt[] {
+  return Array.from({ length: n }, (_, i) => [a[0] + ((b[0] - a[0]) * i) / (n - 1), a[1] + ((b[1] - a[1]) * i) / (n - 1)] as Pt);
+}
+
+async function strokes(page: Page): Promise<Stroke[]> {
+  return page.evaluate(() => (window as unknown as { ketangInk: { book: { current: { ink: { list(): Stroke[] } } | null } } }).ketangInk.book.current?.ink.list() ?? []);
+}
+
+/** Painted pixels of the finished-ink canvas inside a CSS-pixel box of the viewport. */
+async function inkPixels(page: Page, box: { x: number; y: number; w: number; h: number }): Promise<number> {
+  return page.evaluate((box) => {
+    const c = document.querySelector<Canvas>('[data-testid="ink-canvas"]')!;
+    const r = c.getBoundingClientRect();
+    const k = c.width / r.width;
+    const data = c.getContext('2d')!.getImageData(Math.round((box.x - r.left) * k), Math.round((box.y - r.top) * k), Math.round(box.w * k), Math.round(box.h * k)).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 40) n++;
+    return n;
+  }, box);
+}
+
+async function savedPage(itemId: string, pageNo: number): Promise<Stroke[]> {
+  const { ops } = await api.ok('ink.page', { itemId, page: pageNo });
+  const ink = new InkPage();
+  for (const op of ops) ink.apply(InkOpSchema.parse(op));
+  return ink.list();
+}
+
+async function waitSaved(page: Page): Promise<void> {
+  await expect.poll(() => page.getByTestId('lesson').getAttribute('data-saving'), { timeout: 10_000 }).toBe('saved');
+}
+
+async function waitForPage(page: Page, itemId: string, pageNo: number): Promise<void> {
+  const surface = page.getByTestId('page-surface');
+  await expect.poll(async () => `${await surface.getAttribute('data-item')}#${await surface.getAttribute('data-page')}`, { timeout: 10_000 }).toBe(`${itemId}#${pageNo}`);
+}
+
+async function openLesson(page: Page): Promise<void> {
+  await page.goto(hub.app.consoleUrl);
+  await page.getByTestId('console').waitFor();
+  const open = page.locator(`[data-lesson-id="${LESSON}"] [data-testid="open-lesson"]`);
+  await open.waitFor();
+  await open.click();
+  await page.getByTestId('page-surface').waitFor();
+}
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'slides.pdf');
+    fs.writeFileSync(file, makePdf(3));
+    const imported = await importCourseware(file, { cache: hub.app.cache });
+    hub.app.store.addCoursewareItem(LESSON, { id: PDF_ITEM, title: imported.title, kind: 'pdf', pages: imported.pages, file: { sha256: imported.entry.sha256, size: imported.entry.size, mime: imported.mime } });
+  } finally {
+    cleanup();
+  }
+  api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+  browser = await launchBrowser();
+  teacher = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+});
+
+afterAll(async () => {
+  api?.close();
+  await browser?.close();
+  await hub?.close();
+});
+
+describe('area eraser (区域擦)', () => {
+  it('cuts a stroke into the pieces either side of where it passed; undo/redo; saved as one cut', async () => {
+    const page = teacher.page;
+    await openLesson(page);
+    await waitForPage(page, BOARD_ITEM, 0);
+    await drag(page, line([400, 400], [1400, 400], 60));
+    await drag(page, line([400, 600], [1400, 600], 60));
+    expect(await strokes(page)).toHaveLength(2);
+    await expect.poll(() => inkPixels(page, { x: 880, y: 380, w: 40, h: 40 })).toBeGreaterThan(50);
+
+    await page.getByTestId('tool-areaEraser').click();
+    await drag(page, line([900, 250], [900, 750], 20));
+    const after = await strokes(page);
+    // Both lines are cut in two: four pieces, none near x = 900.
+    expect(after).toHaveLength(4);
+    await expect.poll(() => inkPixels(page, { x: 880, y: 360, w: 40, h: 280 })).toBe(0);
+    expect(await inkPixels(page, { x: 420, y: 380, w: 300, h: 40 })).toBeGreaterThan(300);
+    expect(await inkPixels(page, { x: 1080, y: 580, w: 300, h: 40 })).toBeGreaterThan(300);
+    await shot(page, 'tools-area-eraser');
+
+    await page.getByTestId('undo').click();
+    expect(await strokes(page)).toHaveLength(2);
+    await expect.poll(() => inkPixels(page, { x: 880, y: 380, w: 40, h: 40 })).toBeGreaterThan(50);
+    await page.getByTestId('redo').click();
+    expect((await strokes(page)).map((s) => s.id)).toEqual(after.map((s) => s.id));
+    await waitSaved(page);
+    const { ops } = await api.ok('ink.page', { itemId: BOARD_ITEM, page: 0 });
+    expect(ops.filter((o) => o.t === 'cut')).toHaveLength(1);
+    expect(await savedPage(BOARD_ITEM, 0)).toEqual(after);
+  });
+
+  it('the pieces are the same after a reload and on another screen', async () => {
+    const page = teacher.page;
+    const before = await strokes(page);
+    await page.reload();
+    await page.getByTestId('page-surface').waitFor();
+    await waitForPage(page, BOARD_ITEM, 0);
+    await expect.poll(() => strokes(page), { timeout: 10_000 }).toEqual(before);
+    await expect.poll(() => inkPixels(page, { x: 420, y: 380, w: 300, h: 40 })).toBeGreaterThan(300);
+    expect(await inkPixels(page, { x: 880, y: 360, w: 40, h: 280 })).toBe(0);
+
+    const other = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    try {
+      await openLesson(other.page);
+      await waitForPage(other.page, BOARD_ITEM, 0);
+      await expect.poll(() => strokes(other.page), { timeout: 10_000 }).toEqual(before);
+    } finally {
+      await other.context.close();
+    }
+    await page.getByTestId('tool-pen').click();
+    await page.getByTestId('clear').click();
+    await waitSaved(page);
+  });
+});
+
+describe('coordinate system (坐标系)', () => {
+  it('is dragged out from the shapes menu as one ink object, and a graph drawn on it stays when the area eraser wipes the graph', async () => {
+    const page = teacher.page;
+    await page.getByTestId('tool-shapes').click();
+    await page.getByTestId('tool-axes').click();
+    await drag(page, line([500, 150], [1400, 850], 10), 'mouse', 1);
+    const list = await strokes(page);
+    expect(list).toHaveLength(1);
+    expect(list[0]!.tool).toBe('axes');
+    // The x axis is drawn through the middle of the box.
+    await expect.poll(() => inkPixels(page, { x: 700, y: 495, w: 200, h: 10 })).toBeGreaterThan(200);
+    await page.getByTestId('tool-pen').click();
+    await drag(page, line([600, 700], [1300, 250], 50));
+    expect(await strokes(page)).toHaveLength(2);
+    await shot(page, 'tools-axes');
+    await page.getByTestId('tool-areaEraser').click();
+    await drag(page, line([600, 700], [1300, 250], 50));
+    const left = await strokes(page);
+    expect(left.map((s) => s.tool)).toEqual(['axes']);
+    await waitSaved(page);
+    expect((await savedPage(BOARD_ITEM, 0)).map((s) => s.tool)).toEqual(['axes']);
+    await page.getByTestId('tool-pen').click();
+  });
+});
