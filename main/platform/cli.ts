@@ -1,0 +1,107 @@
+/**
+ * `npm run platform`: the reference school/district platform, headless.
+ *
+ *   npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
+ *   npm run platform -- provision --classroom ID --school ID [--name NAME] [--data DIR] [--pg URL]
+ *   npm run platform -- load FILE.json [--data DIR] [--pg URL]     (a school: classes, lessons, teachers)
+ *
+ * A process of its own rather than a mode of `npm run hub`: a district
+ * server runs no classroom (no socket.io, no join codes, no sample school),
+ * scales as several identical processes behind one PostgreSQL, and takes
+ * chunks far larger than the hub's 1 MB frames. KETANG_PLATFORM_PG may hold
+ * the PostgreSQL URL instead of --pg (it keeps the password off `ps`).
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { consoleLogger } from '../services/log.ts';
+import { LessonPackage, RosterClass } from '../sync/wire.ts';
+import { defaultDataDir } from '../cli/paths.ts';
+import { openPlatformStore, runPlatform } from './index.ts';
+
+const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
+       npm run platform -- provision --classroom ID --school ID [--name NAME]
+       npm run platform -- load SCHOOL.json
+  --pg     keep records in PostgreSQL (or set KETANG_PLATFORM_PG); default: DIR/platform.db`;
+
+const SchoolFile = z.object({
+  school: z.object({ id: z.string() }),
+  classes: z.array(RosterClass).default([]),
+  lessons: z.array(LessonPackage.partial({ items: true })).default([]),
+  teachers: z.array(z.object({ id: z.string(), name: z.string(), login: z.string().optional(), password: z.string().optional() })).default([]),
+});
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, pg: { type: 'string' },
+        classroom: { type: 'string' }, school: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return void console.log(USAGE);
+  const dataDir = values.data ?? `${defaultDataDir()}-platform`;
+  const pgUrl = values.pg ?? process.env.KETANG_PLATFORM_PG ?? null;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const [command, arg] = positionals;
+
+  if (command === 'provision') {
+    if (!values.classroom || !values.school) fail(`provision needs --classroom and --school\n${USAGE}`);
+    const store = openPlatformStore(dataDir, pgUrl);
+    await store.migrate();
+    const token = await store.provisionClassroom({ id: values.classroom, schoolId: values.school, name: values.name ?? values.classroom });
+    await store.close();
+    console.log(token);
+    return;
+  }
+  if (command === 'load') {
+    if (!arg) fail(`load needs a file\n${USAGE}`);
+    const r = SchoolFile.safeParse(JSON.parse(fs.readFileSync(arg, 'utf8')));
+    if (!r.success) fail(`${arg} is not a school file: ${r.error.message}`);
+    const store = openPlatformStore(dataDir, pgUrl);
+    await store.migrate();
+    for (const c of r.data.classes) await store.putClass(r.data.school.id, c);
+    for (const l of r.data.lessons) await store.putLesson(r.data.school.id, { ...l, items: l.items ?? [] });
+    for (const t of r.data.teachers) {
+      if (t.login && t.password) await store.putTeacher({ id: t.id, schoolId: r.data.school.id, login: t.login, name: t.name, password: t.password });
+    }
+    await store.close();
+    console.log(`loaded ${r.data.classes.length} classes and ${r.data.lessons.length} lessons for ${r.data.school.id}`);
+    return;
+  }
+  if (command) fail(`Unknown command ${command}\n${USAGE}`);
+
+  const port = Number(values.port ?? 8090);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${values.port}`);
+  let platform;
+  try {
+    platform = await runPlatform({ dataDir, pgUrl, host: values.host ?? '0.0.0.0', port, log: consoleLogger });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  console.log(`Ketang platform (${platform.store.kind}) listening on ${platform.server.url}`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    platform.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function fail(message: string): never {
+  console.error(`Ketang platform: ${message}`);
+  process.exit(2);
+}
+
+await main();

@@ -1,0 +1,53 @@
+/**
+ * The reference platform put together: a store (SQLite file by default,
+ * PostgreSQL when given a URL) and the HTTP sync API in front of it.
+ */
+import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
+import type { Logger } from '../services/log.ts';
+import { startPlatform, type Fault, type PlatformServer, type RouteName } from './server.ts';
+import { PgPlatformStore } from './store-pg.ts';
+import { SqlitePlatformStore } from '../store/platform-sqlite.ts';
+import type { PlatformStore } from './store.ts';
+
+export interface PlatformConfig {
+  dataDir: string;
+  /** postgres://… to keep records in PostgreSQL instead of <dataDir>/platform.db. */
+  pgUrl?: string | null;
+  host: string;
+  port: number;
+  log: Logger;
+  faults?: (route: RouteName, req: IncomingMessage) => Fault | null;
+}
+
+export interface Platform {
+  readonly store: PlatformStore;
+  readonly server: PlatformServer;
+  readonly filesDir: string;
+  close(): Promise<void>;
+}
+
+export function openPlatformStore(dataDir: string, pgUrl?: string | null): PlatformStore {
+  return pgUrl ? new PgPlatformStore(pgUrl) : new SqlitePlatformStore(path.join(dataDir, 'platform.db'));
+}
+
+export async function runPlatform(cfg: PlatformConfig): Promise<Platform> {
+  const store = openPlatformStore(cfg.dataDir, cfg.pgUrl);
+  try {
+    await store.migrate();
+    const filesDir = path.join(cfg.dataDir, 'platform-files');
+    const server = await startPlatform({ store, filesDir, log: cfg.log, host: cfg.host, port: cfg.port, faults: cfg.faults });
+    return {
+      store,
+      server,
+      filesDir,
+      async close() {
+        await server.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

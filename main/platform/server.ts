@@ -1,0 +1,400 @@
+/**
+ * The reference platform's HTTP sync API (docs/sync-openapi.yaml): what a
+ * school or district server offers classrooms. Records are applied exactly
+ * once through the PlatformStore; files arrive in checksummed chunks that
+ * resume from the offset the platform reports; rosters, timetables, lesson
+ * packages and their content-addressed files go the other way, with ranges.
+ *
+ * Every request but /v1/health carries a classroom token (provisioned once
+ * with `npm run platform -- provision`); unknown tokens get 401.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { z } from 'zod';
+import type { Logger } from '../services/log.ts';
+import { API_PREFIX, MAX_CHUNK_BYTES, MAX_JSON_BYTES, PushRequest, Sha256, TeacherSignIn, type UploadStatus } from '../sync/wire.ts';
+import { verifyPassword, type ClassroomAuth, type PlatformStore } from './store.ts';
+
+/** A fault a test injects into one request (never set in production). */
+export type Fault =
+  | { kind: 'error-before' } // 500 before doing anything
+  | { kind: 'error-after' } // do the work, then answer 500 (the client will deliver again)
+  | { kind: 'reset-after' } // do the work, then drop the connection without a reply
+  | { kind: 'reset-mid-body'; afterBytes: number }; // drop the connection after reading this much of the body
+
+export interface PlatformOptions {
+  store: PlatformStore;
+  /** Folder for uploaded and downloadable files. */
+  filesDir: string;
+  log: Logger;
+  host: string;
+  port: number;
+  faults?: (route: RouteName, req: http.IncomingMessage) => Fault | null;
+}
+
+/** The routes, as written in docs/sync-openapi.yaml (a test compares them). */
+export const ROUTES = [
+  { name: 'health', method: 'GET', path: '/v1/health' },
+  { name: 'pushRecords', method: 'POST', path: '/v1/records' },
+  { name: 'uploadStatus', method: 'GET', path: '/v1/uploads/{sha256}' },
+  { name: 'uploadChunk', method: 'PUT', path: '/v1/uploads/{sha256}' },
+  { name: 'roster', method: 'GET', path: '/v1/roster' },
+  { name: 'timetable', method: 'GET', path: '/v1/timetable' },
+  { name: 'packages', method: 'GET', path: '/v1/packages' },
+  { name: 'content', method: 'GET', path: '/v1/content/{sha256}' },
+  { name: 'teacherSignIn', method: 'POST', path: '/v1/teachers/sign-in' },
+] as const;
+export type RouteName = (typeof ROUTES)[number]['name'];
+
+export interface PlatformServer {
+  readonly url: string;
+  readonly port: number;
+  /** Bytes of upload chunk bodies read (for the resume test and the benches). */
+  readonly stats: { chunkBytesIn: number; chunksRefused: number; recordsApplied: number; duplicates: number };
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly extra: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+function match(method: string, pathname: string): { route: RouteName; sha?: string } | null {
+  for (const r of ROUTES) {
+    if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
+    if (!r.path.includes('{sha256}')) {
+      if (r.path === pathname) return { route: r.name };
+      continue;
+    }
+    const prefix = r.path.slice(0, r.path.indexOf('{'));
+    if (pathname.startsWith(prefix)) {
+      const sha = pathname.slice(prefix.length);
+      if (Sha256.safeParse(sha).success) return { route: r.name, sha };
+    }
+  }
+  return null;
+}
+
+export async function startPlatform(opts: PlatformOptions): Promise<PlatformServer> {
+  const { store, log } = opts;
+  const files = new PlatformFiles(opts.filesDir);
+  const stats = { chunkBytesIn: 0, chunksRefused: 0, recordsApplied: 0, duplicates: 0 };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (err.status >= 500) log.error('platform request failed', { code: err.code, message: err.message });
+        else log.warn('platform request refused', { url: req.url, code: err.code, message: err.message });
+        sendJson(res, err.status, { error: { code: err.code, message: err.message }, ...err.extra });
+      } else {
+        log.error('platform request failed', { url: req.url, error: (err as Error).stack ?? String(err) });
+        sendJson(res, 500, { error: { code: 'INTERNAL', message: 'Internal error; it was logged on the platform' } });
+      }
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://platform');
+    const m = match(req.method ?? 'GET', url.pathname);
+    if (!m) {
+      req.resume();
+      throw new HttpError(url.pathname.startsWith(API_PREFIX) ? 405 : 404, 'NOT_FOUND', `No route ${req.method} ${url.pathname}`);
+    }
+    if (m.route === 'health') return sendJson(res, 200, { ok: true, store: store.kind });
+    const fault = opts.faults?.(m.route, req) ?? null;
+    if (fault?.kind === 'error-before') {
+      req.resume();
+      throw new HttpError(500, 'INJECTED', 'Injected server error');
+    }
+    const auth = await authenticate(req);
+    const after = (status: number, body: unknown): void => {
+      if (fault?.kind === 'error-after') return sendJson(res, 500, { error: { code: 'INJECTED', message: 'Injected server error after the work was done' } });
+      if (fault?.kind === 'reset-after') return void req.socket.destroy();
+      sendJson(res, status, body);
+    };
+    switch (m.route) {
+      case 'pushRecords': {
+        const body = parse(PushRequest, await readJson(req));
+        const r = await store.applyRecords(auth.id, body.records);
+        stats.recordsApplied += r.applied.length;
+        stats.duplicates += r.duplicates.length;
+        return after(200, { acked: body.records.map((x) => x.key), applied: r.applied.length, duplicates: r.duplicates.length });
+      }
+      case 'uploadStatus': {
+        const st = await store.upload(m.sha!);
+        if (!st) throw new HttpError(404, 'NOT_FOUND', 'No upload of this file yet: send from offset 0');
+        return sendJson(res, 200, st);
+      }
+      case 'uploadChunk':
+        return after(200, await uploadChunk(req, auth, m.sha!, url, fault));
+      case 'roster':
+        return after(200, { schoolId: auth.schoolId, classes: await store.roster(auth.schoolId) });
+      case 'timetable': {
+        const lessons = (await store.lessons(auth.schoolId)).map(({ items: _items, ...l }) => l);
+        return after(200, { schoolId: auth.schoolId, lessons });
+      }
+      case 'packages':
+        return after(200, { schoolId: auth.schoolId, packages: await store.lessons(auth.schoolId) });
+      case 'content': {
+        // Only files of this school's lesson packages: recordings uploaded by other classrooms are not for download.
+        const offered = (await store.lessons(auth.schoolId)).some((l) => l.items.some((i) => i.sha256 === m.sha));
+        if (!offered) throw new HttpError(404, 'NOT_FOUND', 'No lesson package of this school has this file');
+        return files.serve(req, res, m.sha!);
+      }
+      case 'teacherSignIn': {
+        const body = parse(TeacherSignIn, await readJson(req));
+        const t = await store.teacherByLogin(body.login);
+        if (!t || t.schoolId !== auth.schoolId || !verifyPassword(body.password, t.passwordHash)) {
+          throw new HttpError(401, 'BAD_CREDENTIALS', 'Wrong login or password');
+        }
+        return after(200, { teacherId: t.id, name: t.name, schoolId: t.schoolId });
+      }
+      default:
+        throw new HttpError(404, 'NOT_FOUND', 'No such route');
+    }
+  }
+
+  async function authenticate(req: http.IncomingMessage): Promise<ClassroomAuth> {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const auth = token ? await store.classroomByToken(token) : null;
+    if (!auth) {
+      req.resume();
+      throw new HttpError(401, 'UNAUTHENTICATED', token ? 'Unknown classroom token: provision this classroom on the platform' : 'A classroom token is needed (Authorization: Bearer …)');
+    }
+    return auth;
+  }
+
+  async function uploadChunk(req: http.IncomingMessage, auth: ClassroomAuth, sha: string, url: URL, fault: Fault | null): Promise<UploadStatus> {
+    const offset = Number(url.searchParams.get('offset'));
+    const size = Number(url.searchParams.get('size'));
+    const chunkSha = String(req.headers['x-chunk-sha256'] ?? '');
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(size) || size <= 0 || offset >= size) {
+      req.resume();
+      throw new HttpError(400, 'INVALID', 'Give ?offset=<n>&size=<total bytes> with 0 ≤ offset < size');
+    }
+    if (!Sha256.safeParse(chunkSha).success) {
+      req.resume();
+      throw new HttpError(400, 'INVALID', 'Give the chunk SHA-256 in X-Chunk-Sha256');
+    }
+    let st = await store.upload(sha);
+    if (st?.complete) {
+      req.resume();
+      return st;
+    }
+    if (st && st.size !== size) {
+      req.resume();
+      throw new HttpError(409, 'SIZE_MISMATCH', `This file was started with size ${st.size}, not ${size}`, { received: st.received });
+    }
+    st ??= await store.beginUpload({ sha256: sha, size, classroomId: auth.id });
+    if (offset !== st.received) {
+      req.resume();
+      throw new HttpError(409, 'WRONG_OFFSET', `The platform holds ${st.received} bytes of this file; send from there`, { received: st.received });
+    }
+    const chunk = await readBody(req, MAX_CHUNK_BYTES, fault?.kind === 'reset-mid-body' ? fault.afterBytes : undefined);
+    stats.chunkBytesIn += chunk.length;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) !== chunk.length) {
+      stats.chunksRefused++;
+      throw new HttpError(400, 'TRUNCATED', `The chunk has ${chunk.length} bytes, not the ${String(declared)} announced`);
+    }
+    if (createHash('sha256').update(chunk).digest('hex') !== chunkSha) {
+      stats.chunksRefused++;
+      throw new HttpError(422, 'CHUNK_CHECKSUM', 'The chunk does not match its X-Chunk-Sha256 (damaged or truncated on the way); send it again');
+    }
+    if (offset + chunk.length > size) {
+      stats.chunksRefused++;
+      throw new HttpError(400, 'TOO_LONG', `offset + chunk (${offset + chunk.length}) is beyond the file size ${size}`);
+    }
+    files.writeAt(sha, offset, chunk);
+    if (!(await store.advanceUpload(sha, offset, offset + chunk.length))) {
+      const now = await store.upload(sha);
+      throw new HttpError(409, 'WRONG_OFFSET', 'Another upload of this file moved on; send from the offset given', { received: now?.received ?? 0 });
+    }
+    if (offset + chunk.length === size) {
+      if ((await files.finish(sha)) !== sha) {
+        await store.resetUpload(sha);
+        stats.chunksRefused++;
+        throw new HttpError(422, 'FILE_CHECKSUM', 'The whole file does not match its SHA-256; it was discarded, send it again from offset 0');
+      }
+      await store.completeUpload(sha);
+    }
+    return (await store.upload(sha))!;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, 'INVALID', `Bad request body: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, MAX_JSON_BYTES);
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'INVALID', 'The body is not JSON');
+  }
+}
+
+/** Read a whole body, refusing more than `max` bytes; `resetAfter` (a test fault) drops the connection part-way. */
+function readBody(req: http.IncomingMessage, max: number, resetAfter?: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    let done = false;
+    const fail = (err: HttpError): void => {
+      if (done) return;
+      done = true;
+      reject(err);
+    };
+    req.on('data', (b: Buffer) => {
+      if (done) return;
+      n += b.length;
+      if (n > max) {
+        req.resume();
+        return fail(new HttpError(413, 'TOO_LARGE', `The body is larger than ${max} bytes`));
+      }
+      if (resetAfter !== undefined && n >= resetAfter) {
+        req.socket.destroy();
+        return fail(new HttpError(499, 'CLIENT_GONE', 'Injected connection reset mid-body'));
+      }
+      parts.push(b);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(parts, n));
+    });
+    // The client went away before the body was complete: nothing of it is kept.
+    req.on('aborted', () => fail(new HttpError(499, 'TRUNCATED', `The connection closed after ${n} bytes of the body; nothing was kept`)));
+    req.on('error', () => fail(new HttpError(499, 'TRUNCATED', `The connection failed after ${n} bytes of the body; nothing was kept`)));
+  });
+}
+
+/** Files on the platform's disk: partial uploads and finished, content-addressed files. */
+class PlatformFiles {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+    fs.mkdirSync(path.join(dir, 'partial'), { recursive: true });
+  }
+
+  private final(sha: string): string {
+    return path.join(this.dir, sha.slice(0, 2), sha);
+  }
+
+  private partial(sha: string): string {
+    return path.join(this.dir, 'partial', sha);
+  }
+
+  /** Write a verified chunk at its offset and make it durable before the offset moves. Bytes past it (a crash's leftovers) are cut. */
+  writeAt(sha: string, offset: number, chunk: Buffer): void {
+    const file = this.partial(sha);
+    const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
+    try {
+      let written = 0;
+      while (written < chunk.length) written += fs.writeSync(fd, chunk, written, chunk.length - written, offset + written);
+      fs.ftruncateSync(fd, offset + chunk.length);
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Hash the complete partial file; when it matches, move it into place. Returns the hash found. */
+  async finish(sha: string): Promise<string> {
+    const file = this.partial(sha);
+    const hash = createHash('sha256');
+    await pipeline(fs.createReadStream(file), hash);
+    const got = hash.digest('hex');
+    if (got === sha) {
+      fs.mkdirSync(path.dirname(this.final(sha)), { recursive: true });
+      fs.renameSync(file, this.final(sha));
+    } else {
+      fs.rmSync(file, { force: true });
+    }
+    return got;
+  }
+
+  serve(req: http.IncomingMessage, res: http.ServerResponse, sha: string): void {
+    const file = this.final(sha);
+    if (!fs.existsSync(file)) throw new HttpError(404, 'NOT_FOUND', 'The platform has no such file');
+    const size = fs.statSync(file).size;
+    const headers: Record<string, string | number> = { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', ETag: `"${sha}"`, 'X-Content-Sha256': sha };
+    let start = 0;
+    let end = size - 1;
+    let status = 200;
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (req.headers.range) {
+      if (!m || Number(m[1]) >= size) {
+        res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+        return;
+      }
+      start = Number(m[1]);
+      end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+      status = 206;
+      headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    }
+    headers['Content-Length'] = end - start + 1;
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(file, { start, end }).pipe(res);
+  }
+
+  /** Place a file the platform offers for download (lesson packages); returns its hash. */
+  async put(source: string): Promise<{ sha256: string; size: number }> {
+    const hash = createHash('sha256');
+    await pipeline(fs.createReadStream(source), hash);
+    const sha256 = hash.digest('hex');
+    const final = this.final(sha256);
+    if (!fs.existsSync(final)) {
+      fs.mkdirSync(path.dirname(final), { recursive: true });
+      fs.copyFileSync(source, `${final}.tmp`);
+      fs.renameSync(`${final}.tmp`, final);
+    }
+    return { sha256, size: fs.statSync(final).size };
+  }
+}
+
+/** Publish a file for classrooms to download (admin side of the reference platform). */
+export function publishFile(filesDir: string, source: string): Promise<{ sha256: string; size: number }> {
+  return new PlatformFiles(filesDir).put(source);
+}

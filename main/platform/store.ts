@@ -1,0 +1,90 @@
+/**
+ * What the reference platform keeps durably, behind one interface with two
+ * implementations: SQLite (store-sqlite.ts, one school server) and
+ * PostgreSQL (store-pg.ts, a district with several platform processes).
+ * tests/unit/platform/store.test.ts runs the same suite against both.
+ *
+ * Exactly-once: a record is applied by inserting it under its
+ * (classroom, idempotency key) primary key and updating what it affects
+ * (session_totals) in the same transaction; a second delivery finds the key
+ * and changes nothing. With several processes on one PostgreSQL the unique
+ * index makes the second inserter wait for the first to commit, then skip.
+ */
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
+
+export interface ClassroomAuth {
+  id: string;
+  schoolId: string;
+}
+
+export interface ApplyResult {
+  applied: string[];
+  duplicates: string[];
+}
+
+export interface StoredRecord extends SyncRecord {
+  classroomId: string;
+}
+
+export interface PlatformStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Create or upgrade tables; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Register a classroom and return its token (shown once; only its hash is kept). A second call replaces the token. */
+  provisionClassroom(c: { id: string; schoolId: string; name: string }): Promise<string>;
+  classroomByToken(token: string): Promise<ClassroomAuth | null>;
+
+  /** Apply a batch in one transaction, each key at most once per classroom. */
+  applyRecords(classroomId: string, records: readonly SyncRecord[]): Promise<ApplyResult>;
+  records(classroomId: string): Promise<StoredRecord[]>;
+  /** The applied effect: how many records each session has. Equals the distinct records when nothing was applied twice. */
+  sessionTotals(classroomId: string): Promise<Map<string, number>>;
+
+  upload(sha256: string): Promise<UploadStatus | null>;
+  beginUpload(u: { sha256: string; size: number; classroomId: string }): Promise<UploadStatus>;
+  /** Move `received` from `from` to `to`; false when another writer moved it first. */
+  advanceUpload(sha256: string, from: number, to: number): Promise<boolean>;
+  completeUpload(sha256: string): Promise<void>;
+  /** A partial upload whose bytes failed the whole-file check starts over. */
+  resetUpload(sha256: string): Promise<void>;
+
+  putClass(schoolId: string, c: RosterClass): Promise<void>;
+  roster(schoolId: string): Promise<RosterClass[]>;
+  putLesson(schoolId: string, l: LessonPackage): Promise<void>;
+  lessons(schoolId: string): Promise<LessonPackage[]>;
+
+  putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void>;
+  teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null>;
+}
+
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const newToken = (classroomId: string): string => `${classroomId}.${randomBytes(24).toString('base64url')}`;
+
+/** Slow salted hash for teacher passwords (scrypt, N=2^14). */
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, 32).toString('base64')}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const got = scryptSync(password, Buffer.from(salt, 'base64'), expected.length);
+  return timingSafeEqual(expected, got);
+}
+
+/** Records sorted by key, so concurrent transactions lock index entries in one order (no deadlocks). */
+export function sortedByKey(records: readonly SyncRecord[]): SyncRecord[] {
+  const seen = new Set<string>();
+  const out: SyncRecord[] = [];
+  for (const r of records) {
+    if (seen.has(r.key)) continue; // the same key twice in one batch is one record
+    seen.add(r.key);
+    out.push(r);
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

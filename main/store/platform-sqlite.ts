@@ -1,0 +1,173 @@
+/**
+ * The reference platform's store in one SQLite file: the default, for one
+ * school server. It lives in main/store because only main/store touches
+ * SQLite (architecture rule 4); the interface is main/platform/store.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
+import { hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
+
+type Row = Record<string, unknown>;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS classrooms (
+    id TEXT PRIMARY KEY, school_id TEXT NOT NULL, name TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS records (
+    classroom_id TEXT NOT NULL, key TEXT NOT NULL, stream TEXT NOT NULL, kind TEXT NOT NULL,
+    session_id TEXT, seq INTEGER NOT NULL, at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
+    PRIMARY KEY (classroom_id, key)
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS session_totals (
+    classroom_id TEXT NOT NULL, session_id TEXT NOT NULL, records INTEGER NOT NULL,
+    PRIMARY KEY (classroom_id, session_id)
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS uploads (
+    sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0, classroom_id TEXT NOT NULL, updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS school_classes (
+    school_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (school_id, id)
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS school_lessons (
+    school_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (school_id, id)
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS teachers (
+    id TEXT PRIMARY KEY, school_id TEXT NOT NULL, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, password_hash TEXT NOT NULL
+  ) STRICT;
+`;
+
+export class SqlitePlatformStore implements PlatformStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(SCHEMA);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async provisionClassroom(c: { id: string; schoolId: string; name: string }): Promise<string> {
+    const token = newToken(c.id);
+    this.db
+      .prepare(`INSERT INTO classrooms(id, school_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET school_id = excluded.school_id, name = excluded.name, token_sha256 = excluded.token_sha256`)
+      .run(c.id, c.schoolId, c.name, tokenHash(token), new Date().toISOString());
+    return token;
+  }
+
+  async classroomByToken(token: string): Promise<ClassroomAuth | null> {
+    const r = this.db.prepare('SELECT id, school_id FROM classrooms WHERE token_sha256 = ?').get(tokenHash(token)) as Row | undefined;
+    return r ? { id: String(r.id), schoolId: String(r.school_id) } : null;
+  }
+
+  async applyRecords(classroomId: string, records: readonly SyncRecord[]): Promise<ApplyResult> {
+    const insert = this.db.prepare(
+      `INSERT INTO records(classroom_id, key, stream, kind, session_id, seq, at, payload, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    const total = this.db.prepare(
+      `INSERT INTO session_totals(classroom_id, session_id, records) VALUES (?, ?, ?)
+       ON CONFLICT(classroom_id, session_id) DO UPDATE SET records = records + excluded.records`,
+    );
+    const run = this.db.transaction((): ApplyResult => {
+      const out: ApplyResult = { applied: [], duplicates: [] };
+      const perSession = new Map<string, number>();
+      const receivedAt = new Date().toISOString();
+      for (const r of sortedByKey(records)) {
+        const changes = insert.run(classroomId, r.key, r.stream, r.kind, r.sessionId, r.seq, r.at, JSON.stringify(r.payload ?? null), receivedAt).changes;
+        if (changes === 1) {
+          out.applied.push(r.key);
+          const s = r.sessionId ?? '';
+          perSession.set(s, (perSession.get(s) ?? 0) + 1);
+        } else {
+          out.duplicates.push(r.key);
+        }
+      }
+      for (const [s, n] of perSession) total.run(classroomId, s, n);
+      return out;
+    });
+    return run.immediate();
+  }
+
+  async records(classroomId: string): Promise<StoredRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM records WHERE classroom_id = ? ORDER BY seq, key').all(classroomId) as Row[];
+    return rows.map((r) => ({
+      classroomId: String(r.classroom_id),
+      key: String(r.key),
+      stream: String(r.stream),
+      kind: String(r.kind),
+      sessionId: r.session_id === null ? null : String(r.session_id),
+      seq: Number(r.seq),
+      at: String(r.at),
+      payload: JSON.parse(String(r.payload)) as unknown,
+    }));
+  }
+
+  async sessionTotals(classroomId: string): Promise<Map<string, number>> {
+    const rows = this.db.prepare('SELECT session_id, records FROM session_totals WHERE classroom_id = ?').all(classroomId) as Row[];
+    return new Map(rows.map((r) => [String(r.session_id), Number(r.records)]));
+  }
+
+  async upload(sha256: string): Promise<UploadStatus | null> {
+    const r = this.db.prepare('SELECT * FROM uploads WHERE sha256 = ?').get(sha256) as Row | undefined;
+    return r ? { sha256, size: Number(r.size), received: Number(r.received), complete: Number(r.complete) === 1 } : null;
+  }
+
+  async beginUpload(u: { sha256: string; size: number; classroomId: string }): Promise<UploadStatus> {
+    this.db.prepare('INSERT INTO uploads(sha256, size, classroom_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.sha256, u.size, u.classroomId, new Date().toISOString());
+    return (await this.upload(u.sha256))!;
+  }
+
+  async advanceUpload(sha256: string, from: number, to: number): Promise<boolean> {
+    return this.db.prepare('UPDATE uploads SET received = ?, updated_at = ? WHERE sha256 = ? AND received = ? AND complete = 0').run(to, new Date().toISOString(), sha256, from).changes === 1;
+  }
+
+  async completeUpload(sha256: string): Promise<void> {
+    this.db.prepare('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256);
+  }
+
+  async resetUpload(sha256: string): Promise<void> {
+    this.db.prepare('UPDATE uploads SET received = 0, complete = 0, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256);
+  }
+
+  async putClass(schoolId: string, c: RosterClass): Promise<void> {
+    this.db.prepare('INSERT INTO school_classes(school_id, id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc').run(schoolId, c.id, JSON.stringify(c));
+  }
+
+  async roster(schoolId: string): Promise<RosterClass[]> {
+    return (this.db.prepare('SELECT doc FROM school_classes WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as RosterClass);
+  }
+
+  async putLesson(schoolId: string, l: LessonPackage): Promise<void> {
+    this.db.prepare('INSERT INTO school_lessons(school_id, id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc').run(schoolId, l.id, JSON.stringify(l));
+  }
+
+  async lessons(schoolId: string): Promise<LessonPackage[]> {
+    return (this.db.prepare('SELECT doc FROM school_lessons WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as LessonPackage);
+  }
+
+  async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {
+    this.db
+      .prepare('INSERT INTO teachers(id, school_id, login, name, password_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET login = excluded.login, name = excluded.name, password_hash = excluded.password_hash')
+      .run(t.id, t.schoolId, t.login, t.name, hashPassword(t.password));
+  }
+
+  async teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null> {
+    const r = this.db.prepare('SELECT * FROM teachers WHERE login = ?').get(login) as Row | undefined;
+    return r ? { id: String(r.id), schoolId: String(r.school_id), name: String(r.name), passwordHash: String(r.password_hash) } : null;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * How a classroom talks to its school/district platform. The sync engine
+ * sees only PlatformAdapter; HttpPlatformAdapter speaks the reference API
+ * (docs/sync-openapi.yaml). Another platform gets another adapter, not a
+ * different engine. Plain Node: never imports electron.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { z } from 'zod';
+import type { ByteBucket } from './throttle.ts';
+import {
+  PackageManifest,
+  PushReply,
+  Roster,
+  TeacherSignInReply,
+  Timetable,
+  UploadStatus,
+  type SyncRecord,
+} from './wire.ts';
+
+export type SyncErrorCode =
+  | 'NETWORK' // no route, refused, reset, timeout: try again later
+  | 'SERVER' // the platform failed (5xx): try again later
+  | 'UNAUTHENTICATED' // this classroom's token is unknown to the platform
+  | 'BAD_CREDENTIALS' // a teacher's login or password is wrong
+  | 'REFUSED' // the platform refused the data (4xx): retrying the same will not help
+  | 'WRONG_OFFSET' // the platform holds a different part of the file: resume from `received`
+  | 'CHECKSUM' // bytes damaged on the way (either direction): send or fetch again
+  | 'LOCAL'; // a local problem (file missing, disk)
+
+export class SyncError extends Error {
+  readonly code: SyncErrorCode;
+  readonly retryable: boolean;
+  /** For WRONG_OFFSET: where the platform stands. */
+  readonly received?: number;
+  constructor(code: SyncErrorCode, message: string, opts: { retryable?: boolean; received?: number; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'SyncError';
+    this.code = code;
+    this.retryable = opts.retryable ?? ['NETWORK', 'SERVER', 'WRONG_OFFSET', 'CHECKSUM'].includes(code);
+    this.received = opts.received;
+  }
+}
+
+export interface PlatformAdapter {
+  /** Deliver records; every key in the reply's `acked` is applied on the platform (now or before). */
+  pushRecords(records: readonly SyncRecord[]): Promise<PushReply>;
+  /** How much of a file the platform holds; null when it has none. */
+  uploadStatus(sha256: string): Promise<UploadStatus | null>;
+  /** Send one chunk of a file at `offset` with its own SHA-256. */
+  uploadChunk(sha256: string, size: number, offset: number, chunk: Buffer, chunkSha256: string): Promise<UploadStatus>;
+  roster(): Promise<Roster>;
+  timetable(): Promise<Timetable>;
+  packages(): Promise<PackageManifest>;
+  /** Stream a content-addressed file from `offset` (a Range request) into `onData`; resolves with the file's total size. */
+  downloadFile(sha256: string, offset: number, onData: (chunk: Buffer) => void | Promise<void>): Promise<{ size: number }>;
+  /** A teacher signs in against the platform (online); the offline credential is kept by the caller. */
+  signInTeacher(login: string, password: string): Promise<TeacherSignInReply>;
+}
+
+export interface HttpAdapterOptions {
+  baseUrl: string;
+  token: string;
+  /** Shared byte buckets: the engine's rate limits. */
+  up?: ByteBucket;
+  down?: ByteBucket;
+  /** Give up on a request that makes no progress for this long. */
+  timeoutMs?: number;
+  /** Counts bytes actually written to the network (bodies), for status and benches. */
+  onBytes?: (direction: 'up' | 'down', n: number) => void;
+}
+
+/** Bodies go out in slices this big, each paid for in the upload bucket. */
+const SLICE = 64 * 1024;
+
+export class HttpPlatformAdapter implements PlatformAdapter {
+  private readonly base: URL;
+  private readonly opts: HttpAdapterOptions;
+  private readonly agent: http.Agent;
+
+  constructor(opts: HttpAdapterOptions) {
+    this.base = new URL(opts.baseUrl);
+    this.opts = opts;
+    this.agent = new (this.base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 4 });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  async pushRecords(records: readonly SyncRecord[]): Promise<PushReply> {
+    const reply = await this.json('POST', '/v1/records', PushReply, { records });
+    const missing = records.filter((r) => !reply.acked.includes(r.key));
+    if (missing.length) throw new SyncError('SERVER', `The platform did not acknowledge ${missing.length} of ${records.length} records; they stay queued`);
+    return reply;
+  }
+
+  async uploadStatus(sha256: string): Promise<UploadStatus | null> {
+    try {
+      return await this.json('GET', `/v1/uploads/${sha256}`, UploadStatus);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
+  }
+
+  uploadChunk(sha256: string, size: number, offset: number, chunk: Buffer, chunkSha256: string): Promise<UploadStatus> {
+    return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, chunk, { 'X-Chunk-Sha256': chunkSha256 });
+  }
+
+  roster(): Promise<Roster> {
+    return this.json('GET', '/v1/roster', Roster);
+  }
+
+  timetable(): Promise<Timetable> {
+    return this.json('GET', '/v1/timetable', Timetable);
+  }
+
+  packages(): Promise<PackageManifest> {
+    return this.json('GET', '/v1/packages', PackageManifest);
+  }
+
+  signInTeacher(login: string, password: string): Promise<TeacherSignInReply> {
+    return this.json('POST', '/v1/teachers/sign-in', TeacherSignInReply, { login, password });
+  }
+
+  downloadFile(sha256: string, offset: number, onData: (chunk: Buffer) => void | Promise<void>): Promise<{ size: number }> {
+    return new Promise((resolve, reject) => {
+      const req = this.request('GET', `/v1/content/${sha256}`, offset > 0 ? { Range: `bytes=${offset}-` } : {});
+      req.on('error', (err) => reject(networkError(err)));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200 && status !== 206) {
+          collect(res).then((body) => reject(httpError(status, body)), (err: unknown) => reject(networkError(err as Error)));
+          return;
+        }
+        // A 200 to a ranged request means the platform starts over: the caller must too.
+        if (offset > 0 && status === 200) {
+          res.destroy();
+          return reject(new SyncError('WRONG_OFFSET', 'The platform ignored the range; start the file again', { received: 0 }));
+        }
+        const total = status === 206 ? Number(/\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''))?.[1]) : Number(res.headers['content-length']);
+        let chain: Promise<void> = Promise.resolve();
+        let failed = false;
+        res.on('data', (b: Buffer) => {
+          res.pause();
+          chain = chain
+            .then(async () => {
+              await this.opts.down?.take(b.length);
+              this.opts.onBytes?.('down', b.length);
+              await onData(b);
+              res.resume();
+            })
+            .catch((err: unknown) => {
+              failed = true;
+              res.destroy();
+              reject(err instanceof SyncError ? err : new SyncError('LOCAL', `Could not keep the downloaded bytes: ${(err as Error).message}`, { cause: err }));
+            });
+        });
+        res.on('end', () => void chain.then(() => !failed && resolve({ size: total })));
+        res.on('aborted', () => reject(new SyncError('NETWORK', 'The download was cut off; it resumes where it stopped')));
+        res.on('error', (err) => reject(networkError(err)));
+      });
+      req.end();
+    });
+  }
+
+  private request(method: string, pathAndQuery: string, headers: Record<string, string | number>): http.ClientRequest {
+    const url = new URL(pathAndQuery.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`));
+    const mod = url.protocol === 'https:' ? https : http;
+    const req = mod.request(url, { method, agent: this.agent, headers: { Authorization: `Bearer ${this.opts.token}`, ...headers } });
+    req.setTimeout(this.opts.timeoutMs ?? 60_000, () => req.destroy(new Error('timed out')));
+    return req;
+  }
+
+  private json<T extends z.ZodType>(method: string, p: string, schema: T, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<z.infer<T>> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? null : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const headers: Record<string, string | number> = { ...extraHeaders, Accept: 'application/json' };
+      if (payload) {
+        headers['Content-Length'] = payload.length;
+        headers['Content-Type'] = Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json';
+      }
+      const req = this.request(method, p, headers);
+      req.on('error', (err) => reject(networkError(err)));
+      req.on('response', (res) => {
+        collect(res).then(
+          (text) => {
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) return reject(httpError(status, text));
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              return reject(new SyncError('SERVER', 'The platform answered with something that is not JSON'));
+            }
+            const r = schema.safeParse(parsed);
+            if (!r.success) return reject(new SyncError('SERVER', `The platform's answer has an unexpected shape: ${r.error.issues[0]?.message ?? ''}`));
+            resolve(r.data);
+          },
+          (err: unknown) => reject(networkError(err as Error)),
+        );
+      });
+      if (!payload) return void req.end();
+      this.writeThrottled(req, payload).then(
+        () => req.end(),
+        (err: unknown) => req.destroy(err as Error),
+      );
+    });
+  }
+
+  private async writeThrottled(req: http.ClientRequest, payload: Buffer): Promise<void> {
+    for (let at = 0; at < payload.length; at += SLICE) {
+      const slice = payload.subarray(at, Math.min(payload.length, at + SLICE));
+      await this.opts.up?.take(slice.length);
+      if (req.destroyed) return;
+      this.opts.onBytes?.('up', slice.length);
+      if (!req.write(slice)) await new Promise<void>((resolve) => {
+        req.once('drain', resolve);
+        req.once('close', resolve);
+      });
+    }
+  }
+}
+
+function collect(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    res.on('data', (b: Buffer) => parts.push(b));
+    res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    res.on('aborted', () => reject(new Error('the connection closed mid-reply')));
+    res.on('error', reject);
+  });
+}
+
+function networkError(err: Error): SyncError {
+  if (err instanceof SyncError) return err;
+  const code = (err as { code?: string }).code;
+  const what =
+    code === 'ECONNREFUSED' ? 'the platform refused the connection (is it running?)'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the platform\'s address could not be found (no network?)'
+    : code === 'ECONNRESET' || code === 'EPIPE' ? 'the connection was reset'
+    : err.message.includes('timed out') ? 'the platform did not answer in time'
+    : err.message;
+  return new SyncError('NETWORK', `Cannot reach the platform: ${what}`, { cause: err });
+}
+
+function httpError(status: number, text: string): SyncError & { status: number } {
+  let code = '';
+  let message = text.slice(0, 300);
+  let received: number | undefined;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string }; received?: number };
+    code = body.error?.code ?? '';
+    message = body.error?.message ?? message;
+    received = body.received;
+  } catch {
+    // not JSON: keep the text
+  }
+  const e: SyncError =
+    status === 401 && code === 'BAD_CREDENTIALS' ? new SyncError('BAD_CREDENTIALS', message)
+    : status === 401 ? new SyncError('UNAUTHENTICATED', `The platform does not know this classroom: ${message}`)
+    : status === 409 && received !== undefined ? new SyncError('WRONG_OFFSET', message, { received })
+    : status === 422 && /CHECKSUM/.test(code) ? new SyncError('CHECKSUM', message)
+    : status >= 500 || status === 429 || status === 408 ? new SyncError('SERVER', `The platform had a problem (${status}): ${message}`)
+    : new SyncError('REFUSED', `The platform refused it (${status}${code ? ` ${code}` : ''}): ${message}`);
+  return Object.assign(e, { status });
+}

@@ -1,0 +1,306 @@
+/**
+ * The sync engine: runs upload and download passes when the rules allow
+ * (configured, not paused, inside a time window, no live class unless
+ * allowed), retries failures with exponential backoff and jitter on a
+ * monotonic clock, applies retention after acknowledgement, and keeps a
+ * status a teacher can read.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ContentCache } from '../courseware/cache.ts';
+import type { Logger } from '../services/log.ts';
+import type { Store } from '../store/store.ts';
+import { SyncRepo, type PendingSummary } from '../store/sync.ts';
+import { HttpPlatformAdapter, SyncError, type PlatformAdapter, type SyncErrorCode } from './adapter.ts';
+import { Downloader } from './download.ts';
+import { blockedReason, DEFAULT_CONFIG, kbpsToBytes, SyncConfig, type Blocked } from './policy.ts';
+import { ByteBucket, realClock, type Clock } from './throttle.ts';
+import { Uploader, type UploadLimits } from './upload.ts';
+
+const CONFIG_KEY = 'sync.config';
+const STATE_KEY = 'sync.state';
+
+export interface SyncStatus {
+  configured: boolean;
+  platformUrl: string | null;
+  paused: boolean;
+  /** Why sync is waiting now, or null when it may run. */
+  blocked: Blocked | null;
+  running: boolean;
+  pending: PendingSummary & { totalBytes: number };
+  lastSuccessAt: string | null;
+  lastDownloadAt: string | null;
+  lastError: { code: SyncErrorCode; message: string; at: string } | null;
+  /** Monotonic ms until the next retry after a failure, or null. */
+  retryInMs: number | null;
+  config: Omit<SyncConfig, 'token'> & { hasToken: boolean };
+}
+
+interface PersistedState {
+  lastSuccessAt: string | null;
+  lastDownloadAt: string | null;
+  lastError: SyncStatus['lastError'];
+}
+
+export interface SyncEngineOptions {
+  store: Store;
+  cache: ContentCache;
+  dataDir: string;
+  log: Logger;
+  /** Whether a class is in progress on this PC. */
+  isClassLive: () => boolean;
+  /** Tests give a fake platform adapter; otherwise an HTTP one is made from the config. */
+  adapter?: PlatformAdapter;
+  clock?: Clock;
+  /** Wall clock for windows and record times (tests skew it). */
+  now?: () => Date;
+  random?: () => number;
+  limits?: Partial<UploadLimits>;
+  /** Backoff: first delay and ceiling in ms. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** How often the loop looks for new work when idle. */
+  idleMs?: number;
+}
+
+export class SyncEngine {
+  readonly repo: SyncRepo;
+  private readonly o: SyncEngineOptions;
+  private readonly clock: Clock;
+  private readonly now: () => Date;
+  private readonly up: ByteBucket;
+  private readonly down: ByteBucket;
+  private cfg: SyncConfig;
+  private state: PersistedState;
+  private adapter: PlatformAdapter | null = null;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+  private retryAt: number | null = null;
+  private loopTimer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private wake: (() => void) | null = null;
+  private readonly listeners = new Set<(s: SyncStatus) => void>();
+
+  constructor(o: SyncEngineOptions) {
+    this.o = o;
+    this.repo = new SyncRepo(o.store.db);
+    this.clock = o.clock ?? realClock;
+    this.now = o.now ?? (() => new Date());
+    this.cfg = this.loadConfig();
+    this.state = this.loadState();
+    this.up = new ByteBucket(kbpsToBytes(this.cfg.upKbps), this.clock);
+    this.down = new ByteBucket(kbpsToBytes(this.cfg.downKbps), this.clock);
+  }
+
+  // ---------------------------------------------------------------- config
+
+  private loadConfig(): SyncConfig {
+    const raw = this.repo.getMeta(CONFIG_KEY);
+    if (!raw) return DEFAULT_CONFIG;
+    const r = SyncConfig.safeParse(JSON.parse(raw));
+    if (r.success) return r.data;
+    this.o.log.warn('sync: stored settings are invalid; using defaults until they are saved again', { error: r.error.message });
+    return DEFAULT_CONFIG;
+  }
+
+  private loadState(): PersistedState {
+    try {
+      const raw = this.repo.getMeta(STATE_KEY);
+      if (raw) return JSON.parse(raw) as PersistedState;
+    } catch {
+      // a damaged status line is not worth failing for
+    }
+    return { lastSuccessAt: null, lastDownloadAt: null, lastError: null };
+  }
+
+  private saveState(): void {
+    this.repo.setMeta(STATE_KEY, JSON.stringify(this.state));
+    const s = this.status();
+    for (const l of this.listeners) l(s);
+  }
+
+  get config(): SyncConfig {
+    return this.cfg;
+  }
+
+  /** Change settings (validated, persisted); takes effect at once. */
+  configure(patch: Partial<SyncConfig>): SyncConfig {
+    const next = SyncConfig.parse({ ...this.cfg, ...patch });
+    this.repo.setMeta(CONFIG_KEY, JSON.stringify(next));
+    if (next.platformUrl !== this.cfg.platformUrl || next.token !== this.cfg.token) this.dropAdapter();
+    this.cfg = next;
+    this.up.setRate(kbpsToBytes(next.upKbps));
+    this.down.setRate(kbpsToBytes(next.downKbps));
+    this.failures = 0;
+    this.retryAt = null;
+    this.kick();
+    this.saveState();
+    return next;
+  }
+
+  pause(): void {
+    this.configure({ paused: true });
+  }
+
+  resume(): void {
+    this.configure({ paused: false });
+  }
+
+  onStatus(fn: (s: SyncStatus) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private dropAdapter(): void {
+    if (this.adapter instanceof HttpPlatformAdapter) this.adapter.close();
+    this.adapter = null;
+  }
+
+  private getAdapter(): PlatformAdapter {
+    if (this.o.adapter) return this.o.adapter;
+    if (!this.adapter) {
+      if (!this.cfg.platformUrl || !this.cfg.token) throw new SyncError('LOCAL', 'Sync is not set up: no platform address or classroom key', { retryable: false });
+      this.adapter = new HttpPlatformAdapter({ baseUrl: this.cfg.platformUrl, token: this.cfg.token, up: this.up, down: this.down });
+    }
+    return this.adapter;
+  }
+
+  /** Sign a teacher in against the platform (online). */
+  signInTeacher(login: string, password: string): ReturnType<PlatformAdapter['signInTeacher']> {
+    return this.getAdapter().signInTeacher(login, password);
+  }
+
+  // ---------------------------------------------------------------- status
+
+  blocked(): Blocked | null {
+    const b = blockedReason(this.cfg, this.now(), this.o.isClassLive());
+    // An injected adapter (tests) needs no URL or token.
+    return b === 'not-configured' && this.o.adapter ? null : b;
+  }
+
+  status(): SyncStatus {
+    const pending = this.repo.pending();
+    const { token, ...cfg } = this.cfg;
+    return {
+      configured: Boolean(this.o.adapter || (this.cfg.platformUrl && this.cfg.token)),
+      platformUrl: this.cfg.platformUrl,
+      paused: this.cfg.paused,
+      blocked: this.blocked(),
+      running: this.running !== null,
+      pending: { ...pending, totalBytes: pending.eventBytes + pending.outboxBytes + pending.fileBytes },
+      lastSuccessAt: this.state.lastSuccessAt,
+      lastDownloadAt: this.state.lastDownloadAt,
+      lastError: this.state.lastError,
+      retryInMs: this.retryAt === null ? null : Math.max(0, this.retryAt - this.clock.ms()),
+      config: { ...cfg, hasToken: token !== null },
+    };
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  /**
+   * One pass: upload everything pending, then download if due. Resolves
+   * with what happened; never throws (errors go into the status).
+   * Concurrent calls share the pass in progress.
+   */
+  syncOnce(opts: { download?: boolean } = {}): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.pass(opts).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pass(opts: { download?: boolean }): Promise<void> {
+    const blocked = this.blocked();
+    if (blocked) return;
+    const shouldStop = (): boolean => this.blocked() !== null;
+    try {
+      const adapter = this.getAdapter();
+      const nowIso = (): string => this.now().toISOString();
+      const up = new Uploader({ repo: this.repo, adapter, log: this.o.log, limits: this.o.limits, shouldStop, nowIso });
+      const done = await up.uploadAll();
+      if (done.events || done.outbox || done.files) this.o.log.info('sync: uploaded', { ...done });
+      const due = opts.download ?? this.downloadDue();
+      if (due && !shouldStop()) {
+        const dl = new Downloader({ store: this.o.store, cache: this.o.cache, adapter, log: this.o.log, partialDir: path.join(this.o.dataDir, 'sync-partial'), shouldStop });
+        const got = await dl.downloadAll();
+        this.state.lastDownloadAt = nowIso();
+        this.o.log.info('sync: downloaded', { ...got });
+      }
+      this.applyRetention();
+      this.failures = 0;
+      this.retryAt = null;
+      this.state.lastSuccessAt = nowIso();
+      this.state.lastError = null;
+    } catch (err) {
+      const e = err instanceof SyncError ? err : new SyncError('LOCAL', (err as Error).message, { cause: err });
+      this.failures++;
+      const delay = this.backoffMs(this.failures);
+      this.retryAt = this.clock.ms() + delay;
+      this.state.lastError = { code: e.code, message: e.message, at: this.now().toISOString() };
+      this.o.log.warn('sync: pass failed; will retry', { code: e.code, message: e.message, retryInMs: Math.round(delay), failures: this.failures });
+    } finally {
+      this.saveState();
+    }
+  }
+
+  private downloadDue(): boolean {
+    const last = this.state.lastDownloadAt ? Date.parse(this.state.lastDownloadAt) : NaN;
+    const age = this.now().getTime() - last;
+    // A clock set back (age < 0) or an unreadable date counts as due: better one fetch too many than none for weeks.
+    return !(age >= 0 && age < this.cfg.downloadEveryHours * 3_600_000);
+  }
+
+  /** Exponential backoff with full jitter in [delay/2, delay]: classrooms that lost the link together do not return together. */
+  backoffMs(failures: number): number {
+    const { baseMs, maxMs } = this.o.backoff ?? { baseMs: 2_000, maxMs: 15 * 60_000 };
+    const delay = Math.min(maxMs, baseMs * 2 ** Math.min(30, failures - 1));
+    return delay / 2 + (this.o.random ?? Math.random)() * (delay / 2);
+  }
+
+  /** After acknowledgement only: drop old acked outbox rows and, if configured, the local copies of uploaded files. */
+  private applyRetention(): void {
+    const days = this.cfg.retentionDays;
+    if (days === null) return;
+    const before = new Date(this.now().getTime() - days * 86_400_000).toISOString();
+    const purged = this.repo.purgeAckedOutbox(before);
+    for (const f of this.repo.filesPastRetention(before)) {
+      fs.rmSync(f.path, { force: true });
+      this.repo.markFileRemoved(f.sha256, this.now().toISOString());
+    }
+    if (purged) this.o.log.info('sync: retention removed acknowledged outbox rows', { purged, olderThan: before });
+  }
+
+  /** Run passes in the background until stop(): when there is work, after a failure's backoff, and every idle period. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const loop = async (): Promise<void> => {
+      while (!this.stopped) {
+        const waitRetry = this.retryAt !== null ? this.retryAt - this.clock.ms() : 0;
+        if (waitRetry <= 0) await this.syncOnce();
+        const wait = this.retryAt !== null ? Math.max(0, this.retryAt - this.clock.ms()) : (this.o.idleMs ?? 30_000);
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.loopTimer = setTimeout(resolve, wait);
+        });
+        this.wake = null;
+      }
+    };
+    void loop();
+  }
+
+  /** Look for work now (a class ended, the teacher pressed 立即同步, settings changed). */
+  kick(): void {
+    this.retryAt = null;
+    if (this.loopTimer) clearTimeout(this.loopTimer);
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.kick();
+    await this.running;
+    this.dropAdapter();
+  }
+}

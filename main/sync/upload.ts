@@ -1,0 +1,193 @@
+/**
+ * Upload: the class event stream (by sequence number, cursor in
+ * sync_cursors), the outbox, and files in resumable checksummed chunks.
+ *
+ * At-least-once with idempotency keys: a batch is sent, and only once the
+ * platform's reply acknowledges it does the cursor move / the outbox row get
+ * acked_at. A reply that is lost means the same keys go again and the
+ * platform skips them. One batch is in flight at a time, in seq order, so
+ * each class session's records arrive in order.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Logger } from '../services/log.ts';
+import type { SyncRepo } from '../store/sync.ts';
+import { EVENTS_STREAM } from '../store/sync.ts';
+import { SyncError, type PlatformAdapter } from './adapter.ts';
+import type { SyncRecord } from './wire.ts';
+
+export interface UploadLimits {
+  /** Records per batch, and a soft cap on a batch's JSON size. */
+  batchRecords: number;
+  batchBytes: number;
+  /** File chunk size: the most a lost connection costs to send again. */
+  chunkBytes: number;
+}
+
+export const DEFAULT_LIMITS: UploadLimits = { batchRecords: 1000, batchBytes: 1024 * 1024, chunkBytes: 4 * 1024 * 1024 };
+
+export interface UploadProgress {
+  events: number;
+  outbox: number;
+  files: number;
+  fileBytes: number;
+}
+
+export class Uploader {
+  private readonly repo: SyncRepo;
+  private readonly adapter: PlatformAdapter;
+  private readonly log: Logger;
+  private readonly limits: UploadLimits;
+  /** Stops between batches/chunks when it returns true (pause, window closed, class started). */
+  private readonly shouldStop: () => boolean;
+  private readonly nowIso: () => string;
+
+  constructor(o: { repo: SyncRepo; adapter: PlatformAdapter; log: Logger; limits?: Partial<UploadLimits>; shouldStop?: () => boolean; nowIso?: () => string }) {
+    this.repo = o.repo;
+    this.adapter = o.adapter;
+    this.log = o.log;
+    this.limits = { ...DEFAULT_LIMITS, ...o.limits };
+    this.shouldStop = o.shouldStop ?? (() => false);
+    this.nowIso = o.nowIso ?? (() => new Date().toISOString());
+  }
+
+  /** The prefix of event keys: unique to this database, so a reinstalled classroom's seq 1 is not mistaken for the old one's. */
+  instanceId(): string {
+    let id = this.repo.getMeta('sync.instance');
+    if (!id) {
+      id = createHash('sha256').update(`${Date.now()}-${Math.random()}-${process.pid}`).digest('hex').slice(0, 16);
+      this.repo.setMeta('sync.instance', id);
+    }
+    return id;
+  }
+
+  async uploadAll(progress: UploadProgress = { events: 0, outbox: 0, files: 0, fileBytes: 0 }): Promise<UploadProgress> {
+    await this.uploadEvents(progress);
+    await this.uploadOutbox(progress);
+    await this.uploadFiles(progress);
+    return progress;
+  }
+
+  async uploadEvents(progress: UploadProgress): Promise<void> {
+    const instance = this.instanceId();
+    for (;;) {
+      if (this.shouldStop()) return;
+      const cursor = this.repo.cursor(EVENTS_STREAM);
+      const events = this.repo.eventsAfter(cursor, this.limits.batchRecords);
+      if (events.length === 0) return;
+      const records: SyncRecord[] = [];
+      let bytes = 0;
+      for (const e of events) {
+        bytes += e.payloadJson.length + 150;
+        if (records.length > 0 && bytes > this.limits.batchBytes) break;
+        records.push({
+          key: `ev:${instance}:${e.seq}`,
+          stream: EVENTS_STREAM,
+          kind: e.type,
+          sessionId: e.sessionId,
+          seq: e.seq,
+          at: e.at,
+          payload: { deviceId: e.deviceId, studentId: e.studentId, data: JSON.parse(e.payloadJson) as unknown },
+        });
+      }
+      await this.adapter.pushRecords(records);
+      // Acknowledged: only now does the cursor move past these events.
+      this.repo.advanceCursor(records[records.length - 1]!.seq, EVENTS_STREAM);
+      progress.events += records.length;
+    }
+  }
+
+  async uploadOutbox(progress: UploadProgress): Promise<void> {
+    for (;;) {
+      if (this.shouldStop()) return;
+      const rows = this.repo.pendingOutbox(this.limits.batchRecords);
+      if (rows.length === 0) return;
+      const records: SyncRecord[] = [];
+      let bytes = 0;
+      for (const r of rows) {
+        bytes += r.payloadJson.length + 150;
+        if (records.length > 0 && bytes > this.limits.batchBytes) break;
+        const payload = JSON.parse(r.payloadJson) as unknown;
+        const sessionId = typeof payload === 'object' && payload !== null && typeof (payload as { sessionId?: unknown }).sessionId === 'string' ? (payload as { sessionId: string }).sessionId : null;
+        records.push({ key: r.idempotencyKey, stream: r.stream, kind: r.kind, sessionId, seq: r.id, at: r.createdAt, payload });
+      }
+      const ids = rows.slice(0, records.length).map((r) => r.id);
+      try {
+        await this.adapter.pushRecords(records);
+      } catch (err) {
+        this.repo.failOutbox(ids, (err as Error).message);
+        throw err;
+      }
+      this.repo.ackOutbox(ids, this.nowIso());
+      progress.outbox += records.length;
+    }
+  }
+
+  async uploadFiles(progress: UploadProgress): Promise<void> {
+    for (const f of this.repo.pendingFiles()) {
+      if (this.shouldStop()) return;
+      try {
+        await this.uploadFile(f.sha256, f.path, f.size, progress);
+        this.repo.ackFile(f.sha256, this.nowIso());
+        progress.files++;
+      } catch (err) {
+        this.repo.failFile(f.sha256, (err as Error).message);
+        throw err;
+      }
+    }
+  }
+
+  /** Send one file from where the platform stands, chunk by chunk. Resolves once the platform holds all of it, verified. */
+  async uploadFile(sha256: string, file: string, size: number, progress?: UploadProgress): Promise<void> {
+    if (!fs.existsSync(file)) throw new SyncError('LOCAL', `The file to upload is missing from this PC: ${file}`, { retryable: false });
+    const status = await this.adapter.uploadStatus(sha256);
+    if (status?.complete) return;
+    let offset = status?.received ?? 0;
+    const fd = fs.openSync(file, 'r');
+    let checksumRetries = 0;
+    try {
+      // Read the next chunk while the current one is on the wire: the disk and the network work at once.
+      let next = readChunk(fd, offset, Math.min(this.limits.chunkBytes, size - offset));
+      while (offset < size) {
+        if (this.shouldStop()) return;
+        const chunk = await next;
+        const end = offset + chunk.data.length;
+        if (chunk.data.length === 0) throw new SyncError('LOCAL', `The file ${file} is shorter than its recorded size ${size}`, { retryable: false });
+        next = end < size ? readChunk(fd, end, Math.min(this.limits.chunkBytes, size - end)) : Promise.resolve({ data: Buffer.alloc(0), sha256: '' });
+        try {
+          const st = await this.adapter.uploadChunk(sha256, size, offset, chunk.data, chunk.sha256);
+          if (progress) progress.fileBytes += chunk.data.length;
+          offset = st.complete ? size : st.received;
+          checksumRetries = 0;
+        } catch (err) {
+          if (err instanceof SyncError && err.code === 'WRONG_OFFSET' && err.received !== undefined) {
+            this.log.warn('sync: resuming upload where the platform stands', { sha256, offset: err.received });
+            offset = err.received;
+          } else if (err instanceof SyncError && err.code === 'CHECKSUM' && ++checksumRetries <= 3) {
+            this.log.warn('sync: chunk refused by checksum, sending it again', { sha256, offset, message: err.message });
+            const st = await this.adapter.uploadStatus(sha256);
+            offset = st?.received ?? 0;
+          } else {
+            throw err;
+          }
+          await next.catch(() => undefined);
+          next = readChunk(fd, offset, Math.min(this.limits.chunkBytes, size - offset));
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+async function readChunk(fd: number, offset: number, length: number): Promise<{ data: Buffer; sha256: string }> {
+  const data = Buffer.allocUnsafe(Math.max(0, length));
+  let got = 0;
+  while (got < length) {
+    const bytesRead = await new Promise<number>((resolve, reject) => fs.read(fd, data, got, length - got, offset + got, (err, n) => (err ? reject(err) : resolve(n))));
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  const slice = data.subarray(0, got);
+  return { data: slice, sha256: createHash('sha256').update(slice).digest('hex') };
+}

@@ -1,0 +1,88 @@
+/**
+ * The sync API's bodies, shared by the classroom's adapter and the reference
+ * platform so both sides validate the same shapes (docs/sync-openapi.yaml
+ * describes them for other implementations). Plain zod, no Node or Electron.
+ */
+import { z } from 'zod';
+
+export const API_PREFIX = '/v1';
+
+/** Largest chunk a client may send in one PUT; the platform refuses bigger ones. */
+export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Largest JSON body (a batch of records). */
+export const MAX_JSON_BYTES = 4 * 1024 * 1024;
+/** Most records in one batch. */
+export const MAX_BATCH_RECORDS = 2000;
+
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex SHA-256');
+
+/** One record for the platform: a class event or an outbox row. */
+export const SyncRecord = z.object({
+  /** Unique per classroom, stable across retries: the platform applies a key once. */
+  key: z.string().min(1).max(200),
+  /** 'class_events', or the outbox stream (e.g. 'reports'). */
+  stream: z.string().min(1).max(100),
+  kind: z.string().min(1).max(100),
+  /** Class session the record belongs to; records of one session arrive in order. */
+  sessionId: z.string().max(100).nullable(),
+  /** Position in the classroom's stream (class event seq, outbox id). */
+  seq: z.number().int().nonnegative(),
+  /** When it happened, on the classroom's clock (which may be wrong: it is data, never trusted for ordering). */
+  at: z.string().max(40),
+  payload: z.unknown(),
+});
+export type SyncRecord = z.infer<typeof SyncRecord>;
+
+export const PushRequest = z.object({ records: z.array(SyncRecord).min(1).max(MAX_BATCH_RECORDS) });
+export const PushReply = z.object({
+  /** Every key of the request: applied now or already applied before. */
+  acked: z.array(z.string()),
+  applied: z.number().int(),
+  duplicates: z.number().int(),
+});
+export type PushReply = z.infer<typeof PushReply>;
+
+export const UploadStatus = z.object({
+  sha256: Sha256,
+  size: z.number().int().nonnegative(),
+  /** Bytes the platform holds, verified, from the start: send from here. */
+  received: z.number().int().nonnegative(),
+  complete: z.boolean(),
+});
+export type UploadStatus = z.infer<typeof UploadStatus>;
+
+export const RosterStudent = z.object({ id: z.string(), name: z.string(), number: z.string().nullable() });
+export const RosterClass = z.object({ id: z.string(), name: z.string(), grade: z.string().nullable(), students: z.array(RosterStudent) });
+export type RosterClass = z.infer<typeof RosterClass>;
+export const Roster = z.object({ schoolId: z.string(), classes: z.array(RosterClass) });
+export type Roster = z.infer<typeof Roster>;
+
+export const TimetableLesson = z.object({
+  id: z.string(),
+  title: z.string(),
+  subject: z.string(),
+  classId: z.string().nullable(),
+  scheduledAt: z.string().nullable(),
+});
+export const Timetable = z.object({ schoolId: z.string(), lessons: z.array(TimetableLesson) });
+export type Timetable = z.infer<typeof Timetable>;
+
+export const PackageItem = z.object({
+  id: z.string(),
+  title: z.string(),
+  kind: z.enum(['pdf', 'image', 'video', 'audio', 'whiteboard', 'link']),
+  sha256: Sha256.nullable(),
+  size: z.number().int().nonnegative(),
+  mime: z.string().nullable(),
+  pages: z.number().int().nonnegative(),
+});
+export const LessonPackage = TimetableLesson.extend({ items: z.array(PackageItem) });
+export type LessonPackage = z.infer<typeof LessonPackage>;
+export const PackageManifest = z.object({ schoolId: z.string(), packages: z.array(LessonPackage) });
+export type PackageManifest = z.infer<typeof PackageManifest>;
+
+export const TeacherSignIn = z.object({ login: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+export const TeacherSignInReply = z.object({ teacherId: z.string(), name: z.string(), schoolId: z.string() });
+export type TeacherSignInReply = z.infer<typeof TeacherSignInReply>;
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
