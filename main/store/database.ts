@@ -18,7 +18,7 @@ import { MIGRATIONS, type Migration } from './migrations/index.ts';
 
 export type Db = Database.Database;
 
-export type StoreErrorCode = 'CORRUPT' | 'TOO_NEW' | 'UNREADABLE' | 'MIGRATION_FAILED';
+export type StoreErrorCode = 'CORRUPT' | 'TOO_NEW' | 'UNREADABLE' | 'MIGRATION_FAILED' | 'KEY';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
@@ -40,6 +40,12 @@ export interface OpenOptions {
   skipIntegrityCheck?: boolean;
   /** Called with the path of the backup written before a migration. */
   onBackup?: (backupPath: string) => void;
+  /**
+   * Called after the read-only checks and before anything is written (WAL,
+   * backup, migrations): encryption at rest unwraps its key here, so a wrong
+   * key leaves the file untouched. Throw a StoreError to refuse the file.
+   */
+  unlock?: (db: Db) => void;
 }
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {
@@ -81,6 +87,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
         `The database ${file} was written by a newer Ketang (schema v${current}; this build knows up to v${target}). Update Ketang, or start it with another data folder. The file was not changed.`,
       );
     }
+    options.unlock?.(db);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

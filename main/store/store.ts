@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
 import type { Statement } from 'better-sqlite3';
-import { openDatabase, type Db, type OpenOptions } from './database.ts';
+import { openDatabase, StoreError, type Db, type OpenOptions } from './database.ts';
+import { isEncrypted, protect, unlock, type DataKeys } from '../security/at-rest.ts';
+import { KeyError, type KeyProvider } from '../security/keys.ts';
 
 export interface SchoolRow { id: string; name: string; platformId: string | null }
 export interface ClassroomRow { id: string; schoolId: string; name: string }
@@ -60,6 +62,20 @@ export interface OutboxRow {
   ackedAt: string | null;
 }
 
+export interface StoreOptions extends OpenOptions {
+  /**
+   * Encryption at rest (docs/security.md): with a key provider, student names
+   * and numbers, device names and event/outbox payloads are sealed on their
+   * way in and opened on their way out. A database written in clear by an
+   * earlier build is sealed in place when first opened with a key.
+   * Without one (tests, benches) values are stored in clear, and an
+   * encrypted database is refused.
+   */
+  keys?: KeyProvider;
+  /** Told once when a clear-text database was just sealed in place. */
+  onProtected?: (info: { sealedValues: number; sealedBackups: string[] }) => void;
+}
+
 export const now = (): string => new Date().toISOString();
 export const newId = (): string => randomUUID().replace(/-/g, '').slice(0, 20);
 
@@ -78,10 +94,51 @@ export class Store {
   /** One transaction wrapper for every `tx` call; nested calls become savepoints, as before. */
   private readonly runInTx: (fn: () => unknown) => unknown;
 
-  constructor(file: string, options?: OpenOptions) {
+  /** The data keys when the database is encrypted (null without a key provider). */
+  readonly dataKeys: DataKeys | null;
+
+  constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
-    this.db = openDatabase(file, options);
+    let keys: DataKeys | null = null;
+    const provider = options.keys;
+    this.db = openDatabase(file, {
+      ...options,
+      unlock: (db) => {
+        options.unlock?.(db);
+        try {
+          if (provider) keys = unlock(db, provider);
+          else if (isEncrypted(db)) throw new KeyError('KEY_MISSING', 'it is encrypted and no key was given');
+        } catch (err) {
+          throw new StoreError('KEY', file, `Cannot open the database ${file}: ${(err as Error).message}`, { cause: err });
+        }
+      },
+    });
+    if (provider && !keys) {
+      try {
+        const done = protect(this.db, file, provider);
+        keys = done.keys;
+        if (done.sealedValues > 0) options.onProtected?.(done);
+      } catch (err) {
+        this.db.close();
+        throw new StoreError('KEY', file, `Encrypting the database ${file} failed: ${(err as Error).message}. It was left as it was.`, { cause: err });
+      }
+    }
+    this.dataKeys = keys;
     this.runInTx = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** Seal a personal value for `table.column` (clear when the store has no key). */
+  sealText(where: string, value: string): string {
+    return this.dataKeys ? this.dataKeys.fields.seal(value, where) : value;
+  }
+
+  /** Open a value read from `table.column`; callers reading sealed columns with their own SQL (the sync repo) use this. */
+  openText(where: string, stored: string): string {
+    return this.dataKeys ? this.dataKeys.fields.open(stored, where) : stored;
+  }
+
+  private openOrNull(where: string, v: unknown): string | null {
+    return v === null || v === undefined ? null : this.openText(where, String(v));
   }
 
   /** The prepared statement for `source`, from the cache. */
@@ -152,7 +209,7 @@ export class Store {
       const put = this.sql(
         'INSERT INTO students(id, class_id, name, number, active) VALUES (@id, @classId, @name, @number, 1) ON CONFLICT(id) DO UPDATE SET class_id = excluded.class_id, name = excluded.name, number = excluded.number, active = 1',
       );
-      for (const s of students) put.run({ ...s, classId });
+      for (const s of students) put.run({ id: s.id, classId, name: this.sealText('students.name', s.name), number: s.number === null ? null : this.sealText('students.number', s.number) });
     });
   }
 
@@ -167,13 +224,17 @@ export class Store {
   }
 
   roster(classId: string): Student[] {
-    const rows = this.sql('SELECT id, name, number FROM students WHERE class_id = ? AND active = 1 ORDER BY number, name').all(classId) as Row[];
-    return rows.map((r) => ({ id: str(r.id), name: str(r.name), number: strOrNull(r.number) }));
+    // Sorted here, not in SQL: the stored names and numbers are ciphertext.
+    // Same order as SQLite's `ORDER BY number, name` (no number first, then by code unit).
+    const rows = this.sql('SELECT id, name, number FROM students WHERE class_id = ? AND active = 1').all(classId) as Row[];
+    return rows
+      .map((r) => ({ id: str(r.id), name: this.openText('students.name', str(r.name)), number: this.openOrNull('students.number', r.number) }))
+      .sort((a, b) => cmp(a.number, b.number) || cmp(a.name, b.name));
   }
 
   student(id: string): (Student & { classId: string }) | null {
     const r = this.sql('SELECT id, name, number, class_id FROM students WHERE id = ? AND active = 1').get(id) as Row | undefined;
-    return r ? { id: str(r.id), name: str(r.name), number: strOrNull(r.number), classId: str(r.class_id) } : null;
+    return r ? { id: str(r.id), name: this.openText('students.name', str(r.name)), number: this.openOrNull('students.number', r.number), classId: str(r.class_id) } : null;
   }
 
   // ------------------------------------------------------------- lessons
@@ -289,7 +350,7 @@ export class Store {
     const row: DeviceRow = { ...d, joinedAt: now(), leftAt: null, kicked: false };
     this.tx(() => {
       this.sql('INSERT INTO devices(id, session_id, role, name, student_id, resume_hash, joined_at) VALUES (@id, @sessionId, @role, @name, @studentId, @resumeHash, @joinedAt)')
-        .run(row);
+        .run({ ...row, name: this.sealText('devices.name', row.name) });
       this.appendEvent({ sessionId: d.sessionId, type: 'device.joined', deviceId: d.id, studentId: d.studentId, payload: { role: d.role, name: d.name }, at: row.joinedAt });
     });
     return row;
@@ -297,11 +358,11 @@ export class Store {
 
   deviceByResumeHash(hash: string): DeviceRow | null {
     const r = this.sql('SELECT * FROM devices WHERE resume_hash = ?').get(hash) as Row | undefined;
-    return r ? deviceFromRow(r) : null;
+    return r ? this.deviceFromRow(r) : null;
   }
 
   devices(sessionId: string): DeviceRow[] {
-    return (this.sql('SELECT * FROM devices WHERE session_id = ? ORDER BY joined_at').all(sessionId) as Row[]).map(deviceFromRow);
+    return (this.sql('SELECT * FROM devices WHERE session_id = ? ORDER BY joined_at').all(sessionId) as Row[]).map((r) => this.deviceFromRow(r));
   }
 
   markDeviceLeft(id: string, how: 'left' | 'kicked'): void {
@@ -317,7 +378,7 @@ export class Store {
 
   appendEvent(e: NewClassEvent): number {
     const info = this.sql('INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(e.sessionId, e.at ?? now(), e.type, e.deviceId ?? null, e.studentId ?? null, JSON.stringify(e.payload ?? {}));
+      .run(e.sessionId, e.at ?? now(), e.type, e.deviceId ?? null, e.studentId ?? null, this.sealText('class_events.payload', JSON.stringify(e.payload ?? {})));
     return Number(info.lastInsertRowid);
   }
 
@@ -325,7 +386,7 @@ export class Store {
   appendEvents(events: readonly NewClassEvent[]): void {
     const stmt = this.sql('INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)');
     this.tx(() => {
-      for (const e of events) stmt.run(e.sessionId, e.at ?? now(), e.type, e.deviceId ?? null, e.studentId ?? null, JSON.stringify(e.payload ?? {}));
+      for (const e of events) stmt.run(e.sessionId, e.at ?? now(), e.type, e.deviceId ?? null, e.studentId ?? null, this.sealText('class_events.payload', JSON.stringify(e.payload ?? {})));
     });
   }
 
@@ -338,7 +399,7 @@ export class Store {
       type: str(r.type),
       deviceId: strOrNull(r.device_id),
       studentId: strOrNull(r.student_id),
-      payload: JSON.parse(str(r.payload)) as unknown,
+      payload: JSON.parse(this.openText('class_events.payload', str(r.payload))) as unknown,
     }));
   }
 
@@ -428,7 +489,7 @@ export class Store {
   /** Queue a record for the platform. Call inside the transaction of the local write it belongs to. */
   enqueue(o: { idempotencyKey: string; stream: string; kind: string; payload: unknown }): void {
     this.sql('INSERT INTO outbox(idempotency_key, stream, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING')
-      .run(o.idempotencyKey, o.stream, o.kind, JSON.stringify(o.payload), now());
+      .run(o.idempotencyKey, o.stream, o.kind, this.sealText('outbox.payload', JSON.stringify(o.payload)), now());
   }
 
   pendingOutbox(limit = 100): OutboxRow[] {
@@ -438,11 +499,25 @@ export class Store {
       idempotencyKey: str(r.idempotency_key),
       stream: str(r.stream),
       kind: str(r.kind),
-      payload: JSON.parse(str(r.payload)) as unknown,
+      payload: JSON.parse(this.openText('outbox.payload', str(r.payload))) as unknown,
       createdAt: str(r.created_at),
       attempts: Number(r.attempts),
       ackedAt: strOrNull(r.acked_at),
     }));
+  }
+
+  private deviceFromRow(r: Row): DeviceRow {
+    return {
+      id: str(r.id),
+      sessionId: str(r.session_id),
+      role: str(r.role),
+      name: this.openText('devices.name', str(r.name)),
+      studentId: strOrNull(r.student_id),
+      resumeHash: str(r.resume_hash),
+      joinedAt: str(r.joined_at),
+      leftAt: strOrNull(r.left_at),
+      kicked: Number(r.kicked) === 1,
+    };
   }
 
   ackOutbox(ids: readonly number[]): void {
@@ -467,16 +542,4 @@ function sessionFromRow(r: Row): SessionRow {
   };
 }
 
-function deviceFromRow(r: Row): DeviceRow {
-  return {
-    id: str(r.id),
-    sessionId: str(r.session_id),
-    role: str(r.role),
-    name: str(r.name),
-    studentId: strOrNull(r.student_id),
-    resumeHash: str(r.resume_hash),
-    joinedAt: str(r.joined_at),
-    leftAt: strOrNull(r.left_at),
-    kicked: Number(r.kicked) === 1,
-  };
-}
+const cmp = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
