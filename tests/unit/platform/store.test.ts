@@ -1,0 +1,58 @@
+/** The PlatformStore contract, the same tests on SQLite and PostgreSQL. */
+import { expect, it } from 'vitest';
+import type { SyncRecord } from '../../../main/sync/wire.ts';
+import { forEachBackend } from './backends.ts';
+
+const rec = (key: string, sessionId: string | null, seq: number): SyncRecord => ({ key, stream: 'class_events', kind: 'answer.submitted', sessionId, seq, at: '2026-09-01T08:00:00.000Z', payload: { choice: 'B', n: seq } });
+
+forEachBackend((b) => {
+  it('provisions a classroom and knows it only by its current token', async () => {
+    const { store } = await b.platform();
+    const t1 = await store.provisionClassroom({ id: 'room-1', schoolId: 'sch', name: '301' });
+    expect(await store.classroomByToken(t1)).toEqual({ id: 'room-1', schoolId: 'sch' });
+    expect(await store.classroomByToken('room-1.guessed')).toBeNull();
+    const t2 = await store.provisionClassroom({ id: 'room-1', schoolId: 'sch', name: '301' });
+    expect(await store.classroomByToken(t1)).toBeNull();
+    expect(await store.classroomByToken(t2)).toEqual({ id: 'room-1', schoolId: 'sch' });
+  });
+
+  it('applies each key once per classroom, in one transaction per batch', async () => {
+    const { store } = await b.platform();
+    const first = await store.applyRecords('room-1', [rec('k1', 's1', 1), rec('k2', 's1', 2), rec('k2', 's1', 2)]);
+    expect(first).toEqual({ applied: ['k1', 'k2'], duplicates: [] });
+    const again = await store.applyRecords('room-1', [rec('k2', 's1', 2), rec('k3', 's2', 3)]);
+    expect(again).toEqual({ applied: ['k3'], duplicates: ['k2'] });
+    // Keys are scoped by classroom: another classroom's k1 is its own record.
+    expect((await store.applyRecords('room-2', [rec('k1', 's9', 1)])).applied).toEqual(['k1']);
+    const records = await store.records('room-1');
+    expect(records.map((r) => r.key)).toEqual(['k1', 'k2', 'k3']);
+    expect(records[0]!.payload).toEqual({ choice: 'B', n: 1 });
+    expect(Object.fromEntries(await store.sessionTotals('room-1'))).toEqual({ s1: 2, s2: 1 });
+  });
+
+  it('moves an upload only from the offset it stands at', async () => {
+    const { store } = await b.platform();
+    const sha = 'a'.repeat(64);
+    expect(await store.upload(sha)).toBeNull();
+    expect(await store.beginUpload({ sha256: sha, size: 100, classroomId: 'room-1' })).toEqual({ sha256: sha, size: 100, received: 0, complete: false });
+    expect(await store.advanceUpload(sha, 0, 40)).toBe(true);
+    expect(await store.advanceUpload(sha, 0, 40)).toBe(false);
+    expect(await store.advanceUpload(sha, 40, 100)).toBe(true);
+    await store.completeUpload(sha);
+    expect(await store.upload(sha)).toEqual({ sha256: sha, size: 100, received: 100, complete: true });
+    expect(await store.advanceUpload(sha, 100, 120)).toBe(false);
+  });
+
+  it('keeps rosters, lesson packages and teachers per school; passwords only as slow hashes', async () => {
+    const { store } = await b.platform();
+    await store.putClass('sch', { id: 'c1', name: '三年级（1）班', grade: '三年级', students: [{ id: 's1', name: '王子涵', number: '01' }] });
+    await store.putClass('other', { id: 'c9', name: 'x', grade: null, students: [] });
+    expect((await store.roster('sch')).map((c) => c.id)).toEqual(['c1']);
+    await store.putLesson('sch', { id: 'l1', title: '认识分数', subject: '数学', classId: 'c1', scheduledAt: '2026-09-01T08:00', items: [] });
+    expect((await store.lessons('sch'))[0]!.title).toBe('认识分数');
+    await store.putTeacher({ id: 't1', schoolId: 'sch', login: 'lin', name: '林老师', password: 'correct horse' });
+    const t = await store.teacherByLogin('lin');
+    expect(t?.passwordHash).toMatch(/^scrypt\$/);
+    expect(t?.passwordHash).not.toContain('correct horse');
+  });
+});
