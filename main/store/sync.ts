@@ -56,9 +56,12 @@ export interface PendingSummary {
 export class SyncRepo {
   private readonly db: Db;
   private readonly statements = new Map<string, Statement>();
+  /** Opens sealed columns (encryption at rest: Store.openText); identity for a clear-text store. */
+  private readonly open: (where: string, stored: string) => string;
 
-  constructor(db: Db) {
+  constructor(db: Db, open: (where: string, stored: string) => string = (_where, stored) => stored) {
     this.db = db;
+    this.open = open;
   }
 
   private sql(source: string): Statement {
@@ -103,7 +106,7 @@ export class SyncRepo {
       type: String(r.type),
       deviceId: r.device_id === null ? null : String(r.device_id),
       studentId: r.student_id === null ? null : String(r.student_id),
-      payloadJson: String(r.payload),
+      payloadJson: this.open('class_events.payload', String(r.payload)),
     }));
   }
 
@@ -121,7 +124,7 @@ export class SyncRepo {
       idempotencyKey: String(r.idempotency_key),
       stream: String(r.stream),
       kind: String(r.kind),
-      payloadJson: String(r.payload),
+      payloadJson: this.open('outbox.payload', String(r.payload)),
       createdAt: String(r.created_at),
       attempts: Number(r.attempts),
     }));

@@ -82,7 +82,7 @@ export class SyncEngine {
 
   constructor(o: SyncEngineOptions) {
     this.o = o;
-    this.repo = new SyncRepo(o.store.db);
+    this.repo = new SyncRepo(o.store.db, (where, stored) => o.store.openText(where, stored));
     this.clock = o.clock ?? realClock;
     this.now = o.now ?? (() => new Date());
     this.cfg = this.loadConfig();

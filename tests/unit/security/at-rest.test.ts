@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../main/store/migrations/index.ts';
 import { StoreError } from '../../../main/store/database.ts';
 import { Store } from '../../../main/store/store.ts';
+import { SyncRepo } from '../../../main/store/sync.ts';
 import { KeyFileProvider, type KeyError } from '../../../main/security/keys.ts';
 import { PersonalFiles } from '../../../main/security/files.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -89,6 +90,18 @@ describe('encryption at rest', () => {
     const again = new Store(path.join(dataDir, 'ketang.db'), { keys: new KeyFileProvider(keys.file) });
     expect(again.student('s2')!.name).toBe(LATIN);
     again.close();
+  });
+
+  it('gives the sync repo clear payloads to upload (it opens sealed columns through the Store)', () => {
+    const store = new Store(path.join(dir, 'ketang.db'), { keys: new KeyFileProvider(path.join(dir, 'k.key')) });
+    seed(store);
+    const repo = new SyncRepo(store.db, (where, stored) => store.openText(where, stored));
+    const answers = repo.eventsAfter(0, 100).filter((e) => e.type === 'answer.submitted').map((e) => JSON.parse(e.payloadJson) as unknown);
+    expect(answers[0]).toEqual({ text: ANSWER, by: NAME });
+    expect(JSON.parse(repo.pendingOutbox(10, '9999')[0]!.payloadJson)).toEqual({ best: NAME });
+    // Without the opener the repo would see ciphertext, never the name.
+    expect(new SyncRepo(store.db).eventsAfter(0, 100).some((e) => e.payloadJson.includes(NAME))).toBe(false);
+    store.close();
   });
 
   it('seals a clear-text database from an earlier build in place, and its pre-upgrade backup', () => {
