@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { Role } from './contract/base.ts';
 import { classroomEvents, classroomOperations } from './contract/classroom.ts';
 import { lessonEvents, lessonOperations } from './contract/lesson.ts';
+import { groupsEvents, groupsOperations } from './contract/groups.ts';
 
 export * from './contract/base.ts';
 
@@ -27,6 +28,7 @@ export * from './contract/base.ts';
 export const operations = {
   ...classroomOperations,
   ...lessonOperations,
+  ...groupsOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -51,6 +53,7 @@ export function roleMayCall(role: Role | null, name: OperationName): boolean {
 export const events = {
   ...classroomEvents,
   ...lessonEvents,
+  ...groupsEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

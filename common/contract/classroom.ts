@@ -71,8 +71,8 @@ export const classroomOperations = {
   'join.lookup': op({
     roles: 'anyone',
     input: z.object({ code: JoinCode }).strict(),
-    output: z.object({ sessionId: Id, lessonTitle: z.string(), className: z.string(), roster: z.array(Student.pick({ id: true, name: true })) }),
-    doc: 'What a join code opens: the class and its roster to pick a name from.',
+    output: z.object({ sessionId: Id, lessonTitle: z.string(), className: z.string(), roster: z.array(Student.pick({ id: true, name: true })), anonymousAllowed: z.boolean() }),
+    doc: 'What a join code opens: the class and its roster to pick a name from (and whether the teacher lets students join without a name).',
   }),
   'join.enter': op({
     roles: 'anyone',
@@ -85,7 +85,7 @@ export const classroomOperations = {
       })
       .strict(),
     output: z.object({ deviceId: Id, resumeToken: z.string(), snapshot: SessionSnapshot }),
-    doc: 'Join the session as a student (pick studentId from the roster) or a group screen (give a name). Keep resumeToken to rejoin after a drop.',
+    doc: 'Join the session as a student (pick studentId from the roster; or, when the teacher allows anonymous join, leave it out and optionally give a nickname) or a group screen (give a name). Keep resumeToken to rejoin after a drop.',
   }),
   'device.status': op({
     roles: ['student', 'group', 'board'],

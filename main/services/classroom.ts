@@ -31,6 +31,7 @@ import type { classroomOperations } from '../../common/contract/classroom.ts';
 import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
 import { lessonFeature } from './lesson.ts';
+import { anonymousAllowed, groupsFeature } from './groups.ts';
 import type { Logger } from './log.ts';
 
 export type { Connection } from './context.ts';
@@ -80,8 +81,9 @@ export class ClassroomService implements ServiceContext {
     this.log = opts.log;
     // One line per feature (main/services/<feature>.ts); TypeScript checks every operation has its handler.
     const lesson = lessonFeature(this);
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers };
-    this.hooks = [lesson];
+    const groups = groupsFeature(this);
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers };
+    this.hooks = [lesson, groups];
   }
 
   // ------------------------------------------------------------ connections
@@ -249,6 +251,7 @@ export class ClassroomService implements ServiceContext {
           lessonTitle: view.lessonTitle,
           className: view.className,
           roster: store.roster(session.classId).map(({ id, name }) => ({ id, name })),
+          anonymousAllowed: anonymousAllowed(this, session.id),
         };
       },
 
@@ -259,7 +262,10 @@ export class ClassroomService implements ServiceContext {
         if (!session) throw new KetangError('NOT_FOUND', 'No class is running with this code');
         let name: string;
         let studentId: string | null = null;
-        if (input.role === 'student') {
+        if (input.role === 'student' && !input.studentId && anonymousAllowed(this, session.id)) {
+          // Anonymous join (the teacher allowed it): no student id, a nickname at most.
+          name = input.name ?? '匿名同学';
+        } else if (input.role === 'student') {
           if (!input.studentId) throw new KetangError('INVALID', 'Pick your name from the class list (studentId)');
           const student = store.student(input.studentId);
           if (!student || student.classId !== session.classId) throw new KetangError('NOT_FOUND', 'This student is not in the class list');
