@@ -2,7 +2,8 @@
  * The lesson view's ink tools, end to end in real Chromium against a real hub:
  * the area eraser (区域擦) cutting strokes into pieces that are saved, undone,
  * and the same after a reload and on another screen; a coordinate system
- * (坐标系) inserted as one ink object.
+ * (坐标系) inserted as one ink object; export of a page as PNG (decoded here,
+ * the ink's pixels checked) and of the lesson as PDF (read back with pdf.js).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts
 import { connect, type TestClient } from '../helpers/client.ts';
 import { makePdf } from '../helpers/files.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { decodePng } from '../helpers/png.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 // Browser globals for code run in the page (the Node tsconfig has no DOM lib).
@@ -141,6 +143,7 @@ describe('area eraser (区域擦)', () => {
     expect(await strokes(page)).toHaveLength(2);
     await expect.poll(() => inkPixels(page, { x: 880, y: 380, w: 40, h: 40 })).toBeGreaterThan(50);
 
+    await page.getByTestId('tool-eraser').click();
     await page.getByTestId('tool-areaEraser').click();
     await drag(page, line([900, 250], [900, 750], 20));
     const after = await strokes(page);
@@ -201,6 +204,7 @@ describe('coordinate system (坐标系)', () => {
     await drag(page, line([600, 700], [1300, 250], 50));
     expect(await strokes(page)).toHaveLength(2);
     await shot(page, 'tools-axes');
+    await page.getByTestId('tool-eraser').click();
     await page.getByTestId('tool-areaEraser').click();
     await drag(page, line([600, 700], [1300, 250], 50));
     const left = await strokes(page);
@@ -208,5 +212,80 @@ describe('coordinate system (坐标系)', () => {
     await waitSaved(page);
     expect((await savedPage(BOARD_ITEM, 0)).map((s) => s.tool)).toEqual(['axes']);
     await page.getByTestId('tool-pen').click();
+  });
+});
+
+/** Red-ish pixels (the red swatch, #e53935) in a box of a decoded image. */
+function redPixels(img: { width: number; data: Uint8Array }, x0: number, y0: number, w: number, h: number): number {
+  let n = 0;
+  for (let y = Math.max(0, y0); y < y0 + h; y++) {
+    for (let x = Math.max(0, x0); x < Math.min(img.width, x0 + w); x++) {
+      const o = (y * img.width + x) * 4;
+      if (img.data[o]! > 180 && img.data[o + 1]! < 110 && img.data[o + 2]! < 110) n++;
+    }
+  }
+  return n;
+}
+
+describe('export (导出)', () => {
+  it('exports the page on screen as a PNG with its ink', async () => {
+    const page = teacher.page;
+    await page.getByTestId('clear').click();
+    await page.getByTestId('color-1').click(); // red
+    await drag(page, line([700, 300], [1200, 300], 40));
+    const [stroke] = await strokes(page);
+    const y = stroke!.points[1]!;
+    const x0 = stroke!.points[0]!;
+    const x1 = stroke!.points[stroke!.points.length - 3]!;
+    await page.getByTestId('tools-menu').click();
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-page').click()]);
+    expect(dl.suggestedFilename()).toMatch(/\.png$/);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await dl.saveAs(`${SHOTS}/tools-export-page.png`);
+    const png = decodePng(fs.readFileSync((await dl.path())!));
+    expect(png.width).toBe(2560);
+    expect(png.height).toBe(Math.round(2560 / (16 / 9)));
+    // The stroke, in page units, lands at (units × width / 10 000) in the image.
+    const k = png.width / 10_000;
+    const mid = Math.round(((x0 + x1) / 2) * k);
+    expect(redPixels(png, mid - 100, Math.round(y * k) - 20, 200, 40)).toBeGreaterThan(1000);
+    // Nothing red away from the stroke (the white board around it).
+    expect(redPixels(png, 0, 0, png.width, Math.round(y * k) - 40)).toBe(0);
+    await expect.poll(() => page.getByTestId('export-status').getAttribute('data-kind')).toBe('done');
+  });
+
+  it('exports the whole lesson as one PDF: every printable page, pdf.js reads it', async () => {
+    const page = teacher.page;
+    // Ink on the PDF's second page too: pages not on screen come from the hub.
+    await page.keyboard.press('PageDown');
+    await waitForPage(page, PDF_ITEM, 0);
+    await page.keyboard.press('PageDown');
+    await waitForPage(page, PDF_ITEM, 1);
+    await drag(page, line([700, 500], [1200, 500], 40));
+    await waitSaved(page);
+    const lesson = await api.ok('lesson.get', { lessonId: LESSON });
+    const expected = lesson.items.reduce((n, it) => n + (it.kind === 'video' || it.kind === 'audio' ? 0 : Math.max(1, it.pages)), 0);
+    expect(expected).toBeGreaterThanOrEqual(4);
+    await page.getByTestId('tools-menu').click();
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('export-lesson').click()]);
+    expect(dl.suggestedFilename()).toMatch(/\.pdf$/);
+    await dl.saveAs(`${SHOTS}/tools-export-lesson.pdf`);
+    const bytes = new Uint8Array(fs.readFileSync((await dl.path())!));
+    const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const task = getDocument({ data: bytes, verbosity: 0, disableFontFace: true, stopAtErrors: true });
+    try {
+      const doc = await task.promise;
+      expect(doc.numPages).toBe(expected);
+      const meta = await doc.getMetadata();
+      expect((meta.info as { Title?: string }).Title).toBe(lesson.title);
+      // Each page holds its image (the JPEG the browser made parses in pdf.js).
+      for (let i = 1; i <= doc.numPages; i++) {
+        const ops = await (await doc.getPage(i)).getOperatorList();
+        expect(ops.fnArray.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await task.destroy();
+    }
+    await shot(page, 'tools-export-done');
   });
 });
