@@ -52,7 +52,7 @@ export type RouteName = (typeof ROUTES)[number]['name'];
 export interface PlatformServer {
   readonly url: string;
   readonly port: number;
-  /** Bytes of upload chunk bodies read (for the resume test and the benches). */
+  /** Bytes of upload chunk bodies read, kept or not (for the resume test and the benches). */
   readonly stats: { chunkBytesIn: number; chunksRefused: number; recordsApplied: number; duplicates: number };
   close(): Promise<void>;
 }
@@ -201,8 +201,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
       req.resume();
       throw new HttpError(409, 'WRONG_OFFSET', `The platform holds ${st.received} bytes of this file; send from there`, { received: st.received });
     }
-    const chunk = await readBody(req, MAX_CHUNK_BYTES, fault?.kind === 'reset-mid-body' ? fault.afterBytes : undefined);
-    stats.chunkBytesIn += chunk.length;
+    const chunk = await readBody(req, MAX_CHUNK_BYTES, fault?.kind === 'reset-mid-body' ? fault.afterBytes : undefined, (n) => (stats.chunkBytesIn += n));
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) !== chunk.length) {
       stats.chunksRefused++;
@@ -275,7 +274,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 }
 
 /** Read a whole body, refusing more than `max` bytes; `resetAfter` (a test fault) drops the connection part-way. */
-function readBody(req: http.IncomingMessage, max: number, resetAfter?: number): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, max: number, resetAfter?: number, onBytes?: (n: number) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
@@ -288,6 +287,7 @@ function readBody(req: http.IncomingMessage, max: number, resetAfter?: number): 
     req.on('data', (b: Buffer) => {
       if (done) return;
       n += b.length;
+      onBytes?.(b.length);
       if (n > max) {
         req.resume();
         return fail(new HttpError(413, 'TOO_LARGE', `The body is larger than ${max} bytes`));

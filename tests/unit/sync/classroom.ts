@@ -6,6 +6,7 @@ import { ContentCache } from '../../../main/courseware/cache.ts';
 import { MemoryLogger } from '../../../main/services/log.ts';
 import { seedSample } from '../../../main/services/sample.ts';
 import { Store } from '../../../main/store/store.ts';
+import { SyncRepo } from '../../../main/store/sync.ts';
 import { SyncEngine, type SyncEngineOptions } from '../../../main/sync/engine.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -34,7 +35,6 @@ export function openClassroom(dir?: string): Classroom {
   const open = store.openSessions()[0];
   const session = open ?? store.startSession({ lessonId: 'sample-lesson-fractions', classId: 'sample-class-3-1', code: '123456', classroomId: null });
   let outboxN = 0;
-  const engines: SyncEngine[] = [];
   return {
     dir: t.dir,
     store,
@@ -42,9 +42,7 @@ export function openClassroom(dir?: string): Classroom {
     log,
     sessionId: session.id,
     engine(opts = {}) {
-      const e = new SyncEngine({ store, cache, dataDir: t.dir, log, isClassLive: () => false, backoff: { baseMs: 1, maxMs: 5 }, ...opts });
-      engines.push(e);
-      return e;
+      return new SyncEngine({ store, cache, dataDir: t.dir, log, isClassLive: () => false, backoff: { baseMs: 1, maxMs: 5 }, ...opts });
     },
     addEvents(n, sessionId = session.id) {
       store.appendEvents(Array.from({ length: n }, (_, i) => ({ sessionId, type: 'answer.submitted', studentId: `stu-3-1-${String((i % 40) + 1).padStart(2, '0')}`, payload: { q: i % 5, choice: 'ABCD'[i % 4], pad: '分数'.repeat(10) } })));
@@ -61,7 +59,7 @@ export function openClassroom(dir?: string): Classroom {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const p = path.join(t.dir, `${kind}-${sha256.slice(0, 8)}.bin`);
       fs.writeFileSync(p, bytes);
-      engines[0]?.repo.queueFile({ sha256, path: p, size: bytes.length, kind, sessionId: session.id, atIso: new Date().toISOString() });
+      new SyncRepo(store.db).queueFile({ sha256, path: p, size: bytes.length, kind, sessionId: session.id, atIso: new Date().toISOString() });
       return { sha256, path: p };
     },
     close() {

@@ -27,8 +27,7 @@ function faultPlan(plan: [RouteName, Fault][]): (route: RouteName) => Fault | nu
   return (route) => {
     const i = plan.findIndex(([r]) => r === route);
     if (i < 0) return null;
-    const [[, f]] = plan.splice(i, 1);
-    return f;
+    return plan.splice(i, 1)[0]![1];
   };
 }
 
