@@ -17,6 +17,7 @@ import type { Role } from './contract/base.ts';
 import { classroomEvents, classroomOperations } from './contract/classroom.ts';
 import { lessonEvents, lessonOperations } from './contract/lesson.ts';
 import { groupsEvents, groupsOperations } from './contract/groups.ts';
+import { shareEvents, shareOperations } from './contract/share.ts';
 
 export * from './contract/base.ts';
 
@@ -29,6 +30,7 @@ export const operations = {
   ...classroomOperations,
   ...lessonOperations,
   ...groupsOperations,
+  ...shareOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -54,6 +56,7 @@ export const events = {
   ...classroomEvents,
   ...lessonEvents,
   ...groupsEvents,
+  ...shareEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

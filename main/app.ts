@@ -112,8 +112,10 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       },
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
-        mayFetch: (token) => classroom.tokenIsValid(token),
+        // A device fetches only what was sent to it; the console and board fetch any file.
+        mayFetch: (token, sha) => classroom.share.files.deviceMayFetch(token, sha) ?? classroom.tokenIsValid(token),
         mimeFor: (sha) => store.fileMeta(sha)?.mime ?? null,
+        transfers: classroom.share.files.transfers,
       },
     });
     const started = hub;

@@ -6,14 +6,24 @@
  */
 import fs from 'node:fs';
 import type http from 'node:http';
+import type { TransferQueue } from './transfer-queue.ts';
 
 export interface FileSource {
   /** Path of a cached file, or null when it is not in the cache. */
   pathFor(sha256: string): string | null;
-  /** Whether a token (console, board, or a device in a running class) may fetch files. */
-  mayFetch(token: string): boolean;
+  /** Whether a token may fetch this file: the console, the board, or a device it was sent to (services/share.ts). */
+  mayFetch(token: string, sha256: string): boolean;
   /** Content type recorded at import, when known. */
   mimeFor?(sha256: string): string | null;
+  /** Transfers to devices wait their turn and are counted (transfer-queue.ts). */
+  transfers?: TransferHooks;
+}
+
+export interface TransferHooks {
+  /** The queue this token's transfers wait in (keyed `<sha256>:<token>`); null when it never waits (console, board). */
+  queueFor(token: string): TransferQueue | null;
+  /** Bytes sent to a token for a file, called as they go out. */
+  served?(token: string, sha256: string, bytes: number): void;
 }
 
 const FILE_PATH = /^\/files\/([0-9a-f]{64})$/;
@@ -24,7 +34,7 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
   if (!m) return false;
   const sha256 = m[1]!;
   const token = url.searchParams.get('t') ?? bearer(req.headers.authorization);
-  if (!files || !token || !files.mayFetch(token)) {
+  if (!files || !token || !files.mayFetch(token, sha256)) {
     res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('A valid class token is needed (?t=…).\n');
     return true;
   }
@@ -61,15 +71,34 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
     }
   }
   headers['Content-Length'] = size === 0 ? 0 : end - start + 1;
-  res.writeHead(status, headers);
   if (req.method === 'HEAD' || size === 0) {
-    res.end();
+    res.writeHead(status, headers).end();
     return true;
   }
-  const stream = fs.createReadStream(file, { start, end });
-  stream.on('error', () => res.destroy());
-  res.on('close', () => stream.destroy());
-  stream.pipe(res);
+  const send = (release: () => void): void => {
+    res.writeHead(status, headers);
+    const stream = fs.createReadStream(file, { start, end });
+    const served = files.transfers?.served;
+    if (served) stream.on('data', (chunk) => served(token, sha256, chunk.length));
+    stream.on('error', () => res.destroy());
+    res.on('close', () => {
+      stream.destroy();
+      release();
+    });
+    stream.pipe(res);
+  };
+  const queue = files.transfers?.queueFor(token) ?? null;
+  if (!queue) {
+    send(() => {});
+    return true;
+  }
+  // Held open until a slot frees up; a device that gives up leaves the queue.
+  const gaveUp = new AbortController();
+  res.on('close', () => gaveUp.abort());
+  queue.acquire(`${sha256}:${token}`, gaveUp.signal).then(
+    (release) => (res.destroyed ? release() : send(release)),
+    () => {},
+  );
   return true;
 }
 

@@ -32,6 +32,7 @@ import { newId, type DeviceRow, type SessionRow, type Store } from '../store/sto
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
 import { lessonFeature } from './lesson.ts';
 import { anonymousAllowed, groupsFeature } from './groups.ts';
+import { shareFeature, type ShareFeature } from './share.ts';
 import type { Logger } from './log.ts';
 
 export type { Connection } from './context.ts';
@@ -74,6 +75,8 @@ export class ClassroomService implements ServiceContext {
   private readonly status = new Map<string, { battery: number | null; quality: DeviceInfo['quality'] }>();
   private readonly handlers: Handlers;
   private readonly hooks: Hooks[];
+  /** Content push, screens and casts; the hub's file route asks it who may fetch what. */
+  readonly share: ShareFeature;
 
   constructor(opts: ClassroomOptions) {
     this.opts = opts;
@@ -82,8 +85,9 @@ export class ClassroomService implements ServiceContext {
     // One line per feature (main/services/<feature>.ts); TypeScript checks every operation has its handler.
     const lesson = lessonFeature(this);
     const groups = groupsFeature(this);
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers };
-    this.hooks = [lesson, groups];
+    const share = (this.share = shareFeature(this));
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...share.handlers };
+    this.hooks = [lesson, groups, share];
   }
 
   // ------------------------------------------------------------ connections
@@ -458,6 +462,7 @@ export class ClassroomService implements ServiceContext {
     for (const c of this.connections) {
       if (c !== except && c.sessionId === sessionId && c.role && to.includes(c.role)) c.send(event, payload);
     }
+    for (const h of this.hooks) h.onBroadcast?.(sessionId, event, payload);
   }
 
   private pushDevices(sessionId: string): void {

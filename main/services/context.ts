@@ -49,6 +49,8 @@ export interface Feature<K extends OperationName> {
   onLeave?(conn: Connection, sessionId: string): void;
   /** The class ended (下课), or was replaced by a new one. */
   onSessionEnd?(sessionId: string): void;
+  /** An event went to the session's connections (e.g. `ink.ops`, for a feature that relays it further). */
+  onBroadcast?<E extends EventName>(sessionId: string, event: E, payload: EventPayload<E>): void;
 }
 
 export interface ServiceContext {

@@ -140,7 +140,10 @@ describe('roleMayCall', () => {
   it('students and group screens can change nothing that belongs to the teacher', () => {
     for (const role of JOIN_ROLES) {
       const allowed = OPERATION_NAMES.filter((n) => roleMayCall(role, n) && operations[n].roles !== 'anyone');
-      expect(allowed.sort()).toEqual(['device.leave', 'device.status', 'session.current']);
+      // Besides their own status, devices only report on and take part in what the teacher
+      // sent or asked them (each share handler checks the device is in the push or stream).
+      const share = ['cast.start', 'cast.stop', 'share.lessonPage', 'share.list', 'share.progress', 'stream.list', 'stream.mode', 'stream.signal'];
+      expect(allowed.sort()).toEqual(['device.leave', 'device.status', 'session.current', ...share].sort());
     }
   });
 
