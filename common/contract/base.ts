@@ -127,6 +127,10 @@ export const ClassState = z.object({
   page: z.number().int().min(0),
   locked: z.boolean(),
   message: z.string().max(200).nullable(),
+  /** Black screen (黑屏): the board shows nothing until the teacher brings the page back. Absent = false. */
+  blank: z.boolean().optional(),
+  /** The teacher is presenting the lesson (演讲者视图): boards show the page being taught instead of the join screen. Absent = false. */
+  presenting: z.boolean().optional(),
 });
 export type ClassState = z.infer<typeof ClassState>;
 export const ClassStatePatch = ClassState.omit({ rev: true }).partial().strict();

@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { InkOpSchema } from '../ink.ts';
 import { Id, Lesson, LocalDateTime, Name, op, type EventSpec } from './base.ts';
 
+/** Longest speaker note of a page, in characters. */
+export const NOTE_MAX_CHARS = 10_000;
+export const PageNote = z.object({ itemId: Id, page: z.number().int().min(0), text: z.string().max(NOTE_MAX_CHARS) });
+export type PageNote = z.infer<typeof PageNote>;
 
 export const lessonOperations = {
   'lesson.get': op({
@@ -45,6 +49,18 @@ export const lessonOperations = {
     input: z.object({ lessonId: Id, itemId: Id, position: z.number().int().min(0) }).strict(),
     output: Lesson,
     doc: 'Move an item to another position in the lesson.',
+  }),
+  'lesson.notes': op({
+    roles: ['teacher'],
+    input: z.object({ lessonId: Id }).strict(),
+    output: z.object({ notes: z.array(PageNote) }),
+    doc: "The teacher's speaker notes (备注) of a lesson, one per page that has one, in lesson order. Teacher only: notes are never shown on the board.",
+  }),
+  'lesson.setNote': op({
+    roles: ['teacher'],
+    input: z.object({ itemId: Id, page: z.number().int().min(0).max(100_000), text: z.string().max(NOTE_MAX_CHARS) }).strict(),
+    output: PageNote,
+    doc: 'Save the speaker note of one page (the presenter view saves as the teacher types). An empty text removes the note.',
   }),
   'ink.append': op({
     roles: ['teacher', 'board'],

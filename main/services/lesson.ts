@@ -6,11 +6,13 @@
 import { KetangError } from '../../common/protocol.ts';
 import type { lessonOperations } from '../../common/contract/lesson.ts';
 import type { InkOp } from '../../common/ink.ts';
+import { NotesRepo } from '../store/notes.ts';
 import { newId } from '../store/store.ts';
 import type { Feature, ServiceContext } from './context.ts';
 
 export function lessonFeature(ctx: ServiceContext): Feature<keyof typeof lessonOperations> {
   const { store } = ctx;
+  const notes = new NotesRepo(store.db);
   return {
     handlers: {
       'lesson.get': (_conn, input) => {
@@ -54,6 +56,17 @@ export function lessonFeature(ctx: ServiceContext): Feature<keyof typeof lessonO
       'lesson.moveItem': (_conn, input) => {
         if (!store.moveCoursewareItem(input.lessonId, input.itemId, input.position)) throw new KetangError('NOT_FOUND', 'No such item in this lesson');
         return store.lesson(input.lessonId)!;
+      },
+
+      'lesson.notes': (_conn, input) => {
+        if (!store.lesson(input.lessonId)) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);
+        return { notes: notes.forLesson(input.lessonId) };
+      },
+
+      'lesson.setNote': (_conn, input) => {
+        if (!store.coursewareItemExists(input.itemId)) throw new KetangError('NOT_FOUND', `No courseware item ${input.itemId}`);
+        notes.set(input.itemId, input.page, input.text);
+        return { itemId: input.itemId, page: input.page, text: input.text.trim() === '' ? '' : input.text };
       },
 
       'ink.append': (conn, input) => {
