@@ -18,6 +18,7 @@ import { classroomEvents, classroomOperations } from './contract/classroom.ts';
 import { lessonEvents, lessonOperations } from './contract/lesson.ts';
 import { groupsEvents, groupsOperations } from './contract/groups.ts';
 import { shareEvents, shareOperations } from './contract/share.ts';
+import { syncEvents, syncOperations } from './contract/sync.ts';
 
 export * from './contract/base.ts';
 
@@ -31,6 +32,7 @@ export const operations = {
   ...lessonOperations,
   ...groupsOperations,
   ...shareOperations,
+  ...syncOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -57,6 +59,7 @@ export const events = {
   ...lessonEvents,
   ...groupsEvents,
   ...shareEvents,
+  ...syncEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

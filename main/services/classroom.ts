@@ -33,6 +33,8 @@ import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from '.
 import { lessonFeature } from './lesson.ts';
 import { anonymousAllowed, groupsFeature } from './groups.ts';
 import { shareFeature, type ShareFeature } from './share.ts';
+import { syncFeature } from './sync.ts';
+import type { SyncEngine } from '../sync/engine.ts';
 import type { Logger } from './log.ts';
 
 export type { Connection } from './context.ts';
@@ -45,6 +47,8 @@ export interface ClassroomOptions {
   hubId: string;
   /** Addresses devices can reach the hub on (filled in once the hub listens). */
   urls?: () => string[];
+  /** The sync engine once the app made one (sync.* operations); none: they answer CONFLICT. */
+  sync?: () => SyncEngine | null;
 }
 
 type Handlers = HandlerMap<OperationName>;
@@ -86,7 +90,8 @@ export class ClassroomService implements ServiceContext {
     const lesson = lessonFeature(this);
     const groups = groupsFeature(this);
     const share = (this.share = shareFeature(this));
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...share.handlers };
+    const sync = syncFeature(() => opts.sync?.() ?? null);
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...share.handlers, ...sync.handlers };
     this.hooks = [lesson, groups, share];
   }
 
