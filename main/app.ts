@@ -15,6 +15,7 @@ import { consoleLogger, type Logger } from './services/log.ts';
 import { seedSample } from './services/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
 import { Store } from './store/store.ts';
+import { SyncEngine } from './sync/engine.ts';
 
 export interface KetangOptions {
   /** Folder for the database and the hub's keys; created if missing. */
@@ -35,6 +36,8 @@ export interface Ketang {
   readonly cache: ContentCache;
   readonly courseware: CoursewareService;
   readonly hub: Hub;
+  /** Sync with the school/district platform; set up from the teacher console (sync.configure). */
+  readonly sync: SyncEngine;
   readonly dataDir: string;
   readonly secrets: HubSecrets;
   /** Teacher console and board view in a browser, with their tokens. */
@@ -96,9 +99,13 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       if (fs.existsSync(sample) && seedSample(store, sample)) log.info('loaded the sample school', { file: sample });
     }
     let hub: Hub | null = null;
-    const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [] });
+    let sync: SyncEngine | null = null;
+    const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [], sync: () => sync });
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
     cache.sweep();
+    // Uploads wait while a class is live unless the teacher allows it (bandwidth etiquette).
+    const syncEngine = (sync = new SyncEngine({ store, cache, dataDir, log, isClassLive: () => store.openSessions().length > 0 }));
+    syncEngine.start();
     const courseware = new CoursewareService({ store, cache, log });
     hub = await startHub({
       classroom,
@@ -127,11 +134,13 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       courseware,
       classroom,
       hub: started,
+      sync: syncEngine,
       dataDir,
       secrets,
       consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
       async close() {
+        await syncEngine.stop();
         await started.close();
         store.close();
       },

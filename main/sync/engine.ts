@@ -282,7 +282,9 @@ export class SyncEngine {
         const wait = this.retryAt !== null ? Math.max(0, this.retryAt - this.clock.ms()) : (this.o.idleMs ?? 30_000);
         await new Promise<void>((resolve) => {
           this.wake = resolve;
+          // unref: a waiting sync loop never keeps the process alive on its own.
           this.loopTimer = setTimeout(resolve, wait);
+          this.loopTimer.unref();
         });
         this.wake = null;
       }
