@@ -1,0 +1,46 @@
+/**
+ * Platform side of sneakernet: a classroom's upload bundle, carried on a USB
+ * drive to the central school, applied through the platform store's
+ * exactly-once path (the same one POST /v1/records uses). A record that also
+ * arrives over the network later, or the same bundle imported twice, is a
+ * duplicate and changes nothing. Files go where completed uploads go,
+ * marked complete, so the classroom's uploader skips them.
+ */
+import type { PlatformStore } from '../platform/store.ts';
+import { publishFile } from '../platform/server.ts';
+import { MAX_BATCH_RECORDS } from '../sync/wire.ts';
+import { BundleError, bundleRecords, readBundle } from './format.ts';
+import type { TrustedSigner } from './signing.ts';
+
+export interface UploadImportResult {
+  bundleId: string;
+  classroomId: string;
+  applied: number;
+  duplicates: number;
+  files: number;
+}
+
+/** Apply a verified upload bundle for `classroomId` (the classroom whose key signed it). */
+export async function importUploadBundle(o: { dir: string; trusted: readonly TrustedSigner[]; platform: PlatformStore; filesDir: string; classroomId: string }): Promise<UploadImportResult> {
+  const b = await readBundle(o.dir, o.trusted);
+  if (b.manifest.kind !== 'upload') throw new BundleError('WRONG_KIND', `This is a ${b.manifest.kind} bundle (for a classroom), not a classroom's upload.`);
+  const records = bundleRecords(b);
+  let applied = 0;
+  let duplicates = 0;
+  for (let i = 0; i < records.length; i += MAX_BATCH_RECORDS) {
+    const r = await o.platform.applyRecords(o.classroomId, records.slice(i, i + MAX_BATCH_RECORDS));
+    applied += r.applied.length;
+    duplicates += r.duplicates.length;
+  }
+  let files = 0;
+  for (const f of b.manifest.files) {
+    if (f.role === 'records') continue;
+    const status = await o.platform.upload(f.sha256);
+    if (status?.complete) continue;
+    await publishFile(o.filesDir, b.payloadPath(f.sha256));
+    await o.platform.beginUpload({ sha256: f.sha256, size: f.size, classroomId: o.classroomId });
+    await o.platform.completeUpload(f.sha256);
+    files++;
+  }
+  return { bundleId: b.manifest.id, classroomId: o.classroomId, applied, duplicates, files };
+}
