@@ -5,7 +5,7 @@
  * as page objects, and each is rendered at exactly the size it is shown.
  */
 import type * as PdfJsModule from 'pdfjs-dist';
-import type { PDFDocumentProxy, PDFPageProxy, RenderTask } from 'pdfjs-dist';
+import type { PDFDocumentProxy, PDFPageProxy, PDFWorker, RenderTask } from 'pdfjs-dist';
 // Built by Vite as its own .js file: servers that do not know `.mjs` (the hub
 // sends it as octet-stream) would make the browser refuse a module worker.
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?worker&url';
@@ -20,6 +20,28 @@ function loadPdfJs(): Promise<PdfJs> {
   });
   return pdfjs;
 }
+
+/**
+ * One pdf.js worker for every document of the page (the lesson's page, the
+ * thumbnails, the export): a document's state is freed in it when the
+ * document is destroyed, and nobody pays for a second worker's start-up.
+ */
+let sharedWorker: PDFWorker | null = null;
+function workerFor(m: PdfJs): PDFWorker {
+  if (!sharedWorker || sharedWorker.destroyed) sharedWorker = new m.PDFWorker();
+  return sharedWorker;
+}
+
+/**
+ * Open the document afresh after this many different pages were rendered.
+ * pdf.js's worker keeps every page it has parsed (its page objects and
+ * parsed dictionaries) until the document is destroyed, so a teacher paging
+ * through a 300-page deck would grow it by ~10 KB a page for the whole
+ * lesson (bench pdf-open: worker heap ×1.70 from page 50 to 300). Reopening
+ * reads the file's ranges from the HTTP cache and costs a few tens of ms,
+ * done in the background between renders.
+ */
+export const RECYCLE_AFTER_PAGES = 40;
 
 /**
  * Where the web build ships pdf.js's data (renderer/vite.config.ts copies
@@ -43,17 +65,34 @@ export class PdfDoc {
   private task: RenderTask | null = null;
   private destroyed = false;
 
-  private readonly doc: PDFDocumentProxy;
-  private readonly loading: { destroy(): Promise<void> };
+  private doc: PDFDocumentProxy;
+  private loading: { destroy(): Promise<void> };
+  private readonly url: string;
+  /** Pages rendered from the current document (for RECYCLE_AFTER_PAGES). */
+  private readonly renderedPages = new Set<number>();
+  /** Renders between their start and their end (the document may not be swapped under them). */
+  private inFlight = 0;
+  private recycling = false;
+  private fresh: { doc: PDFDocumentProxy; loading: { destroy(): Promise<void> } } | null = null;
+  /** Times the document was reopened (the bench reports it). */
+  recycled = 0;
 
-  private constructor(doc: PDFDocumentProxy, loading: { destroy(): Promise<void> }) {
+  private constructor(url: string, doc: PDFDocumentProxy, loading: { destroy(): Promise<void> }) {
+    this.url = url;
     this.doc = doc;
     this.loading = loading;
   }
 
   static async open(url: string, onProgress?: (loaded: number, total: number) => void): Promise<PdfDoc> {
-    const { getDocument } = await loadPdfJs();
+    const { doc, loading } = await PdfDoc.load(url, onProgress);
+    return new PdfDoc(url, doc, loading);
+  }
+
+  private static async load(url: string, onProgress?: (loaded: number, total: number) => void): Promise<{ doc: PDFDocumentProxy; loading: { destroy(): Promise<void> } }> {
+    const m = await loadPdfJs();
+    const { getDocument } = m;
     const loading = getDocument({
+      worker: workerFor(m),
       url,
       // Ranges of 256 KiB on demand instead of the whole file up front.
       rangeChunkSize: 256 * 1024,
@@ -68,8 +107,48 @@ export class PdfDoc {
       useWorkerFetch: false,
     } as Parameters<typeof getDocument>[0]);
     if (onProgress) loading.onProgress = ({ loaded, total }: { loaded: number; total: number }) => onProgress(loaded, total);
-    const doc = await loading.promise;
-    return new PdfDoc(doc, loading);
+    try {
+      return { doc: await loading.promise, loading };
+    } catch (err) {
+      void loading.destroy().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Open the same file again in the background; swapped in when no render is under way. */
+  private recycle(): void {
+    if (this.recycling || this.destroyed) return;
+    this.recycling = true;
+    PdfDoc.load(this.url).then(
+      (next) => {
+        if (this.destroyed) {
+          void next.loading.destroy().catch(() => {});
+          return;
+        }
+        this.fresh = next;
+        this.swapIfIdle();
+      },
+      (err: unknown) => {
+        // Keep the document we have; try again after as many pages.
+        console.warn('pdf reopen failed', err);
+        this.recycling = false;
+        this.renderedPages.clear();
+      },
+    );
+  }
+
+  private swapIfIdle(): void {
+    const next = this.fresh;
+    if (!next || this.inFlight > 0 || this.destroyed) return;
+    this.fresh = null;
+    const old = this.loading;
+    this.doc = next.doc;
+    this.loading = next.loading;
+    this.pages.clear();
+    this.renderedPages.clear();
+    this.recycling = false;
+    this.recycled++;
+    void old.destroy().catch(() => {});
   }
 
   get numPages(): number {
@@ -116,6 +195,21 @@ export class PdfDoc {
    * view at `dpr`. A newer render cancels an older one.
    */
   async render(index: number, ctx: CanvasRenderingContext2D, cssWidth: number, ox: number, oy: number, dpr: number): Promise<boolean> {
+    this.inFlight++;
+    try {
+      const ok = await this.renderOnce(index, ctx, cssWidth, ox, oy, dpr);
+      if (ok) {
+        this.renderedPages.add(index);
+        if (this.renderedPages.size >= RECYCLE_AFTER_PAGES) this.recycle();
+      }
+      return ok;
+    } finally {
+      this.inFlight--;
+      this.swapIfIdle();
+    }
+  }
+
+  private async renderOnce(index: number, ctx: CanvasRenderingContext2D, cssWidth: number, ox: number, oy: number, dpr: number): Promise<boolean> {
     const page = await this.page(index);
     if (this.destroyed) return false;
     this.task?.cancel();
@@ -138,6 +232,8 @@ export class PdfDoc {
     this.destroyed = true;
     this.task?.cancel();
     this.pages.clear();
+    void this.fresh?.loading.destroy().catch(() => {});
+    this.fresh = null;
     await this.loading.destroy().catch(() => {});
   }
 }
