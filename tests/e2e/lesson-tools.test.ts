@@ -289,3 +289,252 @@ describe('export (导出)', () => {
     await shot(page, 'tools-export-done');
   });
 });
+
+/** Dispatch pointer events on the element with `testid` (for several pointers at once: two fingers). */
+async function pointerOn(page: Page, testid: string, events: [type: string, x: number, y: number, id: number][], pointerType = 'touch'): Promise<void> {
+  await page.evaluate(
+    ({ testid, events, pointerType }) => {
+      const el = document.querySelector(`[data-testid="${testid}"]`)!;
+      for (const [type, x, y, id] of events) {
+        el.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType, isPrimary: id === events[0]![3], clientX: x, clientY: y, width: 12, height: 12, bubbles: true, cancelable: true, buttons: type === 'pointerup' ? 0 : 1 }));
+      }
+    },
+    { testid, events, pointerType },
+  );
+}
+
+async function centreOf(page: Page, testid: string): Promise<Pt> {
+  const b = (await page.getByTestId(testid).boundingBox())!;
+  return [b.x + b.width / 2, b.y + b.height / 2];
+}
+
+/** A real mouse drag (hit testing, pointer capture and all). */
+async function mouseDrag(page: Page, points: Pt[]): Promise<void> {
+  await page.mouse.move(points[0]![0], points[0]![1]);
+  await page.mouse.down();
+  for (const [x, y] of points.slice(1)) await page.mouse.move(x, y);
+  await page.mouse.up();
+}
+
+/** The ruler's screen pose from its SVG transform. */
+async function rulerPose(page: Page): Promise<{ x: number; y: number; deg: number }> {
+  const tr = (await page.getByTestId('ruler').getAttribute('transform'))!;
+  const m = /translate\(([-\d.e]+) ([-\d.e]+)\) rotate\(([-\d.e]+)\)/.exec(tr)!;
+  const surface = (await page.getByTestId('page-surface').boundingBox())!;
+  return { x: surface.x + Number(m[1]), y: surface.y + Number(m[2]), deg: Number(m[3]) };
+}
+
+const lineAngle = (s: Stroke): number => {
+  const p = s.points;
+  return (Math.atan2(p[p.length - 2]! - p[1]!, p[p.length - 3]! - p[0]!) * 180) / Math.PI;
+};
+
+describe('subject tools (学科工具)', () => {
+  let device: { context: BrowserContext; page: Page };
+  beforeAll(async () => {
+    // An empty board to start from (as 清屏 would write it).
+    await api.ok('ink.append', { itemId: BOARD_ITEM, page: 0, ops: [{ t: 'clear' }] });
+    device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    await openLesson(device.page);
+    // (expect.poll is for tests only: wait for the board page with a locator here.)
+    await device.page.locator(`[data-testid="page-surface"][data-item="${BOARD_ITEM}"][data-page="0"]`).waitFor();
+  });
+  afterAll(async () => {
+    await device?.context.close();
+  });
+
+  it('ruler: a pen along its edge draws a straight line on the edge; the knob turns it; two fingers move and turn it', async () => {
+    const page = device.page;
+    await page.getByTestId('tools-menu').click();
+    await page.getByTestId('tools-ruler').click();
+    await page.getByTestId('ruler').waitFor();
+    expect(await page.getByTestId('ruler').getAttribute('data-angle')).toBe('0');
+
+    // A wobbly pen stroke in the band above the edge: a straight line on the edge.
+    let r = await rulerPose(page);
+    const wobbly = Array.from({ length: 30 }, (_, i) => [r.x + 60 + i * 15, r.y - 30 + Math.sin(i) * 14] as Pt);
+    await pointerOn(page, 'ruler-edge', [['pointerdown', ...wobbly[0]!, 5], ...wobbly.slice(1).map(([x, y]) => ['pointermove', x, y, 5] as [string, number, number, number]), ['pointerup', ...wobbly[29]!, 5]], 'pen');
+    let list = await strokes(page);
+    expect(list).toHaveLength(1);
+    expect(list[0]!.tool).toBe('line');
+    expect(list[0]!.done).toBe(true);
+    expect(Math.abs(lineAngle(list[0]!))).toBeLessThan(0.5);
+
+    // Turn it with the knob to 30°: the knob's direction from the ruler's centre.
+    const body = (await page.getByTestId('ruler-body').boundingBox())!;
+    const pivot: Pt = [body.x + body.width / 2, body.y + body.height / 2];
+    const knob = await centreOf(page, 'ruler-rotate');
+    const d = Math.hypot(knob[0] - pivot[0], knob[1] - pivot[1]);
+    const a = (30 * Math.PI) / 180;
+    await mouseDrag(page, [knob, [pivot[0] + d * Math.cos(a / 2), pivot[1] + d * Math.sin(a / 2)], [pivot[0] + d * Math.cos(a), pivot[1] + d * Math.sin(a)]]);
+    expect(Number(await page.getByTestId('ruler').getAttribute('data-angle'))).toBeCloseTo(30, 0);
+
+    // Along the turned edge: the line has the ruler's angle.
+    r = await rulerPose(page);
+    const c = Math.cos((r.deg * Math.PI) / 180);
+    const s = Math.sin((r.deg * Math.PI) / 180);
+    const along = (t: number, off: number): Pt => [r.x + t * c + off * s, r.y + t * s - off * c];
+    await pointerOn(page, 'ruler-edge', [['pointerdown', ...along(80, 30), 6], ...[150, 250, 350, 450].map((t, i) => ['pointermove', ...along(t, 20 + (i % 2) * 20), 6] as [string, number, number, number]), ['pointerup', ...along(450, 30), 6]], 'pen');
+    list = await strokes(page);
+    expect(list).toHaveLength(2);
+    expect(lineAngle(list[1]!)).toBeCloseTo(r.deg, 0);
+    await shot(page, 'tools-ruler');
+
+    // Two fingers on the body turn it 15° more about their midpoint (no snapping, no ink).
+    const b2 = await centreOf(page, 'ruler-body');
+    const f = (k: number, turn: number): Pt => {
+      const ang = ((r.deg + turn) * Math.PI) / 180;
+      return [b2[0] + k * Math.cos(ang), b2[1] + k * Math.sin(ang)];
+    };
+    const steps = [0, 5, 10, 15];
+    await pointerOn(page, 'ruler-body', [
+      ['pointerdown', ...f(-120, 0), 31],
+      ['pointerdown', ...f(120, 0), 32],
+      ...steps.slice(1).flatMap((turn) => [['pointermove', ...f(-120, turn), 31] as [string, number, number, number], ['pointermove', ...f(120, turn), 32] as [string, number, number, number]]),
+      ['pointerup', ...f(-120, 15), 31],
+      ['pointerup', ...f(120, 15), 32],
+    ]);
+    expect(Number(await page.getByTestId('ruler').getAttribute('data-angle'))).toBeCloseTo(r.deg + 15, 0);
+    expect(await strokes(page)).toHaveLength(2);
+    await page.getByTestId('ruler-close').click();
+    expect(await page.getByTestId('ruler').count()).toBe(0);
+    await waitSaved(page);
+    expect((await savedPage(BOARD_ITEM, 0)).map((x) => x.tool)).toEqual(['line', 'line']);
+  });
+
+  it('compass: the ↔ knob sets the radius; the pencil round the needle draws a circle as a pen stroke', async () => {
+    const page = device.page;
+    await page.getByTestId('clear').click();
+    await page.getByTestId('tools-menu').click();
+    await page.getByTestId('tools-compass').click();
+    const compass = page.getByTestId('compass');
+    await compass.waitFor();
+    const r0 = Number(await compass.getAttribute('data-r'));
+    const scale = await page.evaluate(() => (window as unknown as { ketangInk: { view: { scale: number } } }).ketangInk.view.scale);
+    const k = await centreOf(page, 'compass-radius');
+    await mouseDrag(page, [k, [k[0] + 50, k[1]], [k[0] + 100, k[1]]]);
+    const r1 = Number(await compass.getAttribute('data-r'));
+    expect(Math.abs(r1 - (r0 + 100 / scale))).toBeLessThan(3);
+
+    // A tap on the pencil draws nothing.
+    const pen = await centreOf(page, 'compass-pen');
+    await mouseDrag(page, [pen]);
+    expect(await strokes(page)).toHaveLength(0);
+
+    const centre = await centreOf(page, 'compass-centre');
+    const R = Math.hypot(pen[0] - centre[0], pen[1] - centre[1]);
+    const round = Array.from({ length: 40 }, (_, i) => [centre[0] + (R + 30) * Math.cos((i * 10 * Math.PI) / 180), centre[1] + (R + 30) * Math.sin((i * 10 * Math.PI) / 180)] as Pt);
+    await mouseDrag(page, [pen, ...round.slice(1)]);
+    const list = await strokes(page);
+    expect(list).toHaveLength(1);
+    const s = list[0]!;
+    expect(s.tool).toBe('pen');
+    const cx = Number(await compass.getAttribute('data-x'));
+    const cy = Number(await compass.getAttribute('data-y'));
+    for (let i = 0; i < s.points.length; i += 3) expect(Math.abs(Math.hypot(s.points[i]! - cx, s.points[i + 1]! - cy) - r1)).toBeLessThan(1.5);
+    // Once round and no further: it ends where it began.
+    expect(Math.hypot(s.points[0]! - s.points[s.points.length - 3]!, s.points[1]! - s.points[s.points.length - 2]!)).toBeLessThan(3);
+    await shot(page, 'tools-compass');
+    await page.getByTestId('compass-close').click();
+  });
+
+  it('protractor: dragging its arm reads the angle', async () => {
+    const page = device.page;
+    await page.getByTestId('tools-menu').click();
+    await page.getByTestId('tools-protractor').click();
+    await page.getByTestId('protractor').waitFor();
+    const tr = (await page.getByTestId('protractor').getAttribute('transform'))!;
+    const m = /translate\(([-\d.e]+) ([-\d.e]+)\)/.exec(tr)!;
+    const surface = (await page.getByTestId('page-surface').boundingBox())!;
+    const pivot: Pt = [surface.x + Number(m[1]), surface.y + Number(m[2])];
+    const arm = await centreOf(page, 'protractor-arm');
+    const a = (45 * Math.PI) / 180;
+    await mouseDrag(page, [arm, [pivot[0] + 200 * Math.cos(a), pivot[1] - 200 * Math.sin(a)]]);
+    expect(await page.getByTestId('protractor-reading').textContent()).toBe('45°');
+    await shot(page, 'tools-protractor');
+    await page.getByTestId('protractor-close').click();
+    expect(await strokes(page)).toHaveLength(1); // the compass circle only: the tools wrote nothing
+  });
+});
+
+/** Brightness (r + g + b) of a pixel of a screenshot. */
+async function brightness(page: Page, points: Pt[]): Promise<number[]> {
+  const png = decodePng(await page.screenshot());
+  return points.map(([x, y]) => {
+    const o = (Math.round(y) * png.width + Math.round(x)) * 4;
+    return png.data[o]! + png.data[o + 1]! + png.data[o + 2]!;
+  });
+}
+
+describe('spotlight (聚光灯) and curtain (幕布)', () => {
+  let device: { context: BrowserContext; page: Page };
+  beforeAll(async () => {
+    // An empty board to start from (as 清屏 would write it).
+    await api.ok('ink.append', { itemId: BOARD_ITEM, page: 0, ops: [{ t: 'clear' }] });
+    device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    await openLesson(device.page);
+    // (expect.poll is for tests only: wait for the board page with a locator here.)
+    await device.page.locator(`[data-testid="page-surface"][data-item="${BOARD_ITEM}"][data-page="0"]`).waitFor();
+  });
+  afterAll(async () => {
+    await device?.context.close();
+  });
+
+  it('the spotlight dims all but its circle, moves when the dark is dragged, and lets the pen write in the light', async () => {
+    const page = device.page;
+    await page.getByTestId('tools-menu').click();
+    await page.getByTestId('tools-spotlight').click();
+    const light = page.getByTestId('spotlight');
+    await light.waitFor();
+    const box = (await page.getByTestId('page-surface').boundingBox())!;
+    const centre: Pt = [box.x + box.width * 0.5, box.y + box.height * 0.45];
+    const [lit, dark] = await brightness(page, [centre, [box.x + 60, box.y + 60]]);
+    expect(lit).toBeGreaterThan(700);
+    expect(dark).toBeLessThan(250); // white under 84 % of near-black
+
+    // Writing in the light reaches the page.
+    await mouseDrag(page, line([centre[0] - 60, centre[1]], [centre[0] + 60, centre[1] + 20], 12));
+    expect(await strokes(page)).toHaveLength(1);
+    // Dragging the dark part moves the light, and writes nothing.
+    const x0 = Number(await light.getAttribute('data-x'));
+    await mouseDrag(page, [[box.x + 100, box.y + 100], [box.x + 200, box.y + 150], [box.x + 300, box.y + 200]]);
+    expect(Number(await light.getAttribute('data-x'))).toBeCloseTo(x0 + 200 / box.width, 3);
+    expect(await strokes(page)).toHaveLength(1);
+    const [litNow] = await brightness(page, [[centre[0] + 200 + 60, centre[1] + 100 - 60]]);
+    expect(litNow).toBeGreaterThan(600);
+    await page.getByTestId('spotlight-shape').click();
+    expect(await light.getAttribute('data-shape')).toBe('rect');
+    await shot(page, 'tools-spotlight');
+    await page.getByTestId('spotlight-close').click();
+    expect(await light.count()).toBe(0);
+  });
+
+  it('the curtain covers the page and is pulled back from the top step by step, or from another side', async () => {
+    const page = device.page;
+    await page.getByTestId('tools-menu').click();
+    const inkBefore = (await strokes(page)).length;
+    await page.getByTestId('tools-curtain').click();
+    const curtain = page.getByTestId('curtain');
+    await curtain.waitFor();
+    const box = (await page.getByTestId('page-surface').boundingBox())!;
+    const cx = box.x + box.width * 0.3;
+    let [top, bottom] = await brightness(page, [[cx, box.y + 150], [cx, box.y + 600]]);
+    expect(top).toBeLessThan(250);
+    expect(bottom).toBeLessThan(250);
+    await mouseDrag(page, [[cx, box.y + 100], [cx, box.y + 250], [cx, box.y + 400]]);
+    expect(Number(await curtain.getAttribute('data-open'))).toBeCloseTo(300 / box.height, 3);
+    [top, bottom] = await brightness(page, [[cx, box.y + 150], [cx, box.y + 600]]);
+    expect(top).toBeGreaterThan(700); // the white board shows where it was pulled back
+    expect(bottom).toBeLessThan(250);
+    await shot(page, 'tools-curtain');
+    // Pulling it back more reveals the next step.
+    await mouseDrag(page, [[cx, box.y + 500], [cx, box.y + 700]]);
+    expect(Number(await curtain.getAttribute('data-open'))).toBeCloseTo(500 / box.height, 3);
+    await page.getByTestId('curtain-side').click();
+    expect(await curtain.getAttribute('data-side')).toBe('left');
+    expect(Number(await curtain.getAttribute('data-open'))).toBe(0);
+    await page.getByTestId('curtain-close').click();
+    expect(await curtain.count()).toBe(0);
+    expect(await strokes(page)).toHaveLength(inkBefore); // pulling the curtain wrote nothing
+  });
+});

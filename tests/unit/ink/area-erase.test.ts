@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePoints, encodePoints, InkHistory, InkOpSchema, InkPage, type InkOp, type Stroke } from '../../../common/ink.ts';
 import { AreaEraser, densify, segSegDist2 } from '../../../renderer/src/features/lesson/composables/areaErase.ts';
+import { toWire } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
 
 /** A horizontal pen stroke at height y from x0 to x1, one point every `step` units. */
 function hline(id: string, y: number, x0 = 1000, x1 = 5000, step = 100, extra: Partial<Stroke> = {}): Stroke {
@@ -162,6 +163,20 @@ describe('area eraser', () => {
     live.apply({ t: 'begin', id: 'w', tool: 'pen', color: '#111111', width: 20 });
     live.apply({ t: 'pts', id: 'w', d: encodePoints([1000, 1000, 255, 2000, 1000, 255]) });
     expect(live.apply({ t: 'cut', strokes: [{ id: 'w', parts: [] }] })).toBeNull();
+  });
+
+  it('undoing a cut of long strokes goes on the wire in pieces under the size limit, to the same strokes', () => {
+    const long = hline('long', 2000, 0, 9999, 1); // 10 000 points
+    const page = pageWith([long]);
+    const er = new AreaEraser(page.list(), 100);
+    er.sweep(5000, 1000, 5000, 3000);
+    const inverse = page.apply(er.op(newId)!)!;
+    expect(inverse.t).toBe('replace');
+    const wire = toWire(inverse);
+    expect(wire.length).toBeGreaterThan(2);
+    for (const op of wire) expect(JSON.stringify(op).length).toBeLessThan(64 * 1024);
+    for (const op of wire) page.apply(InkOpSchema.parse(op));
+    expect(page.list().map((s) => [s.id, s.points.length])).toEqual([['long', long.points.length]]);
   });
 
   it('old op streams (before cut/replace/axes) still parse and replay', () => {

@@ -388,6 +388,11 @@ export function toWire(op: InkOp): InkOp[] {
     if (JSON.stringify(op).length <= 16 * 1024) return [op];
     return op.strokes.flatMap(strokeOps);
   }
+  if (op.t === 'replace' && JSON.stringify(op).length > 16 * 1024) {
+    // Undoing a cut of long strokes: the same strokes come back, drawn last
+    // rather than where they were (only the stacking of overlapping ink differs).
+    return [...(op.remove.length ? toWire({ t: 'erase', ids: op.remove }) : []), ...op.add.flatMap(strokeOps)];
+  }
   if (op.t === 'erase' && op.ids.length > 1000) {
     const out: InkOp[] = [];
     for (let i = 0; i < op.ids.length; i += 1000) out.push({ t: 'erase', ids: op.ids.slice(i, i + 1000) });
