@@ -17,6 +17,7 @@ import type { Role } from './contract/base.ts';
 import { classroomEvents, classroomOperations } from './contract/classroom.ts';
 import { lessonEvents, lessonOperations } from './contract/lesson.ts';
 import { groupsEvents, groupsOperations } from './contract/groups.ts';
+import { interactionEvents, interactionOperations } from './contract/interaction.ts';
 import { shareEvents, shareOperations } from './contract/share.ts';
 import { syncEvents, syncOperations } from './contract/sync.ts';
 
@@ -31,6 +32,7 @@ export const operations = {
   ...classroomOperations,
   ...lessonOperations,
   ...groupsOperations,
+  ...interactionOperations,
   ...shareOperations,
   ...syncOperations,
 } as const;
@@ -58,6 +60,7 @@ export const events = {
   ...classroomEvents,
   ...lessonEvents,
   ...groupsEvents,
+  ...interactionEvents,
   ...shareEvents,
   ...syncEvents,
 } as const;

@@ -32,6 +32,7 @@ import { newId, type DeviceRow, type SessionRow, type Store } from '../store/sto
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
 import { lessonFeature } from './lesson.ts';
 import { anonymousAllowed, groupsFeature } from './groups.ts';
+import { interactionFeature } from './interaction.ts';
 import { shareFeature, type ShareFeature } from './share.ts';
 import { syncFeature } from './sync.ts';
 import type { SyncEngine } from '../sync/engine.ts';
@@ -89,10 +90,11 @@ export class ClassroomService implements ServiceContext {
     // One line per feature (main/services/<feature>.ts); TypeScript checks every operation has its handler.
     const lesson = lessonFeature(this);
     const groups = groupsFeature(this);
+    const interaction = interactionFeature(this);
     const share = (this.share = shareFeature(this));
     const sync = syncFeature(() => opts.sync?.() ?? null);
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...share.handlers, ...sync.handlers };
-    this.hooks = [lesson, groups, share];
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers };
+    this.hooks = [lesson, groups, interaction, share];
   }
 
   // ------------------------------------------------------------ connections

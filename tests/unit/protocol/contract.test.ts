@@ -143,7 +143,9 @@ describe('roleMayCall', () => {
       // Besides their own status, devices only report on and take part in what the teacher
       // sent or asked them (each share handler checks the device is in the push or stream).
       const share = ['cast.start', 'cast.stop', 'share.lessonPage', 'share.list', 'share.progress', 'stream.list', 'stream.mode', 'stream.signal'];
-      expect(allowed.sort()).toEqual(['device.leave', 'device.status', 'session.current', ...share].sort());
+      // Students also take part in interactions, as themselves only (the hub uses the connection's device and student).
+      const interaction = role === 'student' ? ['hand.lower', 'hand.raise', 'quiz.answer', 'signin.submit'] : [];
+      expect(allowed.sort()).toEqual(['device.leave', 'device.status', 'session.current', ...share, ...interaction].sort());
     }
   });
 

@@ -1,0 +1,126 @@
+/**
+ * The report of a class session (课堂报告): attendance against the roster,
+ * participation, correct rate per question, who did not answer, points —
+ * built from the session's event log (interaction-state.ts) and the roster,
+ * so it is the same whether the class is running, ended, or the hub restarted.
+ */
+import { KetangError } from '../../common/protocol.ts';
+import type { SessionReport } from '../../common/contract/interaction.ts';
+import type { ServiceContext } from './context.ts';
+import { groupsOf } from './groups.ts';
+import { answerText, countsOf, personKey, type InteractionModel } from './interaction-state.ts';
+
+export function buildReport(ctx: ServiceContext, sessionId: string, m: InteractionModel): SessionReport {
+  const { store } = ctx;
+  const session = store.session(sessionId);
+  if (!session) throw new KetangError('NOT_FOUND', `No session ${sessionId}`);
+  const roster = store.roster(session.classId);
+  const devices = store.devices(sessionId);
+  const joined = new Set(devices.filter((d) => d.role === 'student' && d.studentId).map((d) => d.studentId!));
+  const signins = new Map(m.signin.records.map((r) => [r.studentId, r]));
+
+  const questions = m.quizzes.map((r) => {
+    const expected = r.forStudents ? r.forStudents.filter((s) => s.startsWith('device:') || joined.has(s)) : [...joined];
+    const named = new Set(r.answers.keys());
+    const answers = [...r.answers.values()];
+    const correctCount = answers.filter((a) => a.correct === true).length;
+    const scorable = r.question.correct !== null && r.question.kind !== 'short' && r.question.kind !== 'photo';
+    return {
+      id: r.question.id,
+      kind: r.question.kind,
+      prompt: r.question.prompt,
+      correct: r.question.correct,
+      expected: new Set([...expected, ...named]).size,
+      answered: answers.length,
+      correctCount,
+      correctRate: scorable && answers.length ? correctCount / answers.length : null,
+      counts: countsOf(r),
+      missing: expected.filter((s) => !s.startsWith('device:') && !named.has(s)),
+    };
+  });
+
+  const students = roster.map((stu) => {
+    const rec = signins.get(stu.id);
+    const key = personKey(null, stu.id);
+    const answers = m.quizzes.map((r) => {
+      const a = r.answers.get(stu.id);
+      return a ? answerText(r.question, a) : null;
+    });
+    return {
+      studentId: stu.id,
+      name: stu.name,
+      number: stu.number,
+      attendance: rec ? (rec.late ? ('late' as const) : ('present' as const)) : joined.has(stu.id) ? ('present' as const) : ('absent' as const),
+      joined: joined.has(stu.id),
+      signedInAt: rec?.at ?? null,
+      hands: m.handsRaised[key] ?? 0,
+      picks: m.picks[key] ?? 0,
+      answered: answers.filter((a) => a !== null).length,
+      correct: m.quizzes.filter((r) => r.answers.get(stu.id)?.correct === true).length,
+      points: m.points.students[stu.id] ?? 0,
+      answers,
+    };
+  });
+
+  const groups = groupsOf(ctx, sessionId).groups.map((g) => ({ id: g.id, name: g.name, color: g.color, points: m.points.groups[g.id] ?? 0, members: g.studentIds.length + g.deviceIds.length }));
+
+  return {
+    sessionId,
+    lessonTitle: store.lesson(session.lessonId)?.title ?? '',
+    className: store.classById(session.classId)?.name ?? '',
+    startedAt: session.startedAt,
+    endedAt: session.endedAt,
+    students,
+    questions,
+    groups,
+    participation: {
+      present: students.filter((s) => s.attendance !== 'absent').length,
+      rosterSize: roster.length,
+      answeredAny: students.filter((s) => s.answered > 0).length,
+      questions: questions.length,
+    },
+  };
+}
+
+const KIND: Record<SessionReport['questions'][number]['kind'], string> = { single: '单选', multiple: '多选', truefalse: '判断', short: '简答', photo: '拍照' };
+const ATTENDANCE = { present: '出勤', late: '迟到', absent: '缺勤' } as const;
+
+/**
+ * One CSV cell. Quoted when needed; a cell a spreadsheet would run as a
+ * formula (a student's answer "=HYPERLINK(…)") is prefixed with ' so it stays text.
+ */
+export function csvCell(v: string | number | null): string {
+  if (v === null) return '';
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const row = (cells: (string | number | null)[]): string => cells.map(csvCell).join(',');
+const pct = (r: number | null): string => (r === null ? '' : `${Math.round(r * 100)}%`);
+const local = (iso: string | null): string => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '');
+
+/** The report as CSV: UTF-8 with a byte-order mark (Excel then reads Chinese right), CRLF lines. */
+export function reportCsv(r: SessionReport): string {
+  const lines: string[] = [];
+  lines.push(row(['课堂报告', r.className, r.lessonTitle, local(r.startedAt), local(r.endedAt)]));
+  lines.push(row(['出勤', `${r.participation.present}/${r.participation.rosterSize}`, '参与答题', `${r.participation.answeredAny}/${r.participation.present}`, '题数', r.participation.questions]));
+  lines.push('');
+  lines.push(row(['学号', '姓名', '出勤', '签到时间', '举手', '被点名', '作答', '答对', '积分', ...r.questions.map((_, i) => `第${i + 1}题`)]));
+  for (const s of r.students) {
+    lines.push(row([s.number, s.name, ATTENDANCE[s.attendance], local(s.signedInAt), s.hands, s.picks, s.answered, s.correct, s.points, ...s.answers]));
+  }
+  lines.push('');
+  lines.push(row(['题号', '题型', '题目', '正确答案', '应答', '已答', '答对', '正确率', '未作答']));
+  const names = new Map(r.students.map((s) => [s.studentId, s.name]));
+  r.questions.forEach((q, i) => {
+    const correct = q.correct ? (q.kind === 'truefalse' ? (q.correct[0] === 0 ? '对' : '错') : q.correct.map((c) => String.fromCharCode(65 + c)).join(',')) : '';
+    lines.push(row([`第${i + 1}题`, KIND[q.kind], q.prompt, correct, q.expected, q.answered, q.correctCount, pct(q.correctRate), q.missing.map((id) => names.get(id) ?? id).join('、')]));
+  });
+  if (r.groups.length) {
+    lines.push('');
+    lines.push(row(['小组', '人数', '积分']));
+    for (const g of r.groups) lines.push(row([g.name, g.members, g.points]));
+  }
+  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+}
