@@ -338,6 +338,11 @@ describe('the presenter view', () => {
       await shot(board.page, 'present-board-blank');
       await page.keyboard.press('b');
       await expect.poll(() => board.page.getByTestId('blank-screen').count()).toBe(0);
+      // Black again, then a tap on the veil brings the page back.
+      await page.keyboard.press('b');
+      await board.page.getByTestId('blank-screen').waitFor();
+      await page.getByTestId('presenter-veil').click();
+      await expect.poll(() => board.page.getByTestId('blank-screen').count()).toBe(0);
 
       // A reload brings the notes back.
       await page.keyboard.press('PageDown');
