@@ -13,6 +13,8 @@ const BENCHES: Record<string, string> = {
   hub: 'class.state fan-out to 60 devices: Ketang hub vs bare socket.io',
   ink: 'pen input-to-paint latency and ink bytes/s in Chromium (needs npm run build:web)',
   'pdf-open': '300-page PDF: first page painted, page turns, memory while paging, in Chromium (needs npm run build:web)',
+  sync: 'sync 10,000 class events + 200 MB of files to the reference platform vs a plain HTTP upload (loopback)',
+  'sync-pg': '10,000 events into the PostgreSQL platform with two platform processes at once: throughput, nothing applied twice',
 };
 
 const args = process.argv.slice(2);

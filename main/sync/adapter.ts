@@ -90,7 +90,8 @@ export class HttpPlatformAdapter implements PlatformAdapter {
 
   async pushRecords(records: readonly SyncRecord[]): Promise<PushReply> {
     const reply = await this.json('POST', '/v1/records', PushReply, { records });
-    const missing = records.filter((r) => !reply.acked.includes(r.key));
+    const acked = new Set(reply.acked);
+    const missing = records.filter((r) => !acked.has(r.key));
     if (missing.length) throw new SyncError('SERVER', `The platform did not acknowledge ${missing.length} of ${records.length} records; they stay queued`);
     return reply;
   }
@@ -215,10 +216,17 @@ export class HttpPlatformAdapter implements PlatformAdapter {
       await this.opts.up?.take(slice.length);
       if (req.destroyed) return;
       this.opts.onBytes?.('up', slice.length);
-      if (!req.write(slice)) await new Promise<void>((resolve) => {
-        req.once('drain', resolve);
-        req.once('close', resolve);
-      });
+      if (!req.write(slice)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            req.off('drain', done);
+            req.off('close', done);
+            resolve();
+          };
+          req.on('drain', done);
+          req.on('close', done);
+        });
+      }
     }
   }
 }

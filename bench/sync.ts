@@ -1,0 +1,133 @@
+/**
+ * Sync bench: 10,000 class events and 200 MB of files from a classroom to the
+ * reference platform (SQLite store, its own process) on loopback, against a
+ * plain HTTP upload of the same bytes to a server that only writes them to
+ * disk (also its own process).
+ *
+ *   node bench/sync.ts            (or: npm run bench -- sync)
+ *
+ * Ketang does more per byte: JSON records applied in transactions with
+ * idempotency keys, files in 4 MB chunks with a SHA-256 per chunk on both
+ * sides, fdatasync per chunk, and the whole file hashed again on the
+ * platform. The baseline sends the same event JSON (same batches) and the
+ * same file as one streamed PUT each. BENCH_FILE_MB and BENCH_EVENTS
+ * override 200 and 10,000; BENCH_ROUNDS (default 3) rounds, medians shown.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { ContentCache } from '../main/courseware/cache.ts';
+import { silentLogger } from '../main/services/log.ts';
+import { SyncRepo } from '../main/store/sync.ts';
+import { SyncEngine } from '../main/sync/engine.ts';
+import { DEFAULT_LIMITS } from '../main/sync/upload.ts';
+import { fmt, header, int, median, table } from './lib/format.ts';
+import { makeClassroom, makeFile, provision, rawSend, startPlatformProcess, startRawServer } from './sync-lib.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
+const FILE_MB = Number(process.env.BENCH_FILE_MB ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const GOAL = 0.8;
+
+header('sync: classroom → reference platform vs plain HTTP upload (loopback)', [
+  `${int(EVENTS)} class events + ${FILE_MB} MB of files (two recordings), ${ROUNDS} rounds, medians`,
+  'platform: `npm run platform` in its own process, SQLite store; baseline: a plain HTTP server in its own process writing bodies to disk',
+  `goal: Ketang ≥ ${GOAL} × plain HTTP throughput`,
+]);
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-bench-sync-'));
+const files = [path.join(root, 'rec-a.webm'), path.join(root, 'rec-b.webm')];
+const shas = [makeFile(files[0]!, (FILE_MB / 2) * 2 ** 20), makeFile(files[1]!, (FILE_MB / 2) * 2 ** 20 + 12345)];
+const fileBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+
+interface Round { eventsMs: number; filesMs: number; totalMs: number; eventBytes: number }
+
+async function ketangRound(i: number): Promise<Round> {
+  const dir = path.join(root, `k${i}`);
+  const pdir = path.join(root, `p${i}`);
+  fs.mkdirSync(pdir, { recursive: true });
+  const token = provision(pdir, null);
+  const platform = await startPlatformProcess(pdir, null);
+  const { store } = makeClassroom(dir, EVENTS);
+  const repo = new SyncRepo(store.db);
+  files.forEach((f, k) => repo.queueFile({ sha256: shas[k]!, path: f, size: fs.statSync(f).size, kind: 'recording', atIso: new Date().toISOString() }));
+  const eventBytes = Number((store.db.prepare('SELECT sum(length(payload)) AS b FROM class_events').get() as { b: number }).b);
+  const engine = new SyncEngine({ store, cache: new ContentCache(path.join(dir, 'cache')), dataDir: dir, log: silentLogger, isClassLive: () => false });
+  engine.configure({ platformUrl: platform.url, token });
+  let eventsDoneAt = 0;
+  const t0 = performance.now();
+  const origPending = repo.pendingFiles.bind(repo);
+  // The uploader sends events, then outbox, then files: note when files start.
+  (engine.repo as { pendingFiles: typeof repo.pendingFiles }).pendingFiles = (limit) => {
+    if (!eventsDoneAt) eventsDoneAt = performance.now();
+    return origPending(limit);
+  };
+  await engine.syncOnce({ download: false });
+  const t1 = performance.now();
+  const st = engine.status();
+  if (st.lastError || st.pending.events || st.pending.files) throw new Error(`sync incomplete: ${JSON.stringify(st)}`);
+  await engine.stop();
+  store.close();
+  platform.child.kill('SIGTERM');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(pdir, { recursive: true, force: true });
+  return { eventsMs: eventsDoneAt - t0, filesMs: t1 - eventsDoneAt, totalMs: t1 - t0, eventBytes };
+}
+
+async function rawRound(i: number): Promise<Round> {
+  const dir = path.join(root, `r${i}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const raw = await startRawServer(dir);
+  const cdir = path.join(root, `rc${i}`);
+  const { store } = makeClassroom(cdir, EVENTS);
+  const repo = new SyncRepo(store.db);
+  const agent = new http.Agent({ keepAlive: true });
+  const t0 = performance.now();
+  // The same JSON the engine sends, in the same batches, read from the same database.
+  let seq = 0;
+  let eventBytes = 0;
+  for (;;) {
+    const events = repo.eventsAfter(seq, DEFAULT_LIMITS.batchRecords);
+    if (!events.length) break;
+    const body = Buffer.from(JSON.stringify({ records: events.map((e) => ({ key: `ev:x:${e.seq}`, stream: 'class_events', kind: e.type, sessionId: e.sessionId, seq: e.seq, at: e.at, payload: { deviceId: e.deviceId, studentId: e.studentId, data: JSON.parse(e.payloadJson) as unknown } })) }));
+    eventBytes += body.length;
+    await rawSend(`${raw.url}/events`, body, agent);
+    seq = events[events.length - 1]!.seq;
+  }
+  const t1 = performance.now();
+  for (const f of files) await rawSend(`${raw.url}/file`, f, agent);
+  const t2 = performance.now();
+  agent.destroy();
+  store.close();
+  raw.child.kill('SIGTERM');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(cdir, { recursive: true, force: true });
+  return { eventsMs: t1 - t0, filesMs: t2 - t1, totalMs: t2 - t0, eventBytes };
+}
+
+const ketang: Round[] = [];
+const raw: Round[] = [];
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    raw.push(await rawRound(i));
+    ketang.push(await ketangRound(i));
+  }
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+const med = (rs: Round[], k: keyof Round): number => median(rs.map((r) => r[k]));
+const mbps = (bytes: number, ms: number): string => fmt(bytes / 2 ** 20 / (ms / 1000), 1);
+const evBytes = med(raw, 'eventBytes');
+console.log(
+  table(
+    ['variant', 'events s', 'events/s', 'files s', 'files MB/s', 'total s', 'total MB/s'],
+    [
+      ['plain HTTP', fmt(med(raw, 'eventsMs') / 1000, 2), int(EVENTS / (med(raw, 'eventsMs') / 1000)), fmt(med(raw, 'filesMs') / 1000, 2), mbps(fileBytes, med(raw, 'filesMs')), fmt(med(raw, 'totalMs') / 1000, 2), mbps(fileBytes + evBytes, med(raw, 'totalMs'))],
+      ['Ketang sync', fmt(med(ketang, 'eventsMs') / 1000, 2), int(EVENTS / (med(ketang, 'eventsMs') / 1000)), fmt(med(ketang, 'filesMs') / 1000, 2), mbps(fileBytes, med(ketang, 'filesMs')), fmt(med(ketang, 'totalMs') / 1000, 2), mbps(fileBytes + evBytes, med(ketang, 'totalMs'))],
+    ],
+  ),
+);
+const ratio = med(raw, 'totalMs') / med(ketang, 'totalMs');
+console.log(`\nthroughput ratio Ketang / plain HTTP: events ${fmt(med(raw, 'eventsMs') / med(ketang, 'eventsMs'), 2)}, files ${fmt(med(raw, 'filesMs') / med(ketang, 'filesMs'), 2)}, total ${fmt(ratio, 2)} (goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`);
