@@ -16,6 +16,11 @@ import { seedSample } from './services/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
 import { Store } from './store/store.ts';
 import { SyncEngine } from './sync/engine.ts';
+import { AuditLog } from './security/audit.ts';
+import { openSecurityDb } from './security/db.ts';
+import { PersonalFiles } from './security/files.ts';
+import { TeacherIdentity } from './security/identity.ts';
+import { KEY_FILE, KeyFileProvider, type KeyProvider } from './security/keys.ts';
 
 export interface KetangOptions {
   /** Folder for the database and the hub's keys; created if missing. */
@@ -27,6 +32,12 @@ export interface KetangOptions {
   /** resources/ folder; its sample school seeds an empty database. */
   resourcesDir?: string;
   log?: Logger;
+  /**
+   * Wraps the database's data key (encryption at rest, docs/security.md).
+   * The desktop app passes the OS key store (main/electron/key-store.ts);
+   * by default an owner-only key file, `<data>/data-key.key` or KETANG_KEY_FILE.
+   */
+  keys?: KeyProvider;
 }
 
 export interface Ketang {
@@ -40,6 +51,12 @@ export interface Ketang {
   readonly sync: SyncEngine;
   readonly dataDir: string;
   readonly secrets: HubSecrets;
+  /** Sign-ins, exports, imports, sync runs, key events (security.db). */
+  readonly audit: AuditLog;
+  /** Teachers' online/offline sign-in; guards exports. */
+  readonly identity: TeacherIdentity;
+  /** Recordings and other personal files, sealed under the data key. */
+  readonly personalFiles: PersonalFiles;
   /** Teacher console and board view in a browser, with their tokens. */
   readonly consoleUrl: string;
   readonly boardUrl: string;
@@ -88,11 +105,37 @@ export function loadSecrets(dataDir: string): HubSecrets {
   return secrets;
 }
 
+/** The headless hub's and browser mode's key provider. */
+export function defaultKeyProvider(dataDir: string, env: NodeJS.ProcessEnv = process.env): KeyProvider {
+  return new KeyFileProvider(env.KETANG_KEY_FILE || path.join(dataDir, KEY_FILE));
+}
+
+const AUDIT_PRUNE_MS = 24 * 3_600_000;
+
 export async function startKetang(opts: KetangOptions): Promise<Ketang> {
   const log = opts.log ?? consoleLogger;
   const dataDir = prepareDataDir(opts.dataDir);
   const secrets = loadSecrets(dataDir);
-  const store = new Store(path.join(dataDir, DATABASE_FILE));
+  const security = openSecurityDb(dataDir);
+  const audit = new AuditLog(security, { log });
+  audit.prune();
+  const pruner = setInterval(() => audit.prune(), AUDIT_PRUNE_MS).unref();
+  const keys = opts.keys ?? defaultKeyProvider(dataDir);
+  let store: Store;
+  try {
+    store = new Store(path.join(dataDir, DATABASE_FILE), {
+      keys,
+      onProtected: (info) => {
+        audit.record(info.sealedValues > 0 ? 'key.sealed-existing' : 'key.created', 'ok', null, { holder: keys.description, ...info });
+        if (info.sealedValues > 0) log.info('encrypted the personal data an earlier version had stored in clear', info);
+      },
+    });
+  } catch (err) {
+    clearInterval(pruner);
+    security.close();
+    throw err;
+  }
+  const personalFiles = new PersonalFiles(path.join(dataDir, 'personal'), store.dataKeys!.filesKey);
   try {
     if (opts.resourcesDir) {
       const sample = path.join(opts.resourcesDir, 'sample', 'school.json');
@@ -104,8 +147,27 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
     cache.sweep();
     // Uploads wait while a class is live unless the teacher allows it (bandwidth etiquette).
-    const syncEngine = (sync = new SyncEngine({ store, cache, dataDir, log, isClassLive: () => store.openSessions().length > 0 }));
+    let lastSyncError: string | null = null;
+    const syncEngine = (sync = new SyncEngine({
+      store,
+      cache,
+      dataDir,
+      log,
+      isClassLive: () => store.openSessions().length > 0,
+      // Audit the runs that moved data, and the first failure of each kind (not every retry while offline for weeks).
+      onPass: (r) => {
+        if (r.ok) {
+          if (r.uploaded.events || r.uploaded.outbox || r.uploaded.files || r.downloaded || lastSyncError) audit.record('sync.run', 'ok', null, { ...r.uploaded, downloaded: r.downloaded });
+          lastSyncError = null;
+        } else if (lastSyncError !== r.code) {
+          lastSyncError = r.code;
+          audit.record('sync.run', 'failed', null, { code: r.code, message: r.message });
+        }
+      },
+    }));
     syncEngine.start();
+    // Online sign-in goes through the sync engine's platform adapter; without one, sign-in is offline only.
+    const identity = new TeacherIdentity({ db: security, audit, platform: () => syncEngine });
     const courseware = new CoursewareService({ store, cache, log });
     hub = await startHub({
       classroom,
@@ -137,16 +199,23 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       sync: syncEngine,
       dataDir,
       secrets,
+      audit,
+      identity,
+      personalFiles,
       consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
       async close() {
         await syncEngine.stop();
         await started.close();
         store.close();
+        clearInterval(pruner);
+        security.close();
       },
     };
   } catch (err) {
     store.close();
+    clearInterval(pruner);
+    security.close();
     throw err;
   }
 }

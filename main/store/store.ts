@@ -72,7 +72,7 @@ export interface StoreOptions extends OpenOptions {
    * encrypted database is refused.
    */
   keys?: KeyProvider;
-  /** Told once when a clear-text database was just sealed in place. */
+  /** Told once, when the database gets its data key; `sealedValues` > 0 when clear text from an earlier build was just sealed in place. */
   onProtected?: (info: { sealedValues: number; sealedBackups: string[] }) => void;
 }
 
@@ -117,7 +117,7 @@ export class Store {
       try {
         const done = protect(this.db, file, provider);
         keys = done.keys;
-        if (done.sealedValues > 0) options.onProtected?.(done);
+        options.onProtected?.({ sealedValues: done.sealedValues, sealedBackups: done.sealedBackups });
       } catch (err) {
         this.db.close();
         throw new StoreError('KEY', file, `Encrypting the database ${file} failed: ${(err as Error).message}. It was left as it was.`, { cause: err });

@@ -60,6 +60,8 @@ export interface SyncEngineOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** How often the loop looks for new work when idle. */
   idleMs?: number;
+  /** Told after every pass (the audit log records sync runs from it). */
+  onPass?: (r: { ok: true; uploaded: { events: number; outbox: number; files: number }; downloaded: boolean } | { ok: false; code: SyncErrorCode; message: string }) => void;
 }
 
 export class SyncEngine {
@@ -221,10 +223,12 @@ export class SyncEngine {
       const done = await up.uploadAll();
       if (done.events || done.outbox || done.files) this.o.log.info('sync: uploaded', { ...done });
       const due = opts.download ?? this.downloadDue();
+      let downloaded = false;
       if (due && !shouldStop()) {
         const dl = new Downloader({ store: this.o.store, cache: this.o.cache, adapter, log: this.o.log, partialDir: path.join(this.o.dataDir, 'sync-partial'), shouldStop });
         const got = await dl.downloadAll();
         this.state.lastDownloadAt = nowIso();
+        downloaded = true;
         this.o.log.info('sync: downloaded', { ...got });
       }
       this.applyRetention();
@@ -232,6 +236,7 @@ export class SyncEngine {
       this.retryAt = null;
       this.state.lastSuccessAt = nowIso();
       this.state.lastError = null;
+      this.o.onPass?.({ ok: true, uploaded: { events: done.events, outbox: done.outbox, files: done.files }, downloaded });
     } catch (err) {
       const e = err instanceof SyncError ? err : new SyncError('LOCAL', (err as Error).message, { cause: err });
       this.failures++;
@@ -239,6 +244,7 @@ export class SyncEngine {
       this.retryAt = this.clock.ms() + delay;
       this.state.lastError = { code: e.code, message: e.message, at: this.now().toISOString() };
       this.o.log.warn('sync: pass failed; will retry', { code: e.code, message: e.message, retryInMs: Math.round(delay), failures: this.failures });
+      this.o.onPass?.({ ok: false, code: e.code, message: e.message });
     } finally {
       this.saveState();
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePoints, InkOpSchema, InkPage, type InkOp } from '../../../common/ink.ts';
-import { startKetang, type Ketang } from '../../../main/app.ts';
+import { defaultKeyProvider, startKetang, type Ketang } from '../../../main/app.ts';
 import { importCourseware } from '../../../main/courseware/import.ts';
 import { parseRange } from '../../../main/hub/files.ts';
 import { silentLogger } from '../../../main/services/log.ts';
@@ -89,7 +89,7 @@ describe('ink.append / ink.page', () => {
   });
 
   it('refuses ink for unknown items, malformed ops, and from students, saving nothing', async () => {
-    const store = () => new Store(path.join(app.dataDir, 'ketang.db'));
+    const store = () => new Store(path.join(app.dataDir, 'ketang.db'), { keys: defaultKeyProvider(app.dataDir) });
     const count = (): number => {
       const s = store();
       try {

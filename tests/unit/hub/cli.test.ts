@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultKeyProvider } from '../../../main/app.ts';
 import { Store } from '../../../main/store/store.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -125,7 +126,7 @@ describe('npm run hub', () => {
 
     // the database was closed properly (a clean close checkpoints and removes the WAL) and kept everything
     expect(fs.existsSync(path.join(data, 'ketang.db-wal'))).toBe(false);
-    const store = new Store(path.join(data, 'ketang.db'));
+    const store = new Store(path.join(data, 'ketang.db'), { keys: defaultKeyProvider(data) }); // encrypted at rest
     try {
       expect(store.session(session.id)).toMatchObject({ id: session.id, endedAt: null });
       const types = store.events(session.id).map((e) => e.type);
