@@ -8,8 +8,10 @@
  * from import.meta.url.
  */
 import path from 'node:path';
-import { app, desktopCapturer, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, desktopCapturer, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { startKetang, type Ketang } from './app.ts';
+import { desktopKeyProvider } from './electron/key-store.ts';
+import { KEY_FILE } from './security/keys.ts';
 import { startWithPortFallback } from './cli/launch.ts';
 import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
@@ -38,10 +40,13 @@ async function main(): Promise<void> {
   const webRoot = path.join(appRoot, 'dist', 'renderer');
   const dataDir = app.getPath('userData');
   const { settings, problems } = loadSettings(path.join(dataDir, SETTINGS_FILE), process.env);
+  // After `ready` (safeStorage needs it): the data key is wrapped by the OS key store when there is a real one.
+  const keys = desktopKeyProvider(safeStorage, process.env.KETANG_KEY_FILE || path.join(dataDir, KEY_FILE));
+  log.info('personal data is encrypted at rest', { keyHeldBy: keys.description });
   for (const p of problems) log.warn(p);
 
   const started = await startWithPortFallback(
-    (port) => startKetang({ dataDir, host: '0.0.0.0', port, webRoot, resourcesDir: path.join(appRoot, 'resources'), log }),
+    (port) => startKetang({ dataDir, host: '0.0.0.0', port, webRoot, resourcesDir: path.join(appRoot, 'resources'), log, keys }),
     settings.port,
   );
   ketang = started.value;

@@ -69,6 +69,7 @@ export function isEncrypted(db: Db): boolean {
 export function unlock(db: Db, provider: KeyProvider): DataKeys | null {
   const rec = readWrapped(db);
   if (!rec) return null;
+  if (rec.kind !== provider.kind && provider.fallback?.kind === rec.kind) return keysFrom(provider.fallback.unwrap(Buffer.from(rec.wrapped, 'base64')));
   if (rec.kind !== provider.kind) {
     const holder = rec.kind === 'os' ? "the operating system's key store (the desktop app)" : 'a key file (the headless hub or browser mode)';
     throw new KeyError('WRONG_KEY', `This database's key is held by ${holder}, but Ketang was started with ${provider.description}. Start it the way it was set up; nothing was changed.`);

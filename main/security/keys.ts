@@ -33,7 +33,12 @@ export interface KeyProvider {
   readonly description: string;
   wrap(dataKey: Buffer): Buffer;
   /** Throws KeyError('WRONG_KEY') when this provider did not wrap `wrapped`. */
-  unwrap(wrapped: Buffer): Buffer;
+  unwrap(wrapped: Buffer): Buffer;  /**
+   * Another provider for a database this one did not set up: the desktop app
+   * (OS key store) still opens a database that browser mode (key file)
+   * created in the same data folder. New keys are always wrapped by this one.
+   */
+  readonly fallback?: KeyProvider;
 }
 
 const KEY_FILE_HEADER = 'ketang-key-v1';
