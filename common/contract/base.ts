@@ -117,6 +117,19 @@ export const SessionInfo = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
+const Fraction = z.number().min(0).max(1);
+/**
+ * Presentation overlays of the teacher's lesson view (聚光灯 spotlight, 幕布
+ * curtain), mirrored on the board. Positions are fractions of the view.
+ */
+export const CoverState = z
+  .object({
+    spotlight: z.object({ shape: z.enum(['circle', 'rect']), x: Fraction, y: Fraction, w: Fraction, h: Fraction }).strict().nullable(),
+    curtain: z.object({ side: z.enum(['top', 'bottom', 'left', 'right']), open: Fraction }).strict().nullable(),
+  })
+  .strict();
+export type CoverState = z.infer<typeof CoverState>;
+
 /**
  * Small, teacher-owned state every device in a session mirrors: what the
  * board shows, whether screens are locked, and so on. Each change bumps `rev`.
@@ -131,6 +144,8 @@ export const ClassState = z.object({
   blank: z.boolean().optional(),
   /** The teacher is presenting the lesson (演讲者视图): boards show the page being taught instead of the join screen. Absent = false. */
   presenting: z.boolean().optional(),
+  /** 聚光灯 / 幕布 shown on the board as on the teacher's screen. Absent or null = none. */
+  cover: CoverState.nullable().optional(),
 });
 export type ClassState = z.infer<typeof ClassState>;
 export const ClassStatePatch = ClassState.omit({ rev: true }).partial().strict();

@@ -537,4 +537,43 @@ describe('spotlight (聚光灯) and curtain (幕布)', () => {
     expect(await curtain.count()).toBe(0);
     expect(await strokes(page)).toHaveLength(inkBefore); // pulling the curtain wrote nothing
   });
+
+  it('while a class runs, the board shows the teacher’s spotlight and curtain (class state `cover`)', async () => {
+    const started = await api.ok('session.start', { lessonId: LESSON });
+    const board = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    try {
+      await board.page.goto(hub.app.boardUrl);
+      await board.page.getByTestId('board').waitFor();
+      await board.page.evaluate(() => ((window as unknown as { location: { hash: string } }).location.hash = '#/lesson?follow=1'));
+      await board.page.getByTestId('page-surface').waitFor();
+      const page = device.page;
+      await page.reload(); // the console learns about the running class
+      await page.getByTestId('lesson-live').waitFor();
+
+      await page.getByTestId('tools-menu').click();
+      await page.getByTestId('tools-spotlight').click();
+      const boardLight = board.page.getByTestId('spotlight');
+      await boardLight.waitFor({ timeout: 10_000 });
+      const box = (await page.getByTestId('page-surface').boundingBox())!;
+      await mouseDrag(page, [[box.x + 100, box.y + 100], [box.x + 250, box.y + 150], [box.x + 400, box.y + 200]]);
+      const x = await page.getByTestId('spotlight').getAttribute('data-x');
+      await expect.poll(() => boardLight.getAttribute('data-x'), { timeout: 10_000 }).toBe(x);
+      await shot(board.page, 'tools-board-spotlight');
+
+      await page.getByTestId('spotlight-close').click();
+      await page.getByTestId('tools-menu').click();
+      await page.getByTestId('tools-curtain').click();
+      await mouseDrag(page, [[box.x + 500, box.y + 100], [box.x + 500, box.y + 300]]);
+      const open = await page.getByTestId('curtain').getAttribute('data-open');
+      await expect.poll(() => board.page.getByTestId('curtain').getAttribute('data-open'), { timeout: 10_000 }).toBe(open);
+      expect(await boardLight.count()).toBe(0);
+      expect((await api.ok('session.current', {}))!.state.cover).toEqual({ spotlight: null, curtain: { side: 'top', open: Number(open) } });
+
+      await page.getByTestId('curtain-close').click();
+      await expect.poll(() => board.page.getByTestId('curtain').count(), { timeout: 10_000 }).toBe(0);
+    } finally {
+      await board.context.close();
+      await api.ok('session.end', { sessionId: started.session.id });
+    }
+  });
 });
