@@ -29,7 +29,8 @@ const common: BuildOptions = {
   logLevel: 'warning',
   // ws (inside socket.io) loads these optional native helpers only when installed.
   // pdf.js loads its worker module from its own folder at run time: keep it a real package, not bundled.
-  external: ['electron', 'better-sqlite3', 'pdfjs-dist', 'bufferutil', 'utf-8-validate'],
+  // mediasoup spawns its C++ worker and finds its own files at run time: a real package too (main/media).
+  external: ['electron', 'better-sqlite3', 'pdfjs-dist', 'mediasoup', 'bufferutil', 'utf-8-validate'],
 };
 
 /**

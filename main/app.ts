@@ -12,6 +12,7 @@ import { ContentCache } from './courseware/cache.ts';
 import { ClassroomService } from './services/classroom.ts';
 import { CoursewareService } from './services/courseware.ts';
 import { consoleLogger, type Logger } from './services/log.ts';
+import { MediaEngine } from './media/engine.ts';
 import { seedSample } from './services/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
 import { Store } from './store/store.ts';
@@ -49,6 +50,8 @@ export interface Ketang {
   readonly hub: Hub;
   /** Sync with the school/district platform; set up from the teacher console (sync.configure). */
   readonly sync: SyncEngine;
+  /** SFU (mediasoup worker found) or P2P; logged at start. */
+  readonly media: MediaEngine;
   readonly dataDir: string;
   readonly secrets: HubSecrets;
   /** Sign-ins, exports, imports, sync runs, key events (security.db). */
@@ -188,6 +191,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       },
     });
     const started = hub;
+    const media = new MediaEngine({ log });
     // The launcher opens these on this machine: loopback when listening on every interface.
     const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
     return {
@@ -197,6 +201,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       classroom,
       hub: started,
       sync: syncEngine,
+      media,
       dataDir,
       secrets,
       audit,
@@ -205,6 +210,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
       async close() {
+        await media.close();
         await syncEngine.stop();
         await started.close();
         store.close();
