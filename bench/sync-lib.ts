@@ -87,13 +87,25 @@ export function startRawServer(dir: string): Promise<{ child: ChildProcess; url:
   return startChild([path.resolve('bench/sync-lib.ts'), 'raw-server', dir], /raw listening on (http:\/\/\S+)/);
 }
 
-/** The baseline: a POST/PUT writes its body to a file and answers 200 — no checks, no database, no idempotency. */
+/**
+ * The baseline: a POST/PUT writes its body to a file and answers 200 — no
+ * checks, no database, no idempotency. With ?fsync=1 the file is synced
+ * before the reply (what the platform does once per finished file).
+ */
 function rawServer(dir: string): void {
   let n = 0;
   const server = http.createServer((req, res) => {
-    const out = fs.createWriteStream(path.join(dir, `body-${++n}`));
+    const file = path.join(dir, `body-${++n}`);
+    const out = fs.createWriteStream(file);
     req.pipe(out);
-    out.on('finish', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}'));
+    out.on('finish', () => {
+      if ((req.url ?? '').includes('fsync=1')) {
+        const fd = fs.openSync(file, 'r+');
+        fs.fdatasyncSync(fd);
+        fs.closeSync(fd);
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    });
   });
   server.listen(0, '127.0.0.1', () => console.log(`raw listening on http://127.0.0.1:${(server.address() as { port: number }).port}`));
 }
