@@ -278,11 +278,17 @@ describe('export (导出)', () => {
       expect(doc.numPages).toBe(expected);
       const meta = await doc.getMetadata();
       expect((meta.info as { Title?: string }).Title).toBe(lesson.title);
-      // Each page holds its image (the JPEG the browser made parses in pdf.js).
+      // Each page is its image; ink is vector paths over it, only where there is ink.
+      const { OPS } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+      const before = lesson.items.slice(0, lesson.items.findIndex((it) => it.id === PDF_ITEM)).reduce((n, it) => n + (it.kind === 'video' || it.kind === 'audio' ? 0 : Math.max(1, it.pages)), 0);
+      const paths: number[] = [];
       for (let i = 1; i <= doc.numPages; i++) {
         const ops = await (await doc.getPage(i)).getOperatorList();
-        expect(ops.fnArray.length).toBeGreaterThan(0);
+        expect(ops.fnArray.filter((f) => f === OPS.paintImageXObject)).toHaveLength(1);
+        paths.push(ops.fnArray.filter((f) => f === OPS.constructPath).length);
       }
+      expect(paths[before + 1]).toBe(1); // the line drawn on the PDF's second page
+      expect(paths[before + 2]).toBe(0); // its third page has no ink
     } finally {
       await task.destroy();
     }

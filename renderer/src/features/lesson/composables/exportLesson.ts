@@ -4,7 +4,9 @@
  * the same code the lesson view uses — pdf.js for the courseware page, the
  * board background, then every stroke with drawStroke — so what is exported
  * is what the class saw. The PDF is assembled by our own small writer
- * (pdfWriter.ts), one JPEG per page.
+ * (pdfWriter.ts): per page a JPEG of the courseware, with the ink over it as
+ * vector paths (inkPdf.ts), sharp at any zoom; texts and coordinate systems
+ * are drawn into the image.
  *
  * Ink comes from the page on screen when it is the one exported, otherwise
  * from the hub (`ink.page`) with this window's unsent ops on top, so ink
@@ -18,6 +20,7 @@ import type { BoardStyle } from '../stores/lesson.ts';
 import { paintBoard } from './background.ts';
 import type { InkBook } from './inkBook.ts';
 import { drawStroke, type View } from './inkDraw.ts';
+import { INK_ALPHAS, inkToPdfOps, isVectorInk } from './inkPdf.ts';
 import { PdfDoc } from './pdfDoc.ts';
 import { buildPdf, type PdfImagePage } from './pdfWriter.ts';
 
@@ -70,8 +73,12 @@ export class PageRenderer {
     this.ctx = ctx;
   }
 
-  /** Page `page` of `item` with its ink, `width` pixels wide (height from the page's shape). */
-  async render(item: CoursewareItem, page: number, width: number): Promise<HTMLCanvasElement> {
+  /**
+   * Page `page` of `item` with its ink, `width` pixels wide (height from the
+   * page's shape). With `vectorInk`, only the ink isVectorInk refuses is drawn
+   * into the image; the rest is returned to be written as vector paths.
+   */
+  async render(item: CoursewareItem, page: number, width: number, opts: { vectorInk?: boolean } = {}): Promise<{ canvas: HTMLCanvasElement; vector: Stroke[] }> {
     let aspect = 16 / 9;
     let pdf: PdfDoc | null = null;
     let image: HTMLImageElement | null = null;
@@ -110,8 +117,12 @@ export class PageRenderer {
         g.drawImage(image, 0, 0, w, h);
       }
     }
-    for (const s of await strokesOf(this.ctx, item.id, page)) drawStroke(g, s, view);
-    return canvas;
+    const vector: Stroke[] = [];
+    for (const s of await strokesOf(this.ctx, item.id, page)) {
+      if (opts.vectorInk && isVectorInk(s)) vector.push(s);
+      else drawStroke(g, s, view);
+    }
+    return { canvas, vector };
   }
 
   async close(): Promise<void> {
@@ -140,7 +151,7 @@ export function safeName(s: string): string {
 export async function exportPagePng(ctx: ExportContext, item: CoursewareItem, page: number): Promise<Blob> {
   const r = new PageRenderer(ctx);
   try {
-    const canvas = await r.render(item, page, PNG_WIDTH);
+    const { canvas } = await r.render(item, page, PNG_WIDTH);
     const blob = await toBlob(canvas, 'image/png');
     canvas.width = 0;
     return blob;
@@ -158,9 +169,11 @@ export async function exportLessonPdf(ctx: ExportContext, lesson: Lesson, onProg
   const pages: PdfImagePage[] = [];
   try {
     for (const [i, job] of jobs.entries()) {
-      const canvas = await r.render(job.item, job.page, PDF_IMAGE_WIDTH);
+      const { canvas, vector } = await r.render(job.item, job.page, PDF_IMAGE_WIDTH, { vectorInk: true });
       const jpeg = new Uint8Array(await (await toBlob(canvas, 'image/jpeg', JPEG_QUALITY)).arrayBuffer());
-      pages.push({ jpeg, widthPx: canvas.width, heightPx: canvas.height, widthPt: PDF_PAGE_PT, heightPt: (PDF_PAGE_PT * canvas.height) / canvas.width });
+      const heightPt = (PDF_PAGE_PT * canvas.height) / canvas.width;
+      const overlay = vector.length ? inkToPdfOps(vector, PDF_PAGE_PT, heightPt) : undefined;
+      pages.push({ jpeg, widthPx: canvas.width, heightPx: canvas.height, widthPt: PDF_PAGE_PT, heightPt, ...(overlay ? { overlay, alphas: INK_ALPHAS } : {}) });
       canvas.width = 0; // free the bitmap now: a long lesson is drawn one page at a time
       onProgress?.(i + 1, jobs.length);
     }

@@ -1,8 +1,8 @@
 /**
  * A small PDF writer for the lesson export: one page per image, each page
  * the image's shape, the image a JPEG stored as is (DCTDecode: the browser
- * already compressed it, the PDF only wraps it). A page of courseware with
- * its ink, rendered by the renderer at print resolution, is one image.
+ * already compressed it, the PDF only wraps it), and optionally vector
+ * content drawn over it (the ink, inkPdf.ts).
  *
  * Written here rather than pulled in as a library: the format needed is a
  * few dozen lines (catalog, page tree, one image XObject and one content
@@ -19,6 +19,10 @@ export interface PdfImagePage {
   /** The page's size in PDF points (1/72 inch). */
   widthPt: number;
   heightPt: number;
+  /** Content operators drawn over the image (vector ink), in the page's point space. */
+  overlay?: string;
+  /** Graphics states the overlay uses by name (`/GSh gs`), as opacities 0–1. */
+  alphas?: Record<string, number>;
 }
 
 export interface PdfInfo {
@@ -71,8 +75,12 @@ export function buildPdf(pages: readonly PdfImagePage[], info: PdfInfo = {}): Ui
     const contentId = pageId + 1;
     const imageId = pageId + 2;
     if (!(p.widthPx > 0 && p.heightPx > 0 && p.widthPt > 0 && p.heightPt > 0)) throw new Error(`page ${i + 1} has no size`);
-    obj(pageId, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${num(p.widthPt)} ${num(p.heightPt)}] /Resources << /XObject << /Im0 ${imageId} 0 R >> >> /Contents ${contentId} 0 R >>`);
-    const content = enc.encode(`q ${num(p.widthPt)} 0 0 ${num(p.heightPt)} 0 0 cm /Im0 Do Q`);
+    const gs = Object.entries(p.alphas ?? {})
+      .filter(([name]) => /^[A-Za-z][A-Za-z0-9]*$/.test(name))
+      .map(([name, a]) => `/${name} << /Type /ExtGState /CA ${num(a)} /ca ${num(a)} >>`)
+      .join(' ');
+    obj(pageId, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${num(p.widthPt)} ${num(p.heightPt)}] /Resources << /XObject << /Im0 ${imageId} 0 R >>${gs ? ` /ExtGState << ${gs} >>` : ''} >> /Contents ${contentId} 0 R >>`);
+    const content = enc.encode(`q ${num(p.widthPt)} 0 0 ${num(p.heightPt)} 0 0 cm /Im0 Do Q${p.overlay ? `\n${p.overlay}` : ''}`);
     obj(contentId, `<< /Length ${content.length} >>`, content);
     obj(imageId, `<< /Type /XObject /Subtype /Image /Width ${p.widthPx} /Height ${p.heightPx} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${p.jpeg.length} >>`, p.jpeg);
   });
