@@ -12,12 +12,17 @@
  * rows: the SQLite floor, for scale. Each variant writes its own file and the
  * variants take turns, round by round, so table growth and machine noise hit
  * them alike; the figure per variant is the median over the rounds.
+ *
+ * A fourth row is the Store as every mode runs it, encrypted at rest
+ * (docs/security.md): each payload sealed with AES-256-GCM. Its ratio to the
+ * clear Store is what encryption costs on the write path.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedSample } from '../main/services/sample.ts';
 import { Store, type NewClassEvent } from '../main/store/store.ts';
+import { KeyFileProvider, type KeyProvider } from '../main/security/keys.ts';
 import { fmt, header, int, median, table } from './lib/format.ts';
 
 const GOAL = 0.5;
@@ -34,8 +39,8 @@ header('store: class event appends (Store.appendEvents vs plain better-sqlite3)'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-bench-store-'));
 
-function openSeeded(name: string): { store: Store; sessionId: string } {
-  const store = new Store(path.join(dir, name), { skipIntegrityCheck: true });
+function openSeeded(name: string, keys?: KeyProvider): { store: Store; sessionId: string } {
+  const store = new Store(path.join(dir, name), { skipIntegrityCheck: true, keys });
   seedSample(store, SAMPLE);
   const session = store.startSession({ lessonId: 'sample-lesson-fractions', classId: 'sample-class-3-1', code: '123456', classroomId: null });
   return { store, sessionId: session.id };
@@ -65,6 +70,7 @@ type Variant = { name: string; insert: (batch: readonly NewClassEvent[]) => void
 const viaStore = openSeeded('store.db');
 const plain = openSeeded('plain.db');
 const floor = openSeeded('floor.db');
+const sealed = openSeeded('sealed.db', new KeyFileProvider(path.join(dir, 'bench.key')));
 
 const INSERT = 'INSERT INTO class_events(session_id, at, type, device_id, student_id, payload) VALUES (?, ?, ?, ?, ?, ?)';
 const plainStmt = plain.store.db.prepare(INSERT);
@@ -79,6 +85,7 @@ const floorTx = floor.store.db.transaction((rows: readonly Encoded[]) => {
 
 const storeEvents = makeEvents(viaStore.sessionId, EVENTS_PER_ROUND);
 const plainEvents = makeEvents(plain.sessionId, EVENTS_PER_ROUND);
+const sealedEvents = makeEvents(sealed.sessionId, EVENTS_PER_ROUND);
 const floorRows: Encoded[] = makeEvents(floor.sessionId, EVENTS_PER_ROUND).map((e) => [e.sessionId, e.at!, e.type, e.deviceId ?? null, e.studentId ?? null, JSON.stringify(e.payload)]);
 
 const variants: Variant[] = [
@@ -96,12 +103,15 @@ function timeRound(insert: (from: number, to: number) => void, batch: number): n
 const rows: (string | number)[][] = [];
 const verdicts: string[] = [];
 for (const batch of BATCHES) {
-  const rates: number[][] = [[], [], []];
+  const rates: number[][] = [[], [], [], []];
   const ratios: number[] = [];
+  const sealedRatios: number[] = [];
   // One unmeasured warm-up round each, then alternate the order round by round.
   const runStore = (): number => timeRound((a, b) => variants[0]!.insert(storeEvents.slice(a, b)), batch);
   const runPlain = (): number => timeRound((a, b) => variants[1]!.insert(plainEvents.slice(a, b)), batch);
   const runFloor = (): number => timeRound((a, b) => floorTx(floorRows.slice(a, b)), batch);
+  const runSealed = (): number => timeRound((a, b) => sealed.store.appendEvents(sealedEvents.slice(a, b)), batch);
+  runSealed();
   runStore();
   runPlain();
   runFloor();
@@ -117,22 +127,27 @@ for (const batch of BATCHES) {
     rates[0]!.push(s);
     rates[1]!.push(p);
     rates[2]!.push(runFloor());
+    const e = runSealed();
+    rates[3]!.push(e);
     ratios.push(s / p);
+    sealedRatios.push(e / s);
   }
-  const [s, p, f] = rates.map(median) as [number, number, number];
+  const [s, p, f, e] = rates.map(median) as [number, number, number, number];
+  const sealedRatio = median(sealedRatios);
   const ratio = median(ratios);
   rows.push([`${batch}`, 'Store.appendEvents', int(s), fmt(ratio, 2)]);
   rows.push([`${batch}`, 'plain better-sqlite3 loop', int(p), '1.00']);
   rows.push([`${batch}`, 'plain, pre-encoded rows (floor)', int(f), fmt(f / p, 2)]);
-  verdicts.push(`batch ${batch}: Store/plain = ${fmt(ratio, 2)} (${ratio >= GOAL ? 'meets' : 'BELOW'} goal ≥ ${GOAL})`);
+  rows.push([`${batch}`, 'Store.appendEvents, encrypted at rest', int(e), fmt(e / p, 2)]);
+  verdicts.push(`batch ${batch}: Store/plain = ${fmt(ratio, 2)} (${ratio >= GOAL ? 'meets' : 'BELOW'} goal ≥ ${GOAL}); encrypted/clear Store = ${fmt(sealedRatio, 2)} (encryption costs ${Math.round((1 - sealedRatio) * 100)}% of write throughput)`);
 }
 
 console.log(table(['batch', 'variant', 'events/s', 'vs plain'], rows));
 console.log('');
 for (const v of verdicts) console.log(`  ${v}`);
 
-const counts = [viaStore, plain, floor].map(({ store }) => Number((store.db.prepare('SELECT count(*) AS n FROM class_events').get() as { n: number }).n));
-console.log(`  rows written: store ${int(counts[0]!)}, plain ${int(counts[1]!)}, floor ${int(counts[2]!)} (same number each, so the tables grew alike)`);
+const counts = [viaStore, plain, floor, sealed].map(({ store }) => Number((store.db.prepare('SELECT count(*) AS n FROM class_events').get() as { n: number }).n));
+console.log(`  rows written: store ${int(counts[0]!)}, plain ${int(counts[1]!)}, floor ${int(counts[2]!)}, encrypted ${int(counts[3]!)} (same number each, so the tables grew alike)`);
 
-for (const { store } of [viaStore, plain, floor]) store.close();
+for (const { store } of [viaStore, plain, floor, sealed]) store.close();
 fs.rmSync(dir, { recursive: true, force: true });
