@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { publishFile } from '../../../main/platform/server.ts';
 import { HttpPlatformAdapter, SyncError } from '../../../main/sync/adapter.ts';
@@ -37,7 +38,12 @@ forEachBackend((b) => {
     const bad = await fetch(`${p.server.url}/v1/records`, { method: 'POST', headers: { Authorization: `Bearer ${(adapter as unknown as { opts: { token: string } }).opts.token}` }, body: '{"records":[{"key":""}]}' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID');
-    expect((await p.store.records('room-1')).map((r) => r.key)).toEqual(['a', 'b', 'c']);
+    const token = (adapter as unknown as { opts: { token: string } }).opts.token;
+    const zipped = await fetch(`${p.server.url}/v1/records`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Encoding': 'gzip' }, body: gzipSync(JSON.stringify({ records: [rec('d', 4)] })) });
+    expect(((await zipped.json()) as { applied: number }).applied).toBe(1);
+    const damaged = await fetch(`${p.server.url}/v1/records`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Encoding': 'gzip' }, body: gzipSync('{"records":[]}').subarray(0, 12) });
+    expect(damaged.status).toBe(400);
+    expect((await p.store.records('room-1')).map((r) => r.key)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('takes a file in chunks, refuses a wrong chunk checksum, a wrong offset and a whole file that does not match', async () => {
