@@ -66,7 +66,8 @@ export const MAX_LOCK_MS = 24 * 3_600_000;
 export const SESSION_MS = 8 * 3_600_000;
 const KEY_LEN = 32;
 const MIN_N = 2 ** 14;
-const MAX_N = 2 ** 20;
+// 2^17 with r = 8 needs 128 MiB: more would starve a 4 GB classroom PC running a lesson.
+const MAX_N = 2 ** 17;
 
 function scryptAsync(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   const opts: ScryptOptions = { N: cost.N, r: cost.r, p: cost.p, maxmem: 256 * cost.N * cost.r };
@@ -100,7 +101,7 @@ export async function checkVerifier(password: string, verifier: string): Promise
 
 /**
  * The scrypt cost for this PC: the smallest N from 2^14 up whose one run
- * takes at least `targetMs` (capped at 2^20), r = 8, p = 1. Measured once
+ * takes at least `targetMs` (capped at 2^17), r = 8, p = 1. Measured once
  * when a credential is stored, and kept with it.
  */
 export async function tuneScrypt(targetMs = 250): Promise<ScryptCost> {
