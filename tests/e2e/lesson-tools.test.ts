@@ -138,6 +138,12 @@ describe('area eraser (区域擦)', () => {
     const page = teacher.page;
     await openLesson(page);
     await waitForPage(page, BOARD_ITEM, 0);
+    // The toolbar, with 工具 in it, fits a 1920 px board (nothing pushed off the edge).
+    const bar = await page.getByTestId('lesson-toolbar').evaluate((el) => {
+      const e = el as unknown as { scrollWidth: number; clientWidth: number };
+      return { scroll: e.scrollWidth, client: e.clientWidth };
+    });
+    expect(bar.scroll).toBeLessThanOrEqual(bar.client);
     await drag(page, line([400, 400], [1400, 400], 60));
     await drag(page, line([400, 600], [1400, 600], 60));
     expect(await strokes(page)).toHaveLength(2);
@@ -402,10 +408,33 @@ describe('subject tools (学科工具)', () => {
     ]);
     expect(Number(await page.getByTestId('ruler').getAttribute('data-angle'))).toBeCloseTo(r.deg + 15, 0);
     expect(await strokes(page)).toHaveLength(2);
+
+    // The highlighter along the edge: a highlighter stroke, every point on the edge line.
+    await page.getByTestId('tool-highlighter').click();
+    const r2 = await rulerPose(page);
+    const c2 = Math.cos((r2.deg * Math.PI) / 180);
+    const s2 = Math.sin((r2.deg * Math.PI) / 180);
+    const along2 = (t: number, off: number): Pt => [r2.x + t * c2 + off * s2, r2.y + t * s2 - off * c2];
+    await pointerOn(page, 'ruler-edge', [['pointerdown', ...along2(60, 30), 7], ...[120, 200, 160, 300].map((t, i) => ['pointermove', ...along2(t, 10 + i * 12), 7] as [string, number, number, number]), ['pointerup', ...along2(300, 30), 7]], 'pen');
+    list = await strokes(page);
+    expect(list).toHaveLength(3);
+    const hl = list[2]!;
+    expect(hl.tool).toBe('highlighter');
+    const ang = (r2.deg * Math.PI) / 180;
+    for (let i = 3; i < hl.points.length; i += 3) {
+      // Perpendicular distance of each point from the line through the first point along the ruler.
+      const dx = hl.points[i]! - hl.points[0]!;
+      const dy = hl.points[i + 1]! - hl.points[1]!;
+      expect(Math.abs(-dx * Math.sin(ang) + dy * Math.cos(ang))).toBeLessThan(2);
+    }
+    // With the eraser, the band lets the page be used under it.
+    await page.getByTestId('tool-eraser').click();
+    expect(await page.getByTestId('ruler-edge').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { pointerEvents: string } }).getComputedStyle(el).pointerEvents)).toBe('none');
+    await page.getByTestId('tool-pen').click();
     await page.getByTestId('ruler-close').click();
     expect(await page.getByTestId('ruler').count()).toBe(0);
     await waitSaved(page);
-    expect((await savedPage(BOARD_ITEM, 0)).map((x) => x.tool)).toEqual(['line', 'line']);
+    expect((await savedPage(BOARD_ITEM, 0)).map((x) => x.tool)).toEqual(['line', 'line', 'highlighter']);
   });
 
   it('compass: the ↔ knob sets the radius; the pencil round the needle draws a circle as a pen stroke', async () => {
