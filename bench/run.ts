@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   'pdf-open': '300-page PDF: first page painted, page turns, memory while paging, in Chromium (needs npm run build:web)',
   sync: 'sync 10,000 class events + 200 MB of files to the reference platform vs a plain HTTP upload (loopback)',
   'sync-pg': '10,000 events into the PostgreSQL platform with two platform processes at once: throughput, nothing applied twice',
+  'sync-link': 'one school day of records over a 256 kbps link shaped in network namespaces (needs root)',
 };
 
 const args = process.argv.slice(2);

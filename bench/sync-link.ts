@@ -1,0 +1,182 @@
+/**
+ * Sync over a 256 kbps link: one school day of class records (no
+ * recordings) from a classroom to the reference platform through a link the
+ * bench shapes itself — two network namespaces joined by a veth pair with
+ * `tbf` at 256 kbit/s each way (addresses 10.77.<n>.1/.2, away from the
+ * machine's own 192.0.2.0/24). Needs root and iproute2; removes the
+ * namespaces afterwards. This kernel has no netem and the machine has no
+ * iptables/nft, so packet loss is not shaped here.
+ *
+ *   node bench/sync-link.ts            (or: npm run bench -- sync-link)
+ *
+ * A school day: 6 lessons × 40 students — joins and leaves, 8 questions
+ * answered by everyone, points, hands up, page turns — plus a lesson report
+ * per lesson in the outbox. Baseline: the same records' JSON as one plain
+ * HTTP POST over the same link (the floor for those bytes, uncompressed).
+ *
+ *   node bench/sync-link.ts client <db dir> <url> <token>   (run inside the classroom namespace)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { ContentCache } from '../main/courseware/cache.ts';
+import { silentLogger } from '../main/services/log.ts';
+import { seedSample } from '../main/services/sample.ts';
+import { Store, type NewClassEvent } from '../main/store/store.ts';
+import { SyncRepo } from '../main/store/sync.ts';
+import { SyncEngine } from '../main/sync/engine.ts';
+import { fmt, header, int, table } from './lib/format.ts';
+import { provision, SAMPLE } from './sync-lib.ts';
+
+const RATE = '256kbit';
+
+if (process.argv[2] === 'client') {
+  // Inside the classroom namespace: sync everything, print the time.
+  const [dir, url, token] = process.argv.slice(3) as [string, string, string];
+  const store = new Store(path.join(dir, 'ketang.db'));
+  const engine = new SyncEngine({ store, cache: new ContentCache(path.join(dir, 'cache')), dataDir: dir, log: silentLogger, isClassLive: () => false });
+  engine.configure({ platformUrl: url, token });
+  const t0 = performance.now();
+  await engine.syncOnce({ download: false });
+  const ms = performance.now() - t0;
+  const st = engine.status();
+  await engine.stop();
+  store.close();
+  console.log(JSON.stringify({ ms, error: st.lastError, pending: st.pending }));
+  process.exit(0);
+}
+
+if (process.argv[2] === 'raw-client') {
+  const [file, url] = process.argv.slice(3) as [string, string];
+  const body = fs.readFileSync(file);
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'Content-Length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  console.log(JSON.stringify({ ms: performance.now() - t0 }));
+  process.exit(0);
+}
+
+if (process.argv[2] === 'raw-server') {
+  http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end('ok'));
+  }).listen(8091, process.argv[3], () => console.log('raw listening'));
+  await new Promise(() => {});
+}
+
+header('sync-link: one school day of records over a 256 kbps link (network namespaces, tbf)', [
+  `veth pair between two namespaces, tbf ${RATE} each way; platform (SQLite) in one, classroom in the other`,
+  'a school day: 6 lessons × 40 students (joins/leaves, 8 questions each, points, hands up, page turns) + 6 lesson reports',
+  'goal: < 60 s',
+]);
+
+if (process.getuid?.() !== 0) {
+  console.error('sync-link needs root (it creates network namespaces); skipped');
+  process.exit(1);
+}
+
+const id = `${process.pid % 200}`;
+const nsC = `ktcls${id}`;
+const nsP = `ktplat${id}`;
+const net = `10.77.${id}`;
+const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
+const inNs = (ns: string, ...args: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
+
+function makeDay(dir: string): { store: Store; events: number; jsonBytes: number } {
+  fs.mkdirSync(dir, { recursive: true });
+  const store = new Store(path.join(dir, 'ketang.db'));
+  seedSample(store, SAMPLE);
+  const students = store.roster('sample-class-3-1');
+  for (let lesson = 0; lesson < 6; lesson++) {
+    const s = store.startSession({ lessonId: 'sample-lesson-fractions', classId: 'sample-class-3-1', code: String(100000 + lesson), classroomId: null });
+    const ev: NewClassEvent[] = [];
+    students.forEach((st, i) => ev.push({ sessionId: s.id, type: 'device.joined', deviceId: `d${i}`, studentId: st.id, payload: { role: 'student', name: st.name } }));
+    for (let page = 0; page < 20; page++) ev.push({ sessionId: s.id, type: 'page.turned', payload: { itemId: 'item-1', page } });
+    for (let q = 0; q < 8; q++) {
+      ev.push({ sessionId: s.id, type: 'quiz.opened', payload: { quizId: `q${lesson}-${q}`, kind: 'single', options: 4 } });
+      students.forEach((st, i) => ev.push({ sessionId: s.id, type: 'answer.submitted', deviceId: `d${i}`, studentId: st.id, payload: { quizId: `q${lesson}-${q}`, choice: 'ABCD'[(i + q) % 4], ms: 2000 + ((i * 97) % 9000) } }));
+      ev.push({ sessionId: s.id, type: 'quiz.closed', payload: { quizId: `q${lesson}-${q}` } });
+    }
+    for (let k = 0; k < 30; k++) ev.push({ sessionId: s.id, type: 'points.awarded', studentId: students[(k * 7) % students.length]!.id, payload: { points: 1, reason: '积极发言' } });
+    for (let k = 0; k < 15; k++) ev.push({ sessionId: s.id, type: 'hand.raised', deviceId: `d${k}`, studentId: students[k]!.id, payload: {} });
+    students.forEach((st, i) => ev.push({ sessionId: s.id, type: 'device.left', deviceId: `d${i}`, studentId: st.id }));
+    store.tx(() => {
+      store.appendEvents(ev);
+      store.enqueue({ idempotencyKey: `report:${s.id}`, stream: 'reports', kind: 'lesson.report', payload: { sessionId: s.id, attendance: students.length, questions: 8, correctRate: 0.78, notes: '本节课学生掌握较好，分数的比较需要再练习。' } });
+    });
+    store.endSession(s.id);
+  }
+  const repo = new SyncRepo(store.db);
+  const events = repo.eventsAfter(0, 1_000_000);
+  const jsonBytes = Buffer.byteLength(JSON.stringify(events)) + Buffer.byteLength(JSON.stringify(repo.pendingOutbox(1000)));
+  return { store, events: events.length, jsonBytes };
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-bench-link-'));
+const kids: { kill(s: string): void }[] = [];
+try {
+  ip('netns', 'add', nsC);
+  ip('netns', 'add', nsP);
+  ip('link', 'add', `ktc${id}`, 'type', 'veth', 'peer', 'name', `ktp${id}`);
+  ip('link', 'set', `ktc${id}`, 'netns', nsC);
+  ip('link', 'set', `ktp${id}`, 'netns', nsP);
+  inNs(nsC, 'ip', 'addr', 'add', `${net}.2/24`, 'dev', `ktc${id}`);
+  inNs(nsP, 'ip', 'addr', 'add', `${net}.1/24`, 'dev', `ktp${id}`);
+  for (const [ns, dev] of [[nsC, `ktc${id}`], [nsP, `ktp${id}`]] as const) {
+    inNs(ns, 'ip', 'link', 'set', dev, 'up');
+    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
+    inNs(ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', RATE, 'burst', '4kb', 'latency', '200ms');
+  }
+
+  const cdir = path.join(root, 'classroom');
+  const { store, events, jsonBytes } = makeDay(cdir);
+  store.close();
+  const pdir = path.join(root, 'platform');
+  fs.mkdirSync(pdir, { recursive: true });
+  const token = provision(pdir, null);
+
+  const start = (ns: string, args: string[], ready: RegExp): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      kids.push(child);
+      readline.createInterface({ input: child.stdout! }).on('line', (l) => ready.test(l) && resolve());
+      child.on('exit', (c) => reject(new Error(`exited ${c}`)));
+    });
+  await start(nsP, [path.resolve('main/platform/cli.ts'), '--host', `${net}.1`, '--port', '8090', '--data', pdir], /listening/);
+  await start(nsP, [path.resolve('bench/sync-link.ts'), 'raw-server', `${net}.1`], /raw listening/);
+
+  const rawFile = path.join(root, 'raw.json');
+  fs.writeFileSync(rawFile, Buffer.alloc(jsonBytes, 'x'));
+  const raw = JSON.parse(inNs(nsC, process.execPath, path.resolve('bench/sync-link.ts'), 'raw-client', rawFile, `http://${net}.1:8091/`)) as { ms: number };
+  const k = JSON.parse(inNs(nsC, process.execPath, path.resolve('bench/sync-link.ts'), 'client', cdir, `http://${net}.1:8090`, token)) as { ms: number; error: unknown; pending: { events: number; outbox: number } };
+  if (k.error || k.pending.events || k.pending.outbox) throw new Error(`sync incomplete: ${JSON.stringify(k)}`);
+  console.log(
+    table(
+      ['variant', 'records', 'JSON KB', 'time s'],
+      [
+        ['plain HTTP POST of the JSON', int(events + 6), fmt(jsonBytes / 1024, 0), fmt(raw.ms / 1000, 1)],
+        ['Ketang sync (gzip batches)', int(events + 6), fmt(jsonBytes / 1024, 0), fmt(k.ms / 1000, 1)],
+      ],
+    ),
+  );
+  console.log(`\none school day over ${RATE}: ${fmt(k.ms / 1000, 1)} s (goal < 60 s: ${k.ms < 60_000 ? 'met' : 'NOT met'}); ratio to the plain POST of the uncompressed JSON: ${fmt(raw.ms / k.ms, 2)}`);
+} finally {
+  for (const c of kids) c.kill('SIGTERM');
+  for (const ns of [nsC, nsP]) {
+    try {
+      ip('netns', 'del', ns);
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+}
