@@ -16,7 +16,7 @@
  *
  *   node bench/sync-link.ts client <db dir> <url> <token>   (run inside the classroom namespace)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -122,7 +122,7 @@ function makeDay(dir: string): { store: Store; events: number; jsonBytes: number
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-bench-link-'));
-const kids: { kill(s: string): void }[] = [];
+const kids: ChildProcess[] = [];
 try {
   ip('netns', 'add', nsC);
   ip('netns', 'add', nsP);
