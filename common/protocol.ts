@@ -20,6 +20,7 @@ import { groupsEvents, groupsOperations } from './contract/groups.ts';
 import { interactionEvents, interactionOperations } from './contract/interaction.ts';
 import { shareEvents, shareOperations } from './contract/share.ts';
 import { syncEvents, syncOperations } from './contract/sync.ts';
+import { securityEvents, securityOperations } from './contract/security.ts';
 
 export * from './contract/base.ts';
 
@@ -35,6 +36,7 @@ export const operations = {
   ...interactionOperations,
   ...shareOperations,
   ...syncOperations,
+  ...securityOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -63,6 +65,7 @@ export const events = {
   ...interactionEvents,
   ...shareEvents,
   ...syncEvents,
+  ...securityEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

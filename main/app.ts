@@ -21,6 +21,7 @@ import { AuditLog } from './security/audit.ts';
 import { openSecurityDb } from './security/db.ts';
 import { PersonalFiles } from './security/files.ts';
 import { TeacherIdentity } from './security/identity.ts';
+import type { SecurityDeps } from './services/security.ts';
 import { KEY_FILE, KeyFileProvider, type KeyProvider } from './security/keys.ts';
 
 export interface KetangOptions {
@@ -119,8 +120,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
   const log = opts.log ?? consoleLogger;
   const dataDir = prepareDataDir(opts.dataDir);
   const secrets = loadSecrets(dataDir);
-  const security = openSecurityDb(dataDir);
-  const audit = new AuditLog(security, { log });
+  const securityDb = openSecurityDb(dataDir);
+  const audit = new AuditLog(securityDb, { log });
   audit.prune();
   const pruner = setInterval(() => audit.prune(), AUDIT_PRUNE_MS).unref();
   const keys = opts.keys ?? defaultKeyProvider(dataDir);
@@ -135,7 +136,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     });
   } catch (err) {
     clearInterval(pruner);
-    security.close();
+    securityDb.close();
     throw err;
   }
   const personalFiles = new PersonalFiles(path.join(dataDir, 'personal'), store.dataKeys!.filesKey);
@@ -146,7 +147,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     }
     let hub: Hub | null = null;
     let sync: SyncEngine | null = null;
-    const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [], sync: () => sync });
+    let security: SecurityDeps | null = null;
+    const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [], sync: () => sync, security: () => security });
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
     cache.sweep();
     // Uploads wait while a class is live unless the teacher allows it (bandwidth etiquette).
@@ -170,7 +172,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     }));
     syncEngine.start();
     // Online sign-in goes through the sync engine's platform adapter; without one, sign-in is offline only.
-    const identity = new TeacherIdentity({ db: security, audit, platform: () => syncEngine });
+    const identity = new TeacherIdentity({ db: securityDb, audit, platform: () => syncEngine });
+    security = { identity, audit, store, repo: syncEngine.repo, dataDir, hubId: secrets.hubId };
     const courseware = new CoursewareService({ store, cache, log });
     hub = await startHub({
       classroom,
@@ -215,13 +218,13 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
         await started.close();
         store.close();
         clearInterval(pruner);
-        security.close();
+        securityDb.close();
       },
     };
   } catch (err) {
     store.close();
     clearInterval(pruner);
-    security.close();
+    securityDb.close();
     throw err;
   }
 }

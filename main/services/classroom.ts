@@ -35,6 +35,7 @@ import { anonymousAllowed, groupsFeature } from './groups.ts';
 import { interactionFeature } from './interaction.ts';
 import { shareFeature, type ShareFeature } from './share.ts';
 import { syncFeature } from './sync.ts';
+import { securityFeature, type SecurityDeps } from './security.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Logger } from './log.ts';
 
@@ -50,6 +51,8 @@ export interface ClassroomOptions {
   urls?: () => string[];
   /** The sync engine once the app made one (sync.* operations); none: they answer CONFLICT. */
   sync?: () => SyncEngine | null;
+  /** Sign-in and USB export (auth.*, bundle.*); none: they answer CONFLICT. */
+  security?: () => SecurityDeps | null;
 }
 
 type Handlers = HandlerMap<OperationName>;
@@ -93,7 +96,8 @@ export class ClassroomService implements ServiceContext {
     const interaction = interactionFeature(this);
     const share = (this.share = shareFeature(this));
     const sync = syncFeature(() => opts.sync?.() ?? null);
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers };
+    const security = securityFeature(() => opts.security?.() ?? null);
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers };
     this.hooks = [lesson, groups, interaction, share];
   }
 
