@@ -604,6 +604,11 @@ describe('spotlight (聚光灯) and curtain (幕布)', () => {
       expect(await boardLight.count()).toBe(0);
       expect((await api.ok('session.current', {}))!.state.cover).toEqual({ spotlight: null, curtain: { side: 'top', open: Number(open) } });
 
+      // The teacher's window reloaded mid-class: the curtain is where it was, on both screens.
+      await page.reload();
+      await page.getByTestId('lesson-live').waitFor();
+      await expect.poll(() => page.getByTestId('curtain').getAttribute('data-open'), { timeout: 10_000 }).toBe(open);
+
       await page.getByTestId('curtain-close').click();
       await expect.poll(() => board.page.getByTestId('curtain').count(), { timeout: 10_000 }).toBe(0);
     } finally {

@@ -8,9 +8,9 @@
  */
 import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
 import { drawAxes } from './axesDraw.ts';
-import { isShape, setTextMeasure, TEXT_LINE_HEIGHT, textFont } from './inkGeom.ts';
+import { arrowHead, HIGHLIGHTER_ALPHA, isShape, pressureFactor, setTextMeasure, TEXT_LINE_HEIGHT, textFont } from './inkGeom.ts';
 
-export { isShape, outlineOf, SHAPE_TOOLS, strokeBox, strokesTouched, textBox, textFont, touches, type ShapeTool } from './inkGeom.ts';
+export { arrowHead, HIGHLIGHTER_ALPHA, isShape, NO_PRESSURE, outlineOf, pressureFactor, SHAPE_TOOLS, strokeBox, strokesTouched, textBox, textFont, touches, type ShapeTool } from './inkGeom.ts';
 
 if (typeof document !== 'undefined') {
   const ctx = document.createElement('canvas').getContext('2d');
@@ -29,21 +29,8 @@ export interface View {
   oy: number;
 }
 
-export const HIGHLIGHTER_ALPHA = 0.38;
-/** Pressure value meaning "the device gave none". */
-export const NO_PRESSURE = 255;
-
-export function pressureFactor(p: number): number {
-  return p >= NO_PRESSURE ? 1 : 0.35 + (1.3 * p) / 254;
-}
-
 export function isTranslucent(s: Pick<Stroke, 'tool'>): boolean {
   return s.tool === 'highlighter';
-}
-
-/** Arrow head length in page units for a line `width` wide. */
-export function arrowHead(width: number): number {
-  return Math.max(width * 4, 90);
 }
 
 function setStyle(ctx: CanvasRenderingContext2D, s: Stroke): void {

@@ -7,6 +7,20 @@
  */
 import type { Stroke, Tool } from '../../../../../common/ink.ts';
 
+export const HIGHLIGHTER_ALPHA = 0.38;
+/** Pressure value meaning "the device gave none". */
+export const NO_PRESSURE = 255;
+
+/** How much wider or thinner than its width a pen line is drawn at pressure `p` (0–255). */
+export function pressureFactor(p: number): number {
+  return p >= NO_PRESSURE ? 1 : 0.35 + (1.3 * p) / 254;
+}
+
+/** Arrow head length in page units for a line `width` wide. */
+export function arrowHead(width: number): number {
+  return Math.max(width * 4, 90);
+}
+
 /** Tools drawn from their first to their last point (`axes`: a coordinate system in that box). */
 export const SHAPE_TOOLS = ['line', 'arrow', 'rect', 'ellipse', 'axes'] as const;
 export type ShapeTool = (typeof SHAPE_TOOLS)[number];

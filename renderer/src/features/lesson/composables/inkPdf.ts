@@ -10,7 +10,7 @@
  * No DOM here: unit tests read the result back with pdf.js in Node.
  */
 import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
-import { arrowHead, HIGHLIGHTER_ALPHA, NO_PRESSURE, pressureFactor } from './inkDraw.ts';
+import { arrowHead, HIGHLIGHTER_ALPHA, NO_PRESSURE, pressureFactor } from './inkGeom.ts';
 
 /** Tools drawn as vector paths (the rest are drawn into the page image). */
 export function isVectorInk(s: Pick<Stroke, 'tool'>): boolean {

@@ -69,11 +69,18 @@ export function useCoverSync(): void {
     },
   );
 
-  // Board ← teacher.
+  // Board ← teacher. The teacher's own view takes the state once, when it
+  // opens during a class (after a reload the overlays are where they were).
+  let adopted = false;
   watch(
-    () => JSON.stringify(classroom.state?.cover ?? null),
-    (json) => {
-      if (!follow.value) return;
+    () => [JSON.stringify(classroom.state?.cover ?? null), lesson.running] as const,
+    ([json, running]) => {
+      if (!follow.value) {
+        if (adopted || !running || !classroom.state) return;
+        adopted = true;
+        if (tools.spotlight || tools.curtain || json === 'null') return;
+        lastSent = json;
+      }
       const cover = JSON.parse(json) as CoverState | null;
       tools.spotlight = cover?.spotlight ? { ...cover.spotlight } : null;
       tools.curtain = cover?.curtain ? { ...cover.curtain } : null;
