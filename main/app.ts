@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ContentCache } from './courseware/cache.ts';
 import { ClassroomService } from './services/classroom.ts';
+import { answerPhotoTarget } from './hub/answer-photo.ts';
 import { CoursewareService } from './services/courseware.ts';
 import { consoleLogger, type Logger } from './services/log.ts';
 import { MediaEngine } from './media/engine.ts';
@@ -185,6 +186,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
         isTeacherToken: (token) => classroom.isConsoleToken(token),
         importStream: (lessonId, body, name) => courseware.importStream(lessonId, body, name),
       },
+      answerPhoto: answerPhotoTarget({ store, cache, log }),
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
         // A device fetches only what was sent to it; the console and board fetch any file.

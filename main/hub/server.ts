@@ -13,6 +13,7 @@ import type { ClassroomService, Connection } from '../services/classroom.ts';
 import type { Logger } from '../services/log.ts';
 import { serveFile, type FileSource } from './files.ts';
 import { handleUpload, type UploadTarget } from './upload.ts';
+import { handleAnswerPhoto, type AnswerPhotoTarget } from './answer-photo.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface HubOptions {
@@ -27,6 +28,8 @@ export interface HubOptions {
   files?: FileSource;
   /** Where POST /upload puts courseware. */
   upload?: UploadTarget;
+  /** Where POST /answer-photo puts a student's photo of written work. */
+  answerPhoto?: AnswerPhotoTarget;
   /** Per-connection message budget: burst size and refill per second. */
   rate?: { burst: number; perSecond: number };
 }
@@ -236,6 +239,7 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: Hu
     return;
   }
   if (handleUpload(req, res, url, opts.upload)) return;
+  if (handleAnswerPhoto(req, res, url, opts.answerPhoto)) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;

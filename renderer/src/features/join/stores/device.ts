@@ -7,6 +7,8 @@ import { defineStore } from 'pinia';
 import type { ClassState, JoinRole } from '../../../../../common/protocol.ts';
 import { forgetJoin, loadJoin, saveJoin } from '../../../platform/credentials.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+import { useGroupsStore } from '../../groups/stores/groups.ts';
+import { useInteractionStore } from '../../interaction/stores/interaction.ts';
 
 export type JoinPhase = 'code' | 'looking' | 'pick' | 'joining' | 'resuming' | 'joined' | 'ended' | 'kicked' | 'left' | 'gone';
 
@@ -15,6 +17,7 @@ interface Found {
   lessonTitle: string;
   className: string;
   roster: { id: string; name: string }[];
+  anonymousAllowed?: boolean;
 }
 
 interface DeviceState {
@@ -48,6 +51,9 @@ export const useDeviceStore = defineStore('device', {
     /** Open the page for a code: rejoin with a saved resume token, else look the code up. */
     async open(code: string) {
       this.reset(code);
+      // Interaction and group state is pushed as the device (re)joins: listen before that.
+      useInteractionStore().bind(false);
+      useGroupsStore().bind(false);
       const saved = loadJoin(code);
       if (saved) {
         this.phase = 'resuming';
@@ -72,16 +78,22 @@ export const useDeviceStore = defineStore('device', {
         if (!this.codeError) this.error = isApiError(err) ? err.code : 'INTERNAL';
       }
     },
-    async join(pick: { role: 'student'; studentId: string } | { role: 'group'; name: string }) {
+    async join(pick: { role: 'student'; studentId: string } | { role: 'group'; name: string } | { role: 'anonymous'; name: string }) {
       if (!this.found || this.phase === 'joining') return;
       this.phase = 'joining';
       this.error = null;
       const found = this.found;
       try {
-        const input = pick.role === 'student' ? { code: this.code, role: pick.role, studentId: pick.studentId } : { code: this.code, role: pick.role, name: pick.name };
+        const input =
+          pick.role === 'student'
+            ? { code: this.code, role: pick.role, studentId: pick.studentId }
+            : pick.role === 'anonymous'
+              ? { code: this.code, role: 'student' as const, ...(pick.name ? { name: pick.name } : {}) }
+              : { code: this.code, role: pick.role, name: pick.name };
         const res = await useApi().call('join.enter', input);
-        const name = pick.role === 'student' ? (found.roster.find((s) => s.id === pick.studentId)?.name ?? '') : pick.name;
-        this.me = { deviceId: res.deviceId, role: pick.role, name, className: res.snapshot.session.className, lessonTitle: res.snapshot.session.lessonTitle };
+        const name = pick.role === 'student' ? (found.roster.find((s) => s.id === pick.studentId)?.name ?? '') : pick.role === 'anonymous' ? pick.name || '匿名同学' : pick.name;
+        const role = pick.role === 'anonymous' ? 'student' : pick.role;
+        this.me = { deviceId: res.deviceId, role, name, className: res.snapshot.session.className, lessonTitle: res.snapshot.session.lessonTitle };
         saveJoin(this.code, { resumeToken: res.resumeToken, ...this.me });
         // Later reconnects (Wi-Fi drop) present the resume token.
         useApi().setCredentials({ resumeToken: res.resumeToken });

@@ -1,0 +1,128 @@
+/**
+ * POST /answer-photo: a student tablet uploads a photo of written work for a
+ * photo question (拍照作答). The body is the image (JPEG, PNG or WebP, up to
+ * 8 MB; the web client scales photos down first); the device proves who it
+ * is with its resume token (Authorization: Bearer …). The image goes into
+ * the content cache by hash; the answer itself (quiz.answer with the hash)
+ * goes through the protocol, so the event row holds a hash, never an image.
+ */
+import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import { Transform } from 'node:stream';
+import type { ContentCache } from '../courseware/cache.ts';
+import type { Logger } from '../services/log.ts';
+import type { Store } from '../store/store.ts';
+
+export const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
+
+export interface AnswerPhotoTarget {
+  /** The student device a resume token belongs to, in a running class; null otherwise. */
+  deviceFor(token: string): { deviceId: string; sessionId: string } | null;
+  /** Stream the bytes into the content cache, aborting past maxBytes. */
+  put(body: NodeJS.ReadableStream, maxBytes: number): Promise<{ sha256: string; size: number }>;
+  /** Record the stored file (its type is known once the bytes were checked). */
+  remember(file: { sha256: string; size: number; mime: string }): void;
+  log(level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void;
+}
+
+/** The hub's target: devices by resume token (hashed as ClassroomService stores it), the content cache, the files table. */
+export function answerPhotoTarget(opts: { store: Store; cache: ContentCache; log: Logger }): AnswerPhotoTarget {
+  const { store, cache, log } = opts;
+  return {
+    deviceFor(token) {
+      const d = store.deviceByResumeHash(createHash('sha256').update(token).digest('hex'));
+      if (!d || d.leftAt || d.kicked || d.role !== 'student') return null;
+      return store.session(d.sessionId)?.endedAt === null ? { deviceId: d.id, sessionId: d.sessionId } : null;
+    },
+    put: (body, maxBytes) => cache.putStream(body, { maxBytes }),
+    remember: (file) => store.putFileMeta(file),
+    log: (level, msg, fields) => log[level](msg, fields),
+  };
+}
+
+/** The image type the first bytes say, or null: the Content-Type header is only a hint. */
+export function imageType(head: Buffer): string | null {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (head.length >= 12 && head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  return null;
+}
+
+/** One upload at a time per device: a tablet retrying in a loop cannot fill the disk in parallel. */
+const inFlight = new Set<string>();
+
+export function handleAnswerPhoto(req: http.IncomingMessage, res: http.ServerResponse, url: URL, target: AnswerPhotoTarget | undefined): boolean {
+  if (url.pathname !== '/answer-photo') return false;
+  const reply = (status: number, body: unknown): void => {
+    if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  };
+  const refuse = (status: number, code: string, message: string, fields: Record<string, unknown> = {}): void => {
+    target?.log('warn', 'answer photo refused', { code, message, from: req.socket.remoteAddress, ...fields });
+    req.resume();
+    reply(status, { ok: false, error: { code, message } });
+  };
+  if (req.method !== 'POST') {
+    res.writeHead(405, { Allow: 'POST' }).end();
+    return true;
+  }
+  const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const device = token && target ? target.deviceFor(token) : null;
+  if (!target || !device) {
+    refuse(401, 'UNAUTHENTICATED', 'Only a student device in a running class may upload an answer photo');
+    return true;
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_PHOTO_BYTES) {
+    refuse(413, 'TOO_LARGE', `A photo may be at most ${MAX_PHOTO_BYTES} bytes`, { device: device.deviceId });
+    return true;
+  }
+  if (inFlight.has(device.deviceId)) {
+    refuse(429, 'RATE_LIMITED', 'This device is already uploading a photo', { device: device.deviceId });
+    return true;
+  }
+  inFlight.add(device.deviceId);
+  let mime: string | null = null;
+  let head = Buffer.alloc(0);
+  // Check the magic bytes as they arrive: a non-image is refused before it is stored.
+  const sniff = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (mime === null) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 12) return done();
+        mime = imageType(head);
+        if (!mime) return done(Object.assign(new Error('Not a JPEG, PNG or WebP image'), { code: 'UNSUPPORTED' }));
+        const out = head;
+        head = Buffer.alloc(0);
+        return done(null, out);
+      }
+      done(null, chunk);
+    },
+    flush(done) {
+      if (mime === null) {
+        mime = imageType(head);
+        if (!mime) return done(Object.assign(new Error('Not a JPEG, PNG or WebP image'), { code: 'UNSUPPORTED' }));
+        this.push(head);
+      }
+      done();
+    },
+  });
+  req.pipe(sniff);
+  req.on('error', (err) => sniff.destroy(err));
+  target
+    .put(sniff, MAX_PHOTO_BYTES)
+    .then(
+      (entry) => {
+        target.remember({ sha256: entry.sha256, size: entry.size, mime: mime ?? 'application/octet-stream' });
+        target.log('info', 'answer photo stored', { device: device.deviceId, session: device.sessionId, sha256: entry.sha256, size: entry.size });
+        reply(201, { ok: true, data: { sha256: entry.sha256, size: entry.size, mime } });
+      },
+      (err: Error & { code?: string }) => {
+        req.unpipe(sniff);
+        if (err.code === 'TOO_LARGE') refuse(413, 'TOO_LARGE', `A photo may be at most ${MAX_PHOTO_BYTES} bytes`, { device: device.deviceId });
+        else if (err.code === 'UNSUPPORTED') refuse(415, 'UNSUPPORTED', err.message, { device: device.deviceId });
+        else refuse(400, 'INVALID', err.message, { device: device.deviceId });
+      },
+    )
+    .finally(() => inFlight.delete(device.deviceId));
+  return true;
+}
