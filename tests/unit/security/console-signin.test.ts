@@ -30,6 +30,12 @@ afterEach(async () => {
   cleanup();
 });
 
+/** The error an operation answered with, or 'ok'. */
+async function errorOf(reply: Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>): Promise<{ code: string; message: string }> {
+  const r = await reply;
+  return r.ok ? { code: 'ok', message: '' } : r.error;
+}
+
 async function client(token?: string): Promise<TestClient> {
   const c = await connect(app.hub.url, token ? { token } : {});
   clients.push(c);
@@ -47,7 +53,7 @@ describe('console sign-in and export', () => {
 
     const usb = path.join(dir, 'usb');
     fs.mkdirSync(usb);
-    expect((await console1.call('bundle.export', { to: usb })).error?.code).toBe('UNAUTHENTICATED');
+    expect((await errorOf(console1.call('bundle.export', { to: usb }))).code).toBe('UNAUTHENTICATED');
     expect(await console1.ok('auth.status', {})).toEqual({ teacher: null });
 
     expect(await console1.ok('auth.signIn', { login: 'lin', password: 'wrong' })).toEqual({ ok: false, reason: 'BAD_CREDENTIALS', retryAt: null });
@@ -57,12 +63,12 @@ describe('console sign-in and export', () => {
 
     // Another console window (or a reload) is not signed in.
     const console2 = await client(app.secrets.consoleToken);
-    expect((await console2.call('bundle.export', { to: usb })).error?.code).toBe('UNAUTHENTICATED');
+    expect((await errorOf(console2.call('bundle.export', { to: usb }))).code).toBe('UNAUTHENTICATED');
     // A device without the console token cannot even try.
     const stranger = await client();
-    expect((await stranger.call('auth.signIn', { login: 'lin', password: 'Lin-2026!' })).error?.code).toBe('UNAUTHENTICATED');
+    expect((await errorOf(stranger.call('auth.signIn', { login: 'lin', password: 'Lin-2026!' }))).code).toBe('UNAUTHENTICATED');
 
-    expect((await console1.call('bundle.export', { to: path.join(dir, 'no-such-drive') })).error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('USB drive plugged in') });
+    expect(await errorOf(console1.call('bundle.export', { to: path.join(dir, 'no-such-drive') }))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('USB drive plugged in') });
     const out = await console1.ok('bundle.export', { to: usb });
     expect(out.records).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(path.join(out.dir, 'manifest.sig'))).toBe(true);
@@ -76,7 +82,7 @@ describe('console sign-in and export', () => {
     expect(await console2.ok('auth.signIn', { login: 'lin', password: 'Lin-2026!' })).toMatchObject({ ok: false, reason: 'LOCKED' });
 
     await console1.ok('auth.signOut', {});
-    expect((await console1.call('bundle.export', { to: usb })).error?.code).toBe('UNAUTHENTICATED');
+    expect((await errorOf(console1.call('bundle.export', { to: usb }))).code).toBe('UNAUTHENTICATED');
     const actions = app.audit.entries().map((e) => `${e.action}:${e.outcome}`);
     expect(actions).toEqual(expect.arrayContaining(['signin:ok', 'signin:failed', 'signin:refused', 'bundle.export:ok', 'bundle.export:refused', 'signout:ok']));
   });
