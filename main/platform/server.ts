@@ -176,61 +176,155 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
     return auth;
   }
 
+  /**
+   * PUT /v1/uploads/{sha}?offset&size. Two body forms:
+   * - one chunk, its SHA-256 in X-Chunk-Sha256;
+   * - framed (X-Chunk-Size: C): chunks of C bytes (the last one shorter),
+   *   each followed by its 32-byte SHA-256, in one streamed request — no
+   *   round trip per chunk; every verified chunk counts at once, so a cut
+   *   connection loses at most the chunk in flight.
+   * Bytes go to the partial file as they arrive; `received` moves only past
+   * verified chunks, so unverified bytes beyond it are simply overwritten.
+   */
   async function uploadChunk(req: http.IncomingMessage, auth: ClassroomAuth, sha: string, url: URL, fault: Fault | null): Promise<UploadStatus> {
     const offset = Number(url.searchParams.get('offset'));
     const size = Number(url.searchParams.get('size'));
-    const chunkSha = String(req.headers['x-chunk-sha256'] ?? '');
+    const chunkSha = req.headers['x-chunk-sha256'] === undefined ? null : String(req.headers['x-chunk-sha256']);
+    const frameSize = Number(req.headers['x-chunk-size'] ?? NaN);
+    const refuse = (status: number, code: string, message: string, extra?: Record<string, unknown>): never => {
+      req.resume();
+      throw new HttpError(status, code, message, extra);
+    };
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(size) || size <= 0 || offset >= size) {
-      req.resume();
-      throw new HttpError(400, 'INVALID', 'Give ?offset=<n>&size=<total bytes> with 0 ≤ offset < size');
+      refuse(400, 'INVALID', 'Give ?offset=<n>&size=<total bytes> with 0 ≤ offset < size');
     }
-    if (!Sha256.safeParse(chunkSha).success) {
-      req.resume();
-      throw new HttpError(400, 'INVALID', 'Give the chunk SHA-256 in X-Chunk-Sha256');
+    if (chunkSha !== null ? !Sha256.safeParse(chunkSha).success : !(Number.isSafeInteger(frameSize) && frameSize >= 1024 && frameSize <= MAX_CHUNK_BYTES)) {
+      refuse(400, 'INVALID', `Give X-Chunk-Sha256 (one chunk) or X-Chunk-Size (framed chunks of 1 KB to ${MAX_CHUNK_BYTES} bytes)`);
     }
     let st = await store.upload(sha);
     if (st?.complete) {
       req.resume();
       return st;
     }
-    if (st && st.size !== size) {
-      req.resume();
-      throw new HttpError(409, 'SIZE_MISMATCH', `This file was started with size ${st.size}, not ${size}`, { received: st.received });
-    }
+    if (st && st.size !== size) refuse(409, 'SIZE_MISMATCH', `This file was started with size ${st.size}, not ${size}`, { received: st.received });
     st ??= await store.beginUpload({ sha256: sha, size, classroomId: auth.id });
-    if (offset !== st.received) {
-      req.resume();
-      throw new HttpError(409, 'WRONG_OFFSET', `The platform holds ${st.received} bytes of this file; send from there`, { received: st.received });
-    }
-    // Hash while the bytes arrive, so checking the chunk costs no time after its last byte.
-    const chunkHash = createHash('sha256');
-    const chunk = await readBody(req, MAX_CHUNK_BYTES, fault?.kind === 'reset-mid-body' ? fault.afterBytes : undefined, (b) => {
-      stats.chunkBytesIn += b.length;
-      chunkHash.update(b);
+    if (offset !== st.received) refuse(409, 'WRONG_OFFSET', `The platform holds ${st.received} bytes of this file; send from there`, { received: st.received });
+
+    const framed = chunkSha === null;
+    const out = files.open(sha, offset);
+    let pos = offset;
+    let frameStart = offset;
+    let frameLeft = framed ? Math.min(frameSize, size - offset) : MAX_CHUNK_BYTES;
+    let hash = createHash('sha256');
+    let digestParts: Buffer[] = [];
+    let digestNeed = 0;
+    let bodyBytes = 0;
+    // Verified chunks move `received` in order; a failed move means another writer got there first.
+    let advances: Promise<void> = Promise.resolve();
+    const advance = (from: number, to: number): void => {
+      advances = advances.then(async () => {
+        if (!(await store.advanceUpload(sha, from, to))) {
+          const now = await store.upload(sha);
+          throw new HttpError(409, 'WRONG_OFFSET', 'Another upload of this file moved on; send from the offset given', { received: now?.received ?? 0 });
+        }
+      });
+    };
+    const verify = (expected: Buffer | string): HttpError | null => {
+      const got = hash.digest();
+      const ok = typeof expected === 'string' ? got.toString('hex') === expected : got.equals(expected);
+      if (!ok) {
+        stats.chunksRefused++;
+        files.forget(sha);
+        return new HttpError(422, 'CHUNK_CHECKSUM', `The chunk at ${frameStart} does not match its SHA-256 (damaged or truncated on the way); send from ${frameStart} again`, { received: frameStart });
+      }
+      advance(frameStart, pos);
+      frameStart = pos;
+      frameLeft = Math.min(frameSize, size - pos);
+      hash = createHash('sha256');
+      return null;
+    };
+
+    const received = new Promise<void>((resolve, reject) => {
+      let done = false;
+      const fail = (err: HttpError): void => {
+        if (done) return;
+        done = true;
+        req.resume();
+        reject(err);
+      };
+      req.on('data', (b: Buffer) => {
+        if (done) return;
+        bodyBytes += b.length;
+        stats.chunkBytesIn += b.length;
+        if (fault?.kind === 'reset-mid-body' && bodyBytes >= fault.afterBytes) {
+          req.socket.destroy();
+          return fail(new HttpError(499, 'CLIENT_GONE', 'Injected connection reset mid-body'));
+        }
+        let i = 0;
+        while (i < b.length) {
+          if (digestNeed > 0) {
+            const take = Math.min(digestNeed, b.length - i);
+            digestParts.push(b.subarray(i, i + take));
+            i += take;
+            digestNeed -= take;
+            if (digestNeed === 0) {
+              const err = verify(Buffer.concat(digestParts));
+              if (err) return fail(err);
+            }
+            continue;
+          }
+          if (pos >= size || frameLeft === 0) {
+            stats.chunksRefused++;
+            return fail(new HttpError(400, 'TOO_LONG', framed ? `More bytes than the file's ${size}` : `The chunk goes beyond the file size ${size} or the ${MAX_CHUNK_BYTES}-byte chunk limit`));
+          }
+          const take = Math.min(frameLeft, b.length - i, size - pos);
+          const piece = b.subarray(i, i + take);
+          out.write(piece, pos);
+          hash.update(piece);
+          pos += take;
+          frameLeft -= take;
+          i += take;
+          if (framed && frameLeft === 0) {
+            digestNeed = 32;
+            digestParts = [];
+          }
+        }
+      });
+      req.on('end', () => {
+        if (done) return;
+        done = true;
+        if (framed) {
+          if (pos !== frameStart || digestNeed > 0) {
+            stats.chunksRefused++;
+            return reject(new HttpError(400, 'TRUNCATED', `The body ended inside the chunk at ${frameStart}; the chunks before it are kept`, { received: frameStart }));
+          }
+          return resolve();
+        }
+        const declared = req.headers['content-length'];
+        if (declared !== undefined && Number(declared) !== bodyBytes) {
+          stats.chunksRefused++;
+          return reject(new HttpError(400, 'TRUNCATED', `The chunk has ${bodyBytes} bytes, not the ${String(declared)} announced`));
+        }
+        const err = verify(chunkSha!);
+        return err ? reject(err) : resolve();
+      });
+      // The client went away before the body was complete: verified chunks are kept, the rest is not.
+      req.on('aborted', () => fail(new HttpError(499, 'TRUNCATED', `The connection closed after ${bodyBytes} bytes of the body; verified chunks up to ${frameStart} are kept`)));
+      req.on('error', () => fail(new HttpError(499, 'TRUNCATED', `The connection failed after ${bodyBytes} bytes of the body; verified chunks up to ${frameStart} are kept`)));
     });
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) !== chunk.length) {
-      stats.chunksRefused++;
-      throw new HttpError(400, 'TRUNCATED', `The chunk has ${chunk.length} bytes, not the ${String(declared)} announced`);
+    try {
+      await received;
+    } finally {
+      out.close();
+      // Whatever happened, the verified chunks' moves land before we answer.
+      await advances.catch(() => {});
     }
-    if (chunkHash.digest('hex') !== chunkSha) {
-      stats.chunksRefused++;
-      throw new HttpError(422, 'CHUNK_CHECKSUM', 'The chunk does not match its X-Chunk-Sha256 (damaged or truncated on the way); send it again');
-    }
-    if (offset + chunk.length > size) {
-      stats.chunksRefused++;
-      throw new HttpError(400, 'TOO_LONG', `offset + chunk (${offset + chunk.length}) is beyond the file size ${size}`);
-    }
-    files.writeAt(sha, offset, chunk);
-    if (!(await store.advanceUpload(sha, offset, offset + chunk.length))) {
-      const now = await store.upload(sha);
-      throw new HttpError(409, 'WRONG_OFFSET', 'Another upload of this file moved on; send from the offset given', { received: now?.received ?? 0 });
-    }
-    if (offset + chunk.length === size) {
+    await advances;
+    if (pos === size) {
       if ((await files.finish(sha)) !== sha) {
         await store.resetUpload(sha);
         stats.chunksRefused++;
-        throw new HttpError(422, 'FILE_CHECKSUM', 'The whole file does not match its SHA-256; it was discarded, send it again from offset 0');
+        throw new HttpError(422, 'FILE_CHECKSUM', 'The whole file does not match its SHA-256; it was discarded, send it again from offset 0', { received: 0 });
       }
       await store.completeUpload(sha);
     }
@@ -340,23 +434,33 @@ class PlatformFiles {
   }
 
   /**
-   * Write a verified chunk at its offset; bytes past it (a crash's leftovers)
-   * are cut. No fsync per chunk (it cost more than the network on loopback):
-   * after an OS crash the recorded offset may be ahead of the disk, and then
-   * the whole-file check at the end fails and the file is sent again —
-   * never accepted damaged. The finished file is synced before it counts.
+   * Open the partial file to write from `offset` (bytes past it, a cut
+   * upload's unverified tail, are cut). No fsync per chunk (it cost more
+   * than the network on loopback): after an OS crash the recorded offset may
+   * be ahead of the disk, and then the whole-file check at the end fails and
+   * the file is sent again — never accepted damaged. The finished file is
+   * synced before it counts.
    */
-  writeAt(sha: string, offset: number, chunk: Buffer): void {
+  open(sha: string, offset: number): { write(piece: Buffer, at: number): void; close(): void } {
     const file = this.partial(sha);
     const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
-    try {
-      let written = 0;
-      while (written < chunk.length) written += fs.writeSync(fd, chunk, written, chunk.length - written, offset + written);
-      fs.ftruncateSync(fd, offset + chunk.length);
-    } finally {
-      fs.closeSync(fd);
-    }
-    this.running(sha, offset, chunk);
+    fs.ftruncateSync(fd, offset);
+    let open = true;
+    return {
+      write: (piece, at) => {
+        let written = 0;
+        while (written < piece.length) written += fs.writeSync(fd, piece, written, piece.length - written, at + written);
+        this.running(sha, at, piece);
+      },
+      close: () => {
+        if (open) fs.closeSync(fd);
+        open = false;
+      },
+    };
+  }
+
+  forget(sha: string): void {
+    this.hashes.delete(sha);
   }
 
   /** Whole-file hashes carried along chunk by chunk, so the last chunk need not reread the file. */

@@ -50,6 +50,12 @@ export interface PlatformAdapter {
   uploadStatus(sha256: string): Promise<UploadStatus | null>;
   /** Send one chunk of a file at `offset` with its own SHA-256. */
   uploadChunk(sha256: string, size: number, offset: number, chunk: Buffer, chunkSha256: string): Promise<UploadStatus>;
+  /**
+   * Send a file from `offset` to its end as chunks of `chunkBytes`, each
+   * followed by its SHA-256, in one streamed request; `read` supplies them.
+   * What the platform verified before a failure is kept there.
+   */
+  uploadStream(sha256: string, size: number, offset: number, chunkBytes: number, read: (at: number, length: number) => Promise<{ data: Buffer; digest: Buffer }>): Promise<UploadStatus>;
   roster(): Promise<Roster>;
   timetable(): Promise<Timetable>;
   packages(): Promise<PackageManifest>;
@@ -108,6 +114,25 @@ export class HttpPlatformAdapter implements PlatformAdapter {
 
   uploadChunk(sha256: string, size: number, offset: number, chunk: Buffer, chunkSha256: string): Promise<UploadStatus> {
     return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, chunk, { 'X-Chunk-Sha256': chunkSha256 });
+  }
+
+  uploadStream(sha256: string, size: number, offset: number, chunkBytes: number, read: (at: number, length: number) => Promise<{ data: Buffer; digest: Buffer }>): Promise<UploadStatus> {
+    const frames = Math.ceil((size - offset) / chunkBytes);
+    const headers = { 'X-Chunk-Size': String(chunkBytes), 'Content-Length': String(size - offset + 32 * frames), 'Content-Type': 'application/octet-stream' };
+    return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, undefined, headers, async (req) => {
+      let at = offset;
+      // The next chunk is read and hashed while the current one is on the wire.
+      let next = read(at, Math.min(chunkBytes, size - at));
+      while (at < size) {
+        const frame = await next;
+        if (frame.data.length === 0) throw new SyncError('LOCAL', `The file is shorter than its recorded size ${size}`, { retryable: false });
+        const end = at + frame.data.length;
+        if (end < size) next = read(end, Math.min(chunkBytes, size - end));
+        await this.writeThrottled(req, frame.data);
+        await this.writeThrottled(req, frame.digest);
+        at = end;
+      }
+    });
   }
 
   roster(): Promise<Roster> {
@@ -175,7 +200,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
     return req;
   }
 
-  private json<T extends z.ZodType>(method: string, p: string, schema: T, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<z.infer<T>> {
+  private json<T extends z.ZodType>(method: string, p: string, schema: T, body?: unknown, extraHeaders: Record<string, string> = {}, writer?: (req: http.ClientRequest) => Promise<void>): Promise<z.infer<T>> {
     return new Promise((resolve, reject) => {
       const json = body !== undefined && !Buffer.isBuffer(body) ? Buffer.from(JSON.stringify(body)) : null;
       // Batches of records are JSON that gzip shrinks 5–10×: what matters on a 256 kbps link. Level 1 costs little on a fast one.
@@ -207,6 +232,13 @@ export class HttpPlatformAdapter implements PlatformAdapter {
           (err: unknown) => reject(networkError(err as Error)),
         );
       });
+      if (writer) {
+        writer(req).then(
+          () => req.end(),
+          (err: unknown) => req.destroy(err as Error),
+        );
+        return;
+      }
       if (!payload) return void req.end();
       this.writeThrottled(req, payload).then(
         () => req.end(),
@@ -219,7 +251,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
     if (!this.opts.up || this.opts.up.rate === null) {
       // No limit: hand the whole body to the socket at once (slicing only costs time).
       this.opts.onBytes?.('up', payload.length);
-      req.write(payload);
+      if (!req.write(payload)) await drained(req);
       return;
     }
     for (let at = 0; at < payload.length; at += SLICE) {
@@ -227,19 +259,22 @@ export class HttpPlatformAdapter implements PlatformAdapter {
       await this.opts.up?.take(slice.length);
       if (req.destroyed) return;
       this.opts.onBytes?.('up', slice.length);
-      if (!req.write(slice)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            req.off('drain', done);
-            req.off('close', done);
-            resolve();
-          };
-          req.on('drain', done);
-          req.on('close', done);
-        });
-      }
+      if (!req.write(slice)) await drained(req);
     }
   }
+}
+
+/** Wait until the socket takes more (or the request is gone). */
+function drained(req: http.ClientRequest): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
 }
 
 function collect(res: http.IncomingMessage): Promise<string> {

@@ -137,7 +137,7 @@ export class Uploader {
     }
   }
 
-  /** Send one file from where the platform stands, chunk by chunk. Resolves once the platform holds all of it, verified. */
+  /** Send one file from where the platform stands, as checksummed chunks in one streamed request. Resolves once the platform holds all of it, verified. */
   async uploadFile(sha256: string, file: string, size: number, progress?: UploadProgress): Promise<void> {
     if (!fs.existsSync(file)) throw new SyncError('LOCAL', `The file to upload is missing from this PC: ${file}`, { retryable: false });
     const status = await this.adapter.uploadStatus(sha256);
@@ -146,32 +146,30 @@ export class Uploader {
     const fd = fs.openSync(file, 'r');
     let checksumRetries = 0;
     try {
-      // Read the next chunk while the current one is on the wire: the disk and the network work at once.
-      let next = readChunk(fd, offset, Math.min(this.limits.chunkBytes, size - offset));
       while (offset < size) {
         if (this.shouldStop()) return;
-        const chunk = await next;
-        const end = offset + chunk.data.length;
-        if (chunk.data.length === 0) throw new SyncError('LOCAL', `The file ${file} is shorter than its recorded size ${size}`, { retryable: false });
-        next = end < size ? readChunk(fd, end, Math.min(this.limits.chunkBytes, size - end)) : Promise.resolve({ data: Buffer.alloc(0), sha256: '' });
+        const from = offset;
         try {
-          const st = await this.adapter.uploadChunk(sha256, size, offset, chunk.data, chunk.sha256);
-          if (progress) progress.fileBytes += chunk.data.length;
+          const st = await this.adapter.uploadStream(sha256, size, offset, this.limits.chunkBytes, async (at, length) => {
+            // Paused, window closed, class started: stop between chunks; what was verified stays on the platform.
+            if (this.shouldStop()) throw STOPPED;
+            return readChunk(fd, at, length);
+          });
+          if (progress) progress.fileBytes += (st.complete ? size : st.received) - from;
           offset = st.complete ? size : st.received;
+          if (offset === from) throw new SyncError('SERVER', 'The platform took none of the file; will try again later');
           checksumRetries = 0;
         } catch (err) {
+          if (err === STOPPED) return;
           if (err instanceof SyncError && err.code === 'WRONG_OFFSET' && err.received !== undefined) {
             this.log.warn('sync: resuming upload where the platform stands', { sha256, offset: err.received });
             offset = err.received;
           } else if (err instanceof SyncError && err.code === 'CHECKSUM' && ++checksumRetries <= 3) {
-            this.log.warn('sync: chunk refused by checksum, sending it again', { sha256, offset, message: err.message });
-            const st = await this.adapter.uploadStatus(sha256);
-            offset = st?.received ?? 0;
+            this.log.warn('sync: chunk refused by checksum, sending it again', { sha256, message: err.message });
+            offset = (await this.adapter.uploadStatus(sha256))?.received ?? 0;
           } else {
             throw err;
           }
-          await next.catch(() => undefined);
-          next = readChunk(fd, offset, Math.min(this.limits.chunkBytes, size - offset));
         }
       }
     } finally {
@@ -180,7 +178,10 @@ export class Uploader {
   }
 }
 
-async function readChunk(fd: number, offset: number, length: number): Promise<{ data: Buffer; sha256: string }> {
+/** Thrown from inside a streamed upload to end it early. */
+const STOPPED = new SyncError('LOCAL', 'Sync paused before the file was complete');
+
+async function readChunk(fd: number, offset: number, length: number): Promise<{ data: Buffer; digest: Buffer }> {
   const data = Buffer.allocUnsafe(Math.max(0, length));
   let got = 0;
   while (got < length) {
@@ -189,5 +190,5 @@ async function readChunk(fd: number, offset: number, length: number): Promise<{ 
     got += bytesRead;
   }
   const slice = data.subarray(0, got);
-  return { data: slice, sha256: createHash('sha256').update(slice).digest('hex') };
+  return { data: slice, digest: createHash('sha256').update(slice).digest() };
 }

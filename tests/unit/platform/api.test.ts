@@ -70,6 +70,32 @@ forEachBackend((b) => {
     expect(p.server.stats.chunksRefused).toBe(2);
   });
 
+  it('framed uploads keep every verified chunk and stop at a damaged one', async () => {
+    const { p, token } = await setup();
+    const file = Buffer.alloc(10_000);
+    for (let i = 0; i < file.length; i++) file[i] = (i * 31) % 251;
+    const id = sha(file);
+    const frame = (from: number, to: number, damage = false): Buffer => {
+      const data = Buffer.from(file.subarray(from, to));
+      const digest = createHash('sha256').update(data).digest();
+      if (damage) data[0] = data[0]! ^ 1;
+      return Buffer.concat([data, digest]);
+    };
+    const put = (offset: number, body: Buffer): Promise<Response> =>
+      fetch(`${p.server.url}/v1/uploads/${id}?offset=${offset}&size=${file.length}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'X-Chunk-Size': '4096' }, body });
+    const bad = await put(0, Buffer.concat([frame(0, 4096), frame(4096, 8192, true), frame(8192, 10_000)]));
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ error: { code: 'CHUNK_CHECKSUM' }, received: 4096 });
+    expect(await p.store.upload(id)).toMatchObject({ received: 4096, complete: false });
+    // Cut inside the last chunk: the one before it counts.
+    const cut = await put(4096, Buffer.concat([frame(4096, 8192), frame(8192, 10_000).subarray(0, 500)]));
+    expect(cut.status).toBe(400);
+    expect(await p.store.upload(id)).toMatchObject({ received: 8192 });
+    const rest = await put(8192, frame(8192, 10_000));
+    expect(await rest.json()).toMatchObject({ received: 10_000, complete: true });
+    expect(fs.readFileSync(path.join(p.filesDir, id.slice(0, 2), id))).toEqual(file);
+  });
+
   it('keeps nothing of a chunk whose connection closes before its last byte', async () => {
     const { p, token } = await setup();
     const chunk = Buffer.alloc(50_000, 1);
