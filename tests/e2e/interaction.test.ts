@@ -1,0 +1,151 @@
+/**
+ * Groups and interaction end to end, in real Chromium against a real hub:
+ * the console groups three tablets (a drag with the pointer, a tap-then-tap),
+ * locks one group with a message and unlocks it, runs a quick question the
+ * tablets answer by tapping, the board shows the counts as bars, and the
+ * report (from SQLite) and its CSV say who answered what.
+ */
+import fs from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+
+const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
+
+let hub: TestHub;
+let browser: Browser;
+let teacher: Page;
+let board: Page;
+const tablets: { name: string; page: Page; context: BrowserContext }[] = [];
+let sessionId = '';
+
+const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: `${SHOTS}/${name}.png` });
+
+beforeAll(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  hub = await startTestHub();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await hub?.close();
+});
+
+describe('groups and interaction in the browser', () => {
+  it('the teacher starts a class and three tablets join; the board follows', async () => {
+    teacher = (await openDevice(browser, { viewport: BOARD_VIEWPORT, acceptDownloads: true })).page;
+    await teacher.goto(hub.app.consoleUrl);
+    const lesson = teacher.getByTestId('lesson').filter({ hasText: '认识分数' });
+    await lesson.getByTestId('start-class').click();
+    const code = (await teacher.getByTestId('join-code').getAttribute('data-code')) ?? '';
+    sessionId = hub.app.store.openSessions()[0]!.id;
+    board = (await openDevice(browser, { viewport: BOARD_VIEWPORT })).page;
+    await board.goto(hub.app.boardUrl);
+    await board.getByTestId('board').waitFor();
+
+    const roster = hub.app.store.roster(hub.app.store.openSessions()[0]!.classId).slice(0, 3);
+    for (const s of roster) {
+      const d = await openDevice(browser);
+      await d.page.goto(`${hub.url}/#/join?code=${code}`);
+      await d.page.getByTestId('roster-name').filter({ hasText: s.name }).click();
+      await d.page.getByTestId('student-interaction').waitFor();
+      tablets.push({ name: s.name, ...d });
+    }
+    await expect.poll(() => teacher.getByTestId('group-chip').count(), { timeout: 10_000 }).toBe(3);
+  });
+
+  it('groups the tablets by dragging one and tapping another; each tablet shows its group', async () => {
+    await teacher.getByTestId('group-add').click();
+    await expect.poll(() => teacher.getByTestId('group').count()).toBe(1);
+    await teacher.getByTestId('group-add').click();
+    await expect.poll(() => teacher.getByTestId('group').count()).toBe(2);
+    const [g1, g2] = [teacher.getByTestId('group').nth(0), teacher.getByTestId('group').nth(1)];
+    const g1Name = (await g1.getAttribute('data-name')) ?? '';
+
+    // Drag tablet 0's chip onto group 1 (pointer events, as a finger on the board would).
+    const chip = teacher.getByTestId('group-chip').filter({ hasText: tablets[0]!.name });
+    const from = (await chip.boundingBox())!;
+    const to = (await g1.boundingBox())!;
+    await teacher.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await teacher.mouse.down();
+    await teacher.mouse.move(to.x + to.width / 2, to.y + to.height - 20, { steps: 8 });
+    await teacher.mouse.up();
+    await expect.poll(() => g1.getByTestId('group-chip').allInnerTexts()).toEqual([tablets[0]!.name]);
+
+    // Tap tablet 1's chip, then tap group 2.
+    await teacher.getByTestId('group-chip').filter({ hasText: tablets[1]!.name }).click();
+    await g2.locator('h3').click();
+    await expect.poll(() => g2.getByTestId('group-chip').allInnerTexts()).toEqual([tablets[1]!.name]);
+
+    await expect.poll(() => tablets[0]!.page.getByTestId('my-group').innerText()).toBe(g1Name);
+    await expect.poll(() => tablets[1]!.page.getByTestId('my-group').count()).toBe(1);
+    expect(await tablets[2]!.page.getByTestId('my-group').count()).toBe(0);
+    await shot(teacher, 'interaction-console-groups-1920x1080');
+  });
+
+  it('locks one group with a message: only its tablet shows the lock, and unlocking lifts it', async () => {
+    const g1Name = (await teacher.getByTestId('group').nth(0).getAttribute('data-name')) ?? '';
+    await teacher.getByTestId('interaction-target').selectOption({ label: g1Name });
+    await teacher.getByTestId('lock-message-input').fill('请看大屏上的分数条');
+    await teacher.getByTestId('lock').click();
+    const lock = tablets[0]!.page.getByTestId('attention-lock');
+    await lock.waitFor();
+    expect(await tablets[0]!.page.getByTestId('lock-message').innerText()).toBe('请看大屏上的分数条');
+    await shot(tablets[0]!.page, 'interaction-tablet-locked-800x1280');
+    // The lock covers the page: a tap on "leave" does not get through.
+    await tablets[0]!.page.mouse.click(400, 1200);
+    expect(await tablets[0]!.page.getByRole('dialog').count()).toBe(0);
+    expect(await tablets[1]!.page.getByTestId('attention-lock').count()).toBe(0);
+    expect(await tablets[2]!.page.getByTestId('attention-lock').count()).toBe(0);
+    await teacher.getByTestId('unlock').click();
+    await lock.waitFor({ state: 'detached' });
+    await teacher.getByTestId('interaction-target').selectOption({ index: 0 });
+  });
+
+  it('runs a single-choice question: every tablet answers, the board shows the counts as bars, reveal marks the right ones', async () => {
+    await teacher.getByTestId('quiz-kind-single').click();
+    await teacher.getByTestId('quiz-prompt').fill('1/2 和 2/4 哪个大？ C：一样大');
+    await teacher.getByTestId('quiz-correct-2').click();
+    await teacher.getByTestId('quiz-start').click();
+    const choices = [2, 1, 2];
+    for (const [i, t] of tablets.entries()) {
+      await t.page.getByTestId('question').waitFor();
+      await t.page.getByTestId(`option-${choices[i]}`).click();
+      await t.page.getByTestId('answer-sent').waitFor();
+    }
+    const answered = board.getByTestId('board-answered');
+    await expect.poll(() => answered.getAttribute('data-answered'), { timeout: 10_000 }).toBe('3');
+    expect(await answered.innerText()).toBe('已答 3/3');
+    expect(await board.getByTestId('bar').evaluateAll((els) => els.map((e) => e.getAttribute('data-count')))).toEqual(['0', '1', '2', '0']);
+    await shot(board, 'interaction-board-chart-1920x1080');
+    await expect.poll(() => teacher.getByTestId('quiz-live').getAttribute('data-answered')).toBe('3');
+    await teacher.getByTestId('quiz-reveal').click();
+    await expect.poll(() => tablets[0]!.page.getByTestId('verdict').innerText()).toBe('答对了！');
+    await expect.poll(() => tablets[1]!.page.getByTestId('verdict').innerText()).toBe('答错了');
+    await shot(tablets[1]!.page, 'interaction-tablet-revealed-800x1280');
+  });
+
+  it('the report from SQLite: every answer is a class event; the console shows the correct rate and exports a CSV Excel reads', async () => {
+    const answers = hub.app.store.events(sessionId).filter((e) => e.type === 'quiz.answer');
+    expect(answers.map((e) => (e.payload as { choice: number[] }).choice)).toEqual([[2], [1], [2]]);
+    const byStudent = new Map(hub.app.store.devices(sessionId).map((d) => [d.id, d.studentId]));
+    expect(answers.every((e) => e.studentId === byStudent.get(e.deviceId!))).toBe(true);
+
+    await teacher.getByTestId('open-report').click();
+    const row = teacher.getByTestId('report-question').first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-answered')).toBe('3');
+    expect(Number(await row.getAttribute('data-rate'))).toBeCloseTo(2 / 3);
+    expect(await row.innerText()).toContain('67%');
+    await shot(teacher, 'interaction-report-1920x1080');
+    const [download] = await Promise.all([teacher.waitForEvent('download'), teacher.getByTestId('report-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^课堂报告-.*\.csv$/);
+    const csv = fs.readFileSync((await download.path())!);
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = csv.toString('utf8');
+    expect(text).toContain(`${tablets[1]!.name},出勤`);
+    expect(text).toContain('单选');
+    expect(text).toContain('67%');
+  });
+});
