@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import type { Logger } from '../services/log.ts';
-import { API_PREFIX, MAX_CHUNK_BYTES, MAX_JSON_BYTES, PushRequest, Sha256, TeacherSignIn, type UploadStatus } from '../sync/wire.ts';
+import { API_PREFIX, checkPushRequest, MAX_CHUNK_BYTES, MAX_JSON_BYTES, Sha256, TeacherSignIn, type UploadStatus } from '../sync/wire.ts';
 import { verifyPassword, type ClassroomAuth, type PlatformStore } from './store.ts';
 
 /** A fault a test injects into one request (never set in production). */
@@ -126,7 +126,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
     };
     switch (m.route) {
       case 'pushRecords': {
-        const body = parse(PushRequest, await readJson(req));
+        const body = checkPushRequest(await readJson(req));
+        if ('error' in body) throw new HttpError(400, 'INVALID', `Bad request body: ${body.error}`);
         const r = await store.applyRecords(auth.id, body.records);
         stats.recordsApplied += r.applied.length;
         stats.duplicates += r.duplicates.length;

@@ -74,12 +74,19 @@ export class SqlitePlatformStore implements PlatformStore {
     return r ? { id: String(r.id), schoolId: String(r.school_id) } : null;
   }
 
+  private prepared = new Map<string, Database.Statement>();
+  private sql(source: string): Database.Statement {
+    let st = this.prepared.get(source);
+    if (!st) this.prepared.set(source, (st = this.db.prepare(source)));
+    return st;
+  }
+
   async applyRecords(classroomId: string, records: readonly SyncRecord[]): Promise<ApplyResult> {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO records(classroom_id, key, stream, kind, session_id, seq, at, payload, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    const total = this.db.prepare(
+    const total = this.sql(
       `INSERT INTO session_totals(classroom_id, session_id, records) VALUES (?, ?, ?)
        ON CONFLICT(classroom_id, session_id) DO UPDATE SET records = records + excluded.records`,
     );

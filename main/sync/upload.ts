@@ -24,7 +24,7 @@ export interface UploadLimits {
   chunkBytes: number;
 }
 
-export const DEFAULT_LIMITS: UploadLimits = { batchRecords: 1000, batchBytes: 1024 * 1024, chunkBytes: 4 * 1024 * 1024 };
+export const DEFAULT_LIMITS: UploadLimits = { batchRecords: 2000, batchBytes: 2 * 1024 * 1024, chunkBytes: 4 * 1024 * 1024 };
 
 export interface UploadProgress {
   events: number;

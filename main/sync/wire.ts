@@ -34,6 +34,29 @@ export const SyncRecord = z.object({
 export type SyncRecord = z.infer<typeof SyncRecord>;
 
 export const PushRequest = z.object({ records: z.array(SyncRecord).min(1).max(MAX_BATCH_RECORDS) });
+
+/**
+ * The same check as PushRequest, by hand: the platform's hot path (zod took
+ * ~7 µs a record, most of a batch's time). Returns the records or what is wrong.
+ */
+export function checkPushRequest(body: unknown): { records: SyncRecord[] } | { error: string } {
+  const records = (body as { records?: unknown } | null)?.records;
+  if (!Array.isArray(records)) return { error: 'records: expected an array' };
+  if (records.length < 1 || records.length > MAX_BATCH_RECORDS) return { error: `records: 1 to ${MAX_BATCH_RECORDS} per batch` };
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as Record<string, unknown> | null;
+    const bad = (field: string, what: string): { error: string } => ({ error: `records.${i}.${field}: ${what}` });
+    if (typeof r !== 'object' || r === null) return { error: `records.${i}: expected an object` };
+    if (typeof r.key !== 'string' || r.key.length < 1 || r.key.length > 200) return bad('key', 'a string of 1 to 200 characters');
+    if (typeof r.stream !== 'string' || r.stream.length < 1 || r.stream.length > 100) return bad('stream', 'a string of 1 to 100 characters');
+    if (typeof r.kind !== 'string' || r.kind.length < 1 || r.kind.length > 100) return bad('kind', 'a string of 1 to 100 characters');
+    if (r.sessionId !== null && (typeof r.sessionId !== 'string' || r.sessionId.length > 100)) return bad('sessionId', 'null or a string of up to 100 characters');
+    if (typeof r.seq !== 'number' || !Number.isSafeInteger(r.seq) || r.seq < 0) return bad('seq', 'a non-negative integer');
+    if (typeof r.at !== 'string' || r.at.length > 40) return bad('at', 'a string of up to 40 characters');
+    if (!('payload' in r)) return bad('payload', 'required');
+  }
+  return { records: records as SyncRecord[] };
+}
 export const PushReply = z.object({
   /** Every key of the request: applied now or already applied before. */
   acked: z.array(z.string()),
