@@ -40,6 +40,9 @@ export interface SfuOptions {
   listenIp?: string;
   announcedAddress?: string;
   log?: Logger;
+  /** The workers' own log level and tags (default warn); their lines reach the `mediasoup-worker` debug namespace. */
+  workerLogLevel?: ms.WorkerLogLevel;
+  workerLogTags?: ms.WorkerLogTag[];
   /** A worker died; the routers (sessions) it carried are gone and must be set up again. */
   onWorkerDied?: (info: { pid: number; sessions: string[]; error: string }) => void;
 }
@@ -118,7 +121,8 @@ export class Sfu {
   private async spawn(): Promise<ms.Worker> {
     const worker = await this.mediasoup.createWorker({
       workerBin: this.opts.workerBin,
-      logLevel: 'warn',
+      logLevel: this.opts.workerLogLevel ?? 'warn',
+      logTags: this.opts.workerLogTags,
       rtcMinPort: this.opts.rtcMinPort,
       rtcMaxPort: this.opts.rtcMaxPort,
     });
@@ -184,6 +188,11 @@ export class Sfu {
     this.sessions.delete(sessionId);
     s.slot.sessions.delete(sessionId);
     s.router.close();
+  }
+
+  /** The worker process carrying a session (CPU figures, tests). */
+  sessionWorkerPid(sessionId: string): number {
+    return this.session(sessionId).slot.worker.pid;
   }
 
   hasSession(sessionId: string): boolean {
