@@ -11,6 +11,7 @@ import path from 'node:path';
 const BENCHES: Record<string, string> = {
   store: 'class event appends: Store.appendEvents vs a plain better-sqlite3 loop',
   hub: 'class.state fan-out to 60 devices: Ketang hub vs bare socket.io',
+  quiz: 'quick question round trip with 50 devices (start → all answer → board has 50): Ketang hub vs bare socket.io',
   ink: 'pen input-to-paint latency and ink bytes/s in Chromium (needs npm run build:web)',
   'pdf-open': '300-page PDF: first page painted, page turns, memory while paging, in Chromium (needs npm run build:web)',
   sync: 'sync 10,000 class events + 200 MB of files to the reference platform vs a plain HTTP upload (loopback)',

@@ -13,6 +13,7 @@
  * throwaway cluster on 127.0.0.1 (as the postgres user when run as root),
  * fsync on, and removes it afterwards. BENCH_EVENTS overrides 10,000.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,12 +40,12 @@ if (!pgBinDir()) {
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-bench-syncpg-'));
 const cluster = await startPgCluster();
-const children: { kill(sig: string): void }[] = [];
+const children: ChildProcess[] = [];
 
 async function syncCopies(dbUrl: string, copies: number, processes: number): Promise<{ ms: number; held: number; totals: number }> {
   const token = provision(path.join(root, 'prov'), dbUrl);
   const procs = await Promise.all(Array.from({ length: processes }, (_, i) => startPlatformProcess(path.join(root, `pp-${Date.now()}-${i}`), dbUrl)));
-  children.push(...procs.map((p) => p.child as unknown as { kill(sig: string): void }));
+  children.push(...procs.map((p) => p.child));
   const master = path.join(root, `master-${Date.now()}`);
   const { store } = makeClassroom(master, EVENTS);
   store.db.pragma('wal_checkpoint(TRUNCATE)');
