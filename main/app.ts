@@ -21,6 +21,7 @@ import { SyncEngine } from './sync/engine.ts';
 import { AuditLog } from './security/audit.ts';
 import { openSecurityDb } from './security/db.ts';
 import { PersonalFiles } from './security/files.ts';
+import { SealedContentStore } from './security/sealed-store.ts';
 import { TeacherIdentity } from './security/identity.ts';
 import type { SecurityDeps } from './services/security.ts';
 import { KEY_FILE, KeyFileProvider, type KeyProvider } from './security/keys.ts';
@@ -141,6 +142,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     throw err;
   }
   const personalFiles = new PersonalFiles(path.join(dataDir, 'personal'), store.dataKeys!.filesKey);
+  const personalCas = new SealedContentStore(path.join(dataDir, 'personal-content'), store.dataKeys!.filesKey);
+  personalCas.sweep();
   try {
     if (opts.resourcesDir) {
       const sample = path.join(opts.resourcesDir, 'sample', 'school.json');
@@ -186,9 +189,11 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
         isTeacherToken: (token) => classroom.isConsoleToken(token),
         importStream: (lessonId, body, name) => courseware.importStream(lessonId, body, name),
       },
-      answerPhoto: answerPhotoTarget({ store, cache, log }),
+      // Photos of pupils' written work are personal data: sealed at rest, served decrypted by /files/<sha256>.
+      answerPhoto: answerPhotoTarget({ store, cache: personalCas, log }),
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
+        sealed: (sha) => personalCas.open(sha),
         // A device fetches only what was sent to it; the console and board fetch any file.
         mayFetch: (token, sha) => classroom.share.files.deviceMayFetch(token, sha) ?? classroom.tokenIsValid(token),
         mimeFor: (sha) => store.fileMeta(sha)?.mime ?? null,

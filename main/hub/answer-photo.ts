@@ -26,7 +26,7 @@ export interface AnswerPhotoTarget {
 }
 
 /** The hub's target: devices by resume token (hashed as ClassroomService stores it), the content cache, the files table. */
-export function answerPhotoTarget(opts: { store: Store; cache: ContentCache; log: Logger }): AnswerPhotoTarget {
+export function answerPhotoTarget(opts: { store: Store; cache: Pick<ContentCache, 'putStream'>; log: Logger }): AnswerPhotoTarget {
   const { store, cache, log } = opts;
   return {
     deviceFor(token) {

@@ -6,11 +6,14 @@
  */
 import fs from 'node:fs';
 import type http from 'node:http';
+import type { Readable } from 'node:stream';
 import type { TransferQueue } from './transfer-queue.ts';
 
 export interface FileSource {
   /** Path of a cached file, or null when it is not in the cache. */
   pathFor(sha256: string): string | null;
+  /** A personal file sealed at rest (answer photos: main/security/sealed-store.ts), tried when pathFor has none. */
+  sealed?(sha256: string): { size: number; stream(start: number, end: number): Readable } | null;
   /** Whether a token may fetch this file: the console, the board, or a device it was sent to (services/share.ts). */
   mayFetch(token: string, sha256: string): boolean;
   /** Content type recorded at import, when known. */
@@ -39,11 +42,12 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
     return true;
   }
   const file = files.pathFor(sha256);
-  if (!file) {
+  const sealed = file ? null : (files.sealed?.(sha256) ?? null);
+  if (!file && !sealed) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('No such file in this classroom.\n');
     return true;
   }
-  const size = fs.statSync(file).size;
+  const size = file ? fs.statSync(file).size : sealed!.size;
   const headers: Record<string, string | number> = {
     'Content-Type': files.mimeFor?.(sha256) ?? 'application/octet-stream',
     'Accept-Ranges': 'bytes',
@@ -77,9 +81,9 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
   }
   const send = (release: () => void): void => {
     res.writeHead(status, headers);
-    const stream = fs.createReadStream(file, { start, end });
+    const stream = file ? fs.createReadStream(file, { start, end }) : sealed!.stream(start, end);
     const served = files.transfers?.served;
-    if (served) stream.on('data', (chunk) => served(token, sha256, chunk.length));
+    if (served) stream.on('data', (chunk: Buffer) => served(token, sha256, chunk.length));
     stream.on('error', () => res.destroy());
     res.on('close', () => {
       stream.destroy();

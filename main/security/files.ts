@@ -83,12 +83,13 @@ export class SealedWriter {
     }
   }
 
-  /** Seal the last chunk, flush to disk and move the file into place. Returns the plaintext size. */
-  end(): number {
+  /** Seal the last chunk, flush to disk and move the file into place (`as`: another final name). Returns the plaintext size. */
+  end(as: string = this.file): number {
     fs.writeSync(this.fd, sealChunk(this.key, this.index++, Buffer.concat(this.pending), true));
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
-    fs.renameSync(this.tmp, this.file);
+    fs.mkdirSync(path.dirname(as), { recursive: true });
+    fs.renameSync(this.tmp, as);
     return this.plainBytes;
   }
 
@@ -146,8 +147,18 @@ export function wipeFile(file: string): void {
   fs.rmSync(file);
 }
 
-/** The plaintext of a sealed file, chunk by chunk. Throws CryptoError on any change, truncation or wrong key. */
-export function* readSealedChunks(file: string, filesKey: Buffer): Generator<Buffer> {
+/** Plaintext size of a sealed file, from its length (each chunk adds a 16-byte tag). */
+export function sealedPlainSize(sealedBytes: number): number {
+  const body = Math.max(0, sealedBytes - HEADER);
+  return Math.max(0, body - Math.ceil(body / (SEALED_CHUNK + TAG)) * TAG);
+}
+
+/**
+ * The plaintext of a sealed file, chunk by chunk (chunks `first`…`last`
+ * only, for byte ranges). Throws CryptoError on any change, truncation or
+ * wrong key.
+ */
+export function* readSealedChunks(file: string, filesKey: Buffer, first = 0, last = Number.MAX_SAFE_INTEGER): Generator<Buffer> {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
@@ -159,7 +170,7 @@ export function* readSealedChunks(file: string, filesKey: Buffer): Generator<Buf
     const body = size - HEADER;
     const chunks = Math.ceil(body / (SEALED_CHUNK + TAG));
     const buf = Buffer.alloc(SEALED_CHUNK + TAG);
-    for (let i = 0; i < chunks; i++) {
+    for (let i = first; i < Math.min(chunks, last + 1); i++) {
       const at = HEADER + i * (SEALED_CHUNK + TAG);
       const len = Math.min(SEALED_CHUNK + TAG, size - at);
       if (len < TAG) throw new CryptoError('TAMPERED', `${file} was cut short.`);
