@@ -82,7 +82,7 @@ class GroupsModel {
 
   push(sessionId: string, st: GroupsState): void {
     this.ctx.broadcast(sessionId, 'groups.changed', st);
-    const devices = new Map(this.ctx.store.devices(sessionId).map((d) => [d.id, d]));
+    const devices = new Map(this.devices(sessionId).map((d) => [d.id, d]));
     for (const c of this.ctx.connectionsIn(sessionId)) {
       const d = c.deviceId ? devices.get(c.deviceId) : undefined;
       if (d) c.send('groups.mine', { group: pick(groupOfRow(st, d)) });
@@ -91,6 +91,18 @@ class GroupsModel {
 
   forget(sessionId: string): void {
     this.states.delete(sessionId);
+    this.deviceCache.delete(sessionId);
+  }
+
+  private readonly deviceCache = new Map<string, { stamp: string; rows: DeviceRow[] }>();
+  /** The session's device rows, read again only when a device joined or left. */
+  devices(sessionId: string): DeviceRow[] {
+    const stamp = this.saved.deviceStamp(sessionId);
+    const hit = this.deviceCache.get(sessionId);
+    if (hit && hit.stamp === stamp) return hit.rows;
+    const rows = this.ctx.store.devices(sessionId);
+    this.deviceCache.set(sessionId, { stamp, rows });
+    return rows;
   }
 }
 
@@ -108,9 +120,17 @@ function groupOfRow(st: GroupsState, d: Pick<DeviceRow, 'id' | 'studentId'>): Gr
   return st.groups.find((g) => (d.studentId ? g.studentIds.includes(d.studentId) : g.deviceIds.includes(d.id))) ?? null;
 }
 
+/**
+ * Every device row of a session (left ones too), cached until a device joins
+ * or leaves. Treat the rows as read-only.
+ */
+export function sessionDevices(ctx: ServiceContext, sessionId: string): DeviceRow[] {
+  return modelOf(ctx).devices(sessionId);
+}
+
 /** Devices of the session that are still in class (joined, not left or kicked). */
 function liveDevices(ctx: ServiceContext, sessionId: string): DeviceRow[] {
-  return ctx.store.devices(sessionId).filter((d) => !d.leftAt);
+  return sessionDevices(ctx, sessionId).filter((d) => !d.leftAt);
 }
 
 // ------------------------------------------------------ for other features
@@ -154,7 +174,7 @@ export function audienceCovers(ctx: ServiceContext, sessionId: string, audience:
 
 /** The group a device of the session is in, or null. */
 export function groupOfDevice(ctx: ServiceContext, sessionId: string, deviceId: string): Group | null {
-  const d = ctx.store.devices(sessionId).find((x) => x.id === deviceId);
+  const d = sessionDevices(ctx, sessionId).find((x) => x.id === deviceId);
   return d ? groupOfRow(modelOf(ctx).state(sessionId), d) : null;
 }
 
@@ -301,7 +321,7 @@ export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsO
         return;
       }
       if (!conn.deviceId) return;
-      const d = ctx.store.devices(sessionId).find((x) => x.id === conn.deviceId);
+      const d = sessionDevices(ctx, sessionId).find((x) => x.id === conn.deviceId);
       if (!d) return;
       // A group screen that joined under a group's name belongs to that group.
       if (d.role === 'group' && !groupOfRow(st, d)) {

@@ -14,7 +14,7 @@ import type { Answer, interactionOperations, MyQuestion, Question, QuizLive, Tim
 import { InteractionRepo } from '../store/interaction.ts';
 import { newId, now, type ClassEvent, type DeviceRow } from '../store/store.ts';
 import type { Connection, Feature, ServiceContext } from './context.ts';
-import { groupOfDevice, groupsOf, resolveAudience } from './groups.ts';
+import { groupOfDevice, groupsOf, resolveAudience, sessionDevices } from './groups.ts';
 import { applyEvent, countsOf, personKey, replay, sameAudience, type InteractionModel, type QuizRecord } from './interaction-state.ts';
 import { buildReport, reportCsv } from './interaction-report.ts';
 
@@ -55,11 +55,11 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
     applyEvent(model(sessionId), { type, at, deviceId: e.deviceId ?? null, studentId: e.studentId ?? null, payload: e.payload ?? {} });
   };
 
-  const deviceRows = (sessionId: string): Map<string, DeviceRow> => new Map(store.devices(sessionId).map((d) => [d.id, d]));
+  const deviceRows = (sessionId: string): Map<string, DeviceRow> => new Map(sessionDevices(ctx, sessionId).map((d) => [d.id, d]));
   /** The calling device's row: who it is comes from the connection, never the message. */
   const me = (conn: Connection): { sessionId: string; device: DeviceRow } => {
     const s = ctx.sessionOf(conn);
-    const device = conn.deviceId ? store.devices(s.id).find((d) => d.id === conn.deviceId && !d.leftAt) : undefined;
+    const device = conn.deviceId ? sessionDevices(ctx, s.id).find((d) => d.id === conn.deviceId && !d.leftAt) : undefined;
     if (!device) throw new KetangError('UNAUTHENTICATED', 'Join the class first');
     return { sessionId: s.id, device };
   };
@@ -133,6 +133,21 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
     const a = r.answers.get(personKey(d.id, d.studentId)) ?? null;
     // Until the reveal a device does not learn whether it was right.
     return { question: publicQuestion(r.question), answer: a && r.question.status !== 'revealed' ? { ...a, correct: null } : a };
+  };
+  /**
+   * Live counts after answers: one quiz.live per event-loop turn, however many
+   * answers that turn brought (50 tablets answering at once would otherwise
+   * send the console and board 50 ever-longer lists).
+   */
+  const liveDue = new Set<string>();
+  const scheduleLive = (sessionId: string): void => {
+    if (liveDue.has(sessionId)) return;
+    liveDue.add(sessionId);
+    setImmediate(() => {
+      liveDue.delete(sessionId);
+      const r = current(sessionId);
+      if (r && models.has(sessionId)) ctx.broadcast(sessionId, 'quiz.live', liveView(sessionId, r));
+    });
   };
   const pushQuiz = (sessionId: string): void => {
     const r = current(sessionId);
@@ -360,7 +375,7 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
         if (correct && input.kind !== 'multiple' && correct.length !== 1) throw new KetangError('INVALID', 'quiz.start: one correct option');
         if (correct?.length === 0) correct = null;
         const question: Question = { id: newId(), kind: input.kind, prompt: input.prompt, optionCount, status: 'open', correct, audience: input.audience, startedAt: now() };
-        const forStudents = input.audience.kind === 'all' ? null : [...new Set(studentDevicesFor(s, input.audience).map((id) => store.devices(s).find((d) => d.id === id)?.studentId ?? `device:${id}`))];
+        const forStudents = input.audience.kind === 'all' ? null : [...new Set(studentDevicesFor(s, input.audience).map((id) => sessionDevices(ctx, s).find((d) => d.id === id)?.studentId ?? `device:${id}`))];
         const audience = input.audience;
         if (audience.kind === 'group') {
           const g = groupsOf(ctx, s).groups.find((x) => x.id === audience.groupId);
@@ -379,7 +394,7 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
         const body = checkAnswer(r.question, input);
         record(sessionId, 'quiz.answer', { deviceId: device.id, studentId: device.studentId, payload: { questionId: r.question.id, ...body } });
         const answer = r.answers.get(personKey(device.id, device.studentId))!;
-        ctx.broadcast(sessionId, 'quiz.live', liveView(sessionId, r));
+        scheduleLive(sessionId);
         const mine = { ...answer, correct: null };
         for (const c of deviceConns(sessionId)) if (c.deviceId === device.id) c.send('quiz.mine', { question: publicQuestion(r.question), answer: mine });
         return { answer: mine };
@@ -421,7 +436,7 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
         if (t.kind === 'group') {
           if (!groupsOf(ctx, s).groups.some((g) => g.id === t.groupId)) throw new KetangError('NOT_FOUND', `No group ${t.groupId} in this class`);
         } else if (t.kind === 'device') {
-          const d = store.devices(s).find((x) => x.id === t.deviceId && !x.leftAt && x.role === 'student');
+          const d = sessionDevices(ctx, s).find((x) => x.id === t.deviceId && !x.leftAt && x.role === 'student');
           if (!d) throw new KetangError('NOT_FOUND', `No student device ${t.deviceId} in this class`);
           // A named student's points follow the student, not the tablet.
           if (d.studentId) target = { kind: 'student', studentId: d.studentId };
@@ -475,7 +490,7 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
         return;
       }
       if (!conn.deviceId) return;
-      const d = store.devices(sessionId).find((x) => x.id === conn.deviceId);
+      const d = sessionDevices(ctx, sessionId).find((x) => x.id === conn.deviceId);
       const hit = [...m.attention.locks].reverse().find((l) => covered(sessionId, l.audience).has(conn.deviceId!));
       conn.send('attention.mine', hit ? { locked: true, message: hit.message } : { locked: false, message: null });
       if (conn.role === 'student') {
@@ -490,7 +505,7 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
     onLeave(conn, sessionId) {
       // A device that leaves on purpose (or is removed) takes its hand down; one that only dropped keeps it.
       if (!conn.deviceId || !models.has(sessionId)) return;
-      const d = store.devices(sessionId).find((x) => x.id === conn.deviceId);
+      const d = sessionDevices(ctx, sessionId).find((x) => x.id === conn.deviceId);
       if (d?.leftAt && model(sessionId).hands.queue.some((h) => h.deviceId === d.id)) {
         record(sessionId, 'hand.lowered', { deviceId: d.id, studentId: d.studentId });
         ctx.broadcast(sessionId, 'hands.changed', model(sessionId).hands);

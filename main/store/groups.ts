@@ -14,12 +14,24 @@ export class GroupingsRepo {
   private readonly byClass: Statement;
   private readonly byId: Statement;
   private readonly remove: Statement;
+  private readonly stamp: Statement;
 
   constructor(db: Db) {
     this.insert = db.prepare('INSERT INTO saved_groupings(id, class_id, name, groups, created_at) VALUES (?, ?, ?, ?, ?)');
     this.byClass = db.prepare('SELECT * FROM saved_groupings WHERE class_id = ? ORDER BY created_at DESC, rowid DESC');
     this.byId = db.prepare('SELECT * FROM saved_groupings WHERE id = ?');
     this.remove = db.prepare('DELETE FROM saved_groupings WHERE id = ?');
+    this.stamp = db.prepare('SELECT count(*) AS n, count(left_at) AS gone, max(joined_at) AS last, max(left_at) AS lastGone FROM devices WHERE session_id = ?');
+  }
+
+  /**
+   * A cheap fingerprint of a session's device rows (joins and leaves change
+   * it) without reading the names, which are sealed: Store.devices opens
+   * every name, too costly to run per quiz answer.
+   */
+  deviceStamp(sessionId: string): string {
+    const r = this.stamp.get(sessionId) as Row;
+    return `${String(r.n)}:${String(r.gone)}:${String(r.last)}:${String(r.lastGone)}`;
   }
 
   save(classId: string, name: string, groups: SavedGrouping['groups']): SavedGrouping {
