@@ -127,7 +127,8 @@ export class Uploader {
     for (const f of this.repo.pendingFiles()) {
       if (this.shouldStop()) return;
       try {
-        await this.uploadFile(f.sha256, f.path, f.size, progress);
+        // Marked acknowledged only when the platform holds the whole file, verified (never on a pause part-way).
+        if (!(await this.uploadFile(f.sha256, f.path, f.size, progress))) return;
         this.repo.ackFile(f.sha256, this.nowIso());
         progress.files++;
       } catch (err) {
@@ -137,17 +138,21 @@ export class Uploader {
     }
   }
 
-  /** Send one file from where the platform stands, as checksummed chunks in one streamed request. Resolves once the platform holds all of it, verified. */
-  async uploadFile(sha256: string, file: string, size: number, progress?: UploadProgress): Promise<void> {
+  /**
+   * Send one file from where the platform stands, as checksummed chunks in
+   * one streamed request. Resolves true once the platform holds all of it,
+   * verified; false when sync was told to stop part-way.
+   */
+  async uploadFile(sha256: string, file: string, size: number, progress?: UploadProgress): Promise<boolean> {
     if (!fs.existsSync(file)) throw new SyncError('LOCAL', `The file to upload is missing from this PC: ${file}`, { retryable: false });
     const status = await this.adapter.uploadStatus(sha256);
-    if (status?.complete) return;
+    if (status?.complete) return true;
     let offset = status?.received ?? 0;
     const fd = fs.openSync(file, 'r');
     let checksumRetries = 0;
     try {
       while (offset < size) {
-        if (this.shouldStop()) return;
+        if (this.shouldStop()) return false;
         const from = offset;
         try {
           const st = await this.adapter.uploadStream(sha256, size, offset, this.limits.chunkBytes, async (at, length) => {
@@ -160,7 +165,7 @@ export class Uploader {
           if (offset === from) throw new SyncError('SERVER', 'The platform took none of the file; will try again later');
           checksumRetries = 0;
         } catch (err) {
-          if (err === STOPPED) return;
+          if (err === STOPPED) return false;
           if (err instanceof SyncError && err.code === 'WRONG_OFFSET' && err.received !== undefined) {
             this.log.warn('sync: resuming upload where the platform stands', { sha256, offset: err.received });
             offset = err.received;
@@ -175,6 +180,7 @@ export class Uploader {
     } finally {
       fs.closeSync(fd);
     }
+    return true;
   }
 }
 

@@ -70,3 +70,41 @@ describe('retention and schedule', () => {
     expect(r.store.roster('sample-class-3-1')).toHaveLength(2);
   });
 });
+
+describe('pausing part-way through a file', () => {
+  const b = new Backend('sqlite');
+  let r: Classroom | null = null;
+  beforeAll(() => b.setup());
+  afterAll(async () => {
+    r?.close();
+    await b.teardown();
+  });
+
+  it('leaves the file unacknowledged (and on disk) until the platform holds all of it', async () => {
+    let paused = false;
+    const p = await b.platform({
+      // The moment the platform sees the upload begin, the teacher pauses sync.
+      faults: (route) => {
+        if (route === 'uploadChunk') paused = true;
+        return null;
+      },
+    });
+    const token = await p.store.provisionClassroom({ id: 'room-1', schoolId: 'sample-school', name: '301' });
+    r = openClassroom();
+    const engine = r.engine({ limits: { chunkBytes: 64 * 1024 } });
+    engine.configure({ platformUrl: p.server.url, token, retentionDays: 0 });
+    const f = r.addFile(Buffer.alloc(3_000_000, 4));
+    const realBlocked = engine.blocked.bind(engine);
+    engine.blocked = () => (paused ? 'paused' : realBlocked());
+    await engine.syncOnce({ download: false });
+    expect((await p.store.upload(f.sha256))?.complete).toBe(false);
+    expect(engine.repo.file(f.sha256)?.ackedAt).toBeNull();
+    expect(fs.existsSync(f.path)).toBe(true);
+
+    paused = false;
+    engine.blocked = realBlocked;
+    await syncUntilDone(engine);
+    expect((await p.store.upload(f.sha256))?.complete).toBe(true);
+    expect(engine.repo.file(f.sha256)?.ackedAt).not.toBeNull();
+  });
+});
