@@ -126,6 +126,33 @@ describe('groups and interaction in the browser', () => {
     await shot(tablets[1]!.page, 'interaction-tablet-revealed-800x1280');
   });
 
+  it('a hand goes up on a tablet and the console calls on it; 随机点名 shows a name big on the board; the timer survives a board reload', async () => {
+    await tablets[2]!.page.getByTestId('raise-hand').click();
+    await teacher.getByTestId('hand').filter({ hasText: tablets[2]!.name }).waitFor();
+    await teacher.getByTestId('hand-answer').click();
+    await expect.poll(() => teacher.getByTestId('hand').count()).toBe(0);
+    await expect.poll(() => tablets[2]!.page.getByTestId('raise-hand').getAttribute('aria-pressed')).toBe('false');
+
+    await teacher.getByTestId('quiz-dismiss').click();
+    await teacher.getByTestId('pick').click();
+    const picked = board.getByTestId('picked-name');
+    await picked.waitFor();
+    expect(tablets.map((t) => t.name)).toContain(await picked.innerText());
+    await shot(board, 'interaction-board-pick-1920x1080');
+    await teacher.getByRole('button', { name: '收起' }).click();
+    await picked.waitFor({ state: 'detached' });
+
+    await teacher.getByTestId('timer-minutes').selectOption('3');
+    await teacher.getByTestId('timer-countdown').click();
+    await teacher.getByTestId('timer-start').click();
+    const timer = board.getByTestId('board-timer');
+    await expect.poll(() => timer.innerText(), { timeout: 5_000 }).toMatch(/^0[23]:\d\d$/);
+    await board.reload();
+    await expect.poll(() => board.getByTestId('board-timer').innerText(), { timeout: 10_000 }).toMatch(/^02:[45]\d$/);
+    await expect.poll(() => tablets[0]!.page.getByTestId('my-timer').innerText()).toMatch(/02:[45]\d/);
+    await teacher.getByTestId('timer-pause').click();
+  });
+
   it('the report from SQLite: every answer is a class event; the console shows the correct rate and exports a CSV Excel reads', async () => {
     const answers = hub.app.store.events(sessionId).filter((e) => e.type === 'quiz.answer');
     expect(answers.map((e) => (e.payload as { choice: number[] }).choice)).toEqual([[2], [1], [2]]);
