@@ -176,3 +176,22 @@ describe('groups and interaction in the browser', () => {
     expect(text).toContain('67%');
   });
 });
+
+describe('anonymous join', () => {
+  it('when the teacher allows it, a tablet joins without picking a name and shows up on the console under its nickname', async () => {
+    await teacher.getByTestId('report').click({ position: { x: 5, y: 5 } }); // close the report: a tap outside it
+    await teacher.getByTestId('report').waitFor({ state: 'detached' });
+    await teacher.getByTestId('allow-anonymous').check();
+    await expect.poll(() => hub.app.store.events(sessionId).filter((e) => e.type === 'groups.changed').length).toBeGreaterThan(0);
+    const code = (await teacher.getByTestId('join-code').getAttribute('data-code')) ?? '';
+    const d = await openDevice(browser);
+    await d.page.goto(`${hub.url}/#/join?code=${code}`);
+    await d.page.getByTestId('nickname').fill('小星星');
+    await d.page.getByTestId('join-anonymous').click();
+    await d.page.getByTestId('student-interaction').waitFor();
+    expect(await d.page.getByTestId('joined-name').innerText()).toBe('小星星');
+    await teacher.getByTestId('group-chip').filter({ hasText: '小星星' }).waitFor();
+    const row = hub.app.store.devices(sessionId).find((x) => x.name === '小星星');
+    expect(row).toMatchObject({ role: 'student', studentId: null });
+  });
+});
