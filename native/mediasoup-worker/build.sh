@@ -6,9 +6,10 @@
 #   native/mediasoup-worker/build.sh [--install-deps] [--force] [--jobs N]
 #
 # Output: native/build/mediasoup-worker, plus native/build/mediasoup-worker.key
-# (mediasoup version + hash of the patches, the shim and this script). A second
-# run with the same key does nothing. The npm package itself is never edited:
-# the worker tree is copied into native/build/ and patched there.
+# (mediasoup version + hash of the patches, the shim and the meson flags). A
+# second run with the same key does nothing. The npm package itself is never
+# edited: the worker tree is copied into native/build/work-VERSION/ and patched
+# there; that folder is kept so a changed patch rebuilds only what it touches.
 #
 # --install-deps  apt-get installs the build tools and libraries (adding the
 #                 bookworm-backports source for meson >= 1.1 if it is missing).
@@ -97,21 +98,34 @@ meson_version="$(meson --version)"
 
 start=$(date +%s)
 work="$out/work-$ms_version"
+stage="$work/stage"
 log "building $key with meson $meson_version, $jobs jobs, in $work"
-rm -rf "$work"
-mkdir -p "$work/src"
+rm -rf "$stage"
+mkdir -p "$stage" "$work/src"
 # Everything but the meson subprojects (wraps that would download sources).
-( cd "$ms_dir/worker" && tar --exclude=./subprojects --exclude=./out -cf - . ) | tar -xf - -C "$work/src"
+( cd "$ms_dir/worker" && tar --exclude=./subprojects --exclude=./out -cf - . ) | tar -xf - -C "$stage"
 for p in "${patches[@]}"; do
   log "applying $(basename "$p")"
-  patch -d "$work/src" -p1 --batch --forward --quiet < "$p" || die "$(basename "$p") does not apply to mediasoup $ms_version"
+  patch -d "$stage" -p1 --batch --forward --quiet < "$p" || die "$(basename "$p") does not apply to mediasoup $ms_version"
 done
-mkdir -p "$work/src/deps/unordered_dense/include/ankerl"
-cp "$shim" "$work/src/deps/unordered_dense/include/ankerl/"
+mkdir -p "$stage/deps/unordered_dense/include/ankerl"
+cp "$shim" "$stage/deps/unordered_dense/include/ankerl/"
+# Only files whose content changed replace the previous build's copy, so a
+# changed patch recompiles only what it touches (a fresh clone builds all).
+( cd "$stage" && find . -type f ) | while IFS= read -r f; do
+  if ! cmp -s "$stage/$f" "$work/src/$f"; then
+    mkdir -p "$(dirname "$work/src/$f")"
+    cp "$stage/$f" "$work/src/$f"
+  fi
+done
+rm -rf "$stage"
 
 # Same release flags as mediasoup's own build (tasks.py); no wrap may download.
-meson setup "$work/build" "$work/src" "${meson_flags[@]}" >"$work/meson-setup.log" 2>&1 \
-  || { tail -40 "$work/meson-setup.log" >&2; die "meson setup failed (log: $work/meson-setup.log)"; }
+if [ ! -f "$work/build/build.ninja" ]; then
+  rm -rf "$work/build"
+  meson setup "$work/build" "$work/src" "${meson_flags[@]}" >"$work/meson-setup.log" 2>&1 \
+    || { tail -40 "$work/meson-setup.log" >&2; die "meson setup failed (log: $work/meson-setup.log)"; }
+fi
 ninja -C "$work/build" -j "$jobs" mediasoup-worker >"$work/ninja.log" 2>&1 \
   || { grep -B2 -A12 -m3 'error' "$work/ninja.log" >&2 || tail -40 "$work/ninja.log" >&2; die "compile failed (log: $work/ninja.log)"; }
 
@@ -119,6 +133,4 @@ cp "$work/build/mediasoup-worker" "$bin.tmp"
 strip "$bin.tmp" 2>/dev/null || true
 mv -f "$bin.tmp" "$bin"
 echo "$key" > "$out/mediasoup-worker.key"
-# The copied sources and objects are only needed to rebuild: drop them.
-rm -rf "$work"
 log "built $bin in $(( $(date +%s) - start )) s"
