@@ -90,6 +90,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
   const { store, log } = opts;
   const files = new PlatformFiles(opts.filesDir);
   const stats = { chunkBytesIn: 0, chunksRefused: 0, recordsApplied: 0, duplicates: 0 };
+  const activeUploads = new Map<string, Promise<UploadStatus>>();
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -138,8 +139,22 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
         if (!st) throw new HttpError(404, 'NOT_FOUND', 'No upload of this file yet: send from offset 0');
         return sendJson(res, 200, st);
       }
-      case 'uploadChunk':
-        return after(200, await uploadChunk(req, auth, m.sha!, url, fault));
+      case 'uploadChunk': {
+        // One request per file at a time in this process: a retry arriving while the cut one still
+        // records its last verified chunks waits for them, and then sees the right offset.
+        const sha = m.sha!;
+        const prev = activeUploads.get(sha);
+        const run = (async () => {
+          if (prev) await prev.catch(() => {});
+          return uploadChunk(req, auth, sha, url, fault);
+        })();
+        activeUploads.set(sha, run);
+        try {
+          return after(200, await run);
+        } finally {
+          if (activeUploads.get(sha) === run) activeUploads.delete(sha);
+        }
+      }
       case 'roster':
         return after(200, { schoolId: auth.schoolId, classes: await store.roster(auth.schoolId) });
       case 'timetable': {
@@ -220,14 +235,21 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
     let digestParts: Buffer[] = [];
     let digestNeed = 0;
     let bodyBytes = 0;
-    // Verified chunks move `received` in order; a failed move means another writer got there first.
+    // Verified chunks move `received` in order; a failed move means another writer got there first,
+    // and the request stops at once (the data handler checks) instead of taking the rest for nothing.
     let advances: Promise<void> = Promise.resolve();
+    let advanceError: HttpError | null = null;
     const advance = (from: number, to: number): void => {
       advances = advances.then(async () => {
-        await out.flush();
-        if (!(await store.advanceUpload(sha, from, to))) {
-          const now = await store.upload(sha);
-          throw new HttpError(409, 'WRONG_OFFSET', 'Another upload of this file moved on; send from the offset given', { received: now?.received ?? 0 });
+        if (advanceError) return;
+        try {
+          await out.flush();
+          if (!(await store.advanceUpload(sha, from, to))) {
+            const now = await store.upload(sha);
+            advanceError = new HttpError(409, 'WRONG_OFFSET', 'Another upload of this file moved on; send from the offset given', { received: now?.received ?? 0 });
+          }
+        } catch (err) {
+          advanceError = err instanceof HttpError ? err : new HttpError(500, 'INTERNAL', `Could not record the upload's progress: ${(err as Error).message}`);
         }
       });
     };
@@ -256,6 +278,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
       };
       req.on('data', (b: Buffer) => {
         if (done) return;
+        if (advanceError) return fail(advanceError);
         bodyBytes += b.length;
         stats.chunkBytesIn += b.length;
         if (fault?.kind === 'reset-mid-body' && bodyBytes >= fault.afterBytes) {
@@ -325,10 +348,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
       await received;
     } finally {
       await out.close().catch(() => {});
-      // Whatever happened, the verified chunks' moves land before we answer.
-      await advances.catch(() => {});
+      // Whatever happened, the verified chunks' moves land before we answer (and before the next request for this file starts).
+      await advances;
     }
-    await advances;
+    if (advanceError) throw advanceError;
     if (pos === size) {
       if ((await files.finish(sha)) !== sha) {
         await store.resetUpload(sha);
