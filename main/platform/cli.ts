@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { consoleLogger } from '../services/log.ts';
-import { LessonPackage, RosterClass } from '../sync/wire.ts';
+import { PackageItem, RosterClass, TimetableLesson } from '../sync/wire.ts';
 import { defaultDataDir } from '../cli/paths.ts';
 import { openPlatformStore, runPlatform } from './index.ts';
 
@@ -27,7 +27,15 @@ const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data
 const SchoolFile = z.object({
   school: z.object({ id: z.string() }),
   classes: z.array(RosterClass).default([]),
-  lessons: z.array(LessonPackage.partial({ items: true })).default([]),
+  // Items as a school file writes them: size, mime, hash and pages may be left out (a whiteboard has none).
+  lessons: z
+    .array(
+      TimetableLesson.extend({
+        subject: z.string().default(''),
+        items: z.array(PackageItem.extend({ sha256: PackageItem.shape.sha256.default(null), size: z.number().int().nonnegative().default(0), mime: z.string().nullable().default(null), pages: z.number().int().nonnegative().default(0) })).default([]),
+      }),
+    )
+    .default([]),
   teachers: z.array(z.object({ id: z.string(), name: z.string(), login: z.string().optional(), password: z.string().optional() })).default([]),
 });
 
@@ -63,11 +71,11 @@ async function main(): Promise<void> {
   if (command === 'load') {
     if (!arg) fail(`load needs a file\n${USAGE}`);
     const r = SchoolFile.safeParse(JSON.parse(fs.readFileSync(arg, 'utf8')));
-    if (!r.success) fail(`${arg} is not a school file: ${r.error.message}`);
+    if (!r.success) fail(`${arg} is not a school file: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const store = openPlatformStore(dataDir, pgUrl);
     await store.migrate();
     for (const c of r.data.classes) await store.putClass(r.data.school.id, c);
-    for (const l of r.data.lessons) await store.putLesson(r.data.school.id, { ...l, items: l.items ?? [] });
+    for (const l of r.data.lessons) await store.putLesson(r.data.school.id, l);
     for (const t of r.data.teachers) {
       if (t.login && t.password) await store.putTeacher({ id: t.id, schoolId: r.data.school.id, login: t.login, name: t.name, password: t.password });
     }
