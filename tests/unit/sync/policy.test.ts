@@ -1,5 +1,7 @@
 /** Bandwidth etiquette: time windows, pause, live class, the byte bucket (on a fake clock), settings kept across restarts. */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
+import { HttpPlatformAdapter } from '../../../main/sync/adapter.ts';
 import { blockedReason, DEFAULT_CONFIG, inWindows, SyncConfig } from '../../../main/sync/policy.ts';
 import { ByteBucket, type Clock } from '../../../main/sync/throttle.ts';
 import { Backend } from '../platform/backends.ts';
@@ -76,6 +78,41 @@ it('paused, live class and window keep sync off the network; settings survive a 
     await again.syncOnce({ download: false });
     expect(again.status()).toMatchObject({ blocked: null, lastError: null });
     expect((await p.store.records('room-1')).length).toBe(r.store.events(r.sessionId).length);
+  } finally {
+    await b.teardown();
+  }
+});
+
+it('retries back off exponentially with jitter, up to the ceiling', () => {
+  const r = openClassroom();
+  rooms.push(r);
+  let rnd = 0;
+  const engine = r.engine({ backoff: { baseMs: 1000, maxMs: 60_000 }, random: () => rnd });
+  // Jitter keeps each delay in [d/2, d] for d = base·2^(n-1), capped.
+  expect([1, 2, 3, 4].map((n) => engine.backoffMs(n))).toEqual([500, 1000, 2000, 4000]);
+  rnd = 0.999999;
+  expect(engine.backoffMs(3)).toBeCloseTo(4000, 0);
+  expect(engine.backoffMs(30)).toBeCloseTo(60_000, 0);
+  rnd = 0;
+  expect(engine.backoffMs(30)).toBe(30_000);
+});
+
+it('the HTTP adapter pays for every byte it sends in the upload bucket (fake clock)', async () => {
+  const b = new Backend('sqlite');
+  await b.setup();
+  try {
+    const p = await b.platform();
+    const token = await p.store.provisionClassroom({ id: 'room-1', schoolId: 'sch', name: '301' });
+    let t = 0;
+    let slept = 0;
+    const clock: Clock = { ms: () => t, sleep: async (ms) => void ((slept += ms), (t += ms)) };
+    const up = new ByteBucket(32_000, clock);
+    const adapter = new HttpPlatformAdapter({ baseUrl: p.server.url, token, up });
+    const chunk = randomBytes(320_000);
+    await adapter.uploadChunk(createHash('sha256').update(chunk).digest('hex'), chunk.length, 0, chunk, createHash('sha256').update(chunk).digest('hex'));
+    // 320 000 bytes at 32 000 B/s after the 16 KiB burst.
+    expect(slept).toBeCloseTo(((320_000 - 16_384) / 32_000) * 1000, 6);
+    adapter.close();
   } finally {
     await b.teardown();
   }
