@@ -122,15 +122,22 @@ export class HttpPlatformAdapter implements PlatformAdapter {
     return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, undefined, headers, async (req) => {
       let at = offset;
       // The next chunk is read and hashed while the current one is on the wire.
-      let next = read(at, Math.min(chunkBytes, size - at));
-      while (at < size) {
-        const frame = await next;
-        if (frame.data.length === 0) throw new SyncError('LOCAL', `The file is shorter than its recorded size ${size}`, { retryable: false });
-        const end = at + frame.data.length;
-        if (end < size) next = read(end, Math.min(chunkBytes, size - end));
-        await this.writeThrottled(req, frame.data);
-        await this.writeThrottled(req, frame.digest);
-        at = end;
+      let next: Promise<{ data: Buffer; digest: Buffer }> | null = read(at, Math.min(chunkBytes, size - at));
+      try {
+        while (at < size && next) {
+          const frame: { data: Buffer; digest: Buffer } = await next;
+          next = null;
+          if (frame.data.length === 0) throw new SyncError('LOCAL', `The file is shorter than its recorded size ${size}`, { retryable: false });
+          const end = at + frame.data.length;
+          if (end < size) next = read(end, Math.min(chunkBytes, size - end));
+          if (req.destroyed) throw new SyncError('NETWORK', 'The connection closed during the upload; it resumes where the platform stands');
+          await this.writeThrottled(req, frame.data);
+          await this.writeThrottled(req, frame.digest);
+          at = end;
+        }
+      } finally {
+        // A read still in flight when the request failed: let it finish (its file stays open until then) and drop it.
+        await (next as Promise<unknown> | null)?.catch(() => {});
       }
     });
   }
@@ -267,6 +274,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
 /** Wait until the socket takes more (or the request is gone). */
 function drained(req: http.ClientRequest): Promise<void> {
   return new Promise<void>((resolve) => {
+    if (req.destroyed || req.writableEnded) return resolve();
     const done = (): void => {
       req.off('drain', done);
       req.off('close', done);

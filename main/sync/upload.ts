@@ -149,6 +149,8 @@ export class Uploader {
     if (status?.complete) return true;
     let offset = status?.received ?? 0;
     const fd = fs.openSync(file, 'r');
+    // Reads still running when a request fails must end before the file is closed.
+    const reads = new Set<Promise<unknown>>();
     let checksumRetries = 0;
     try {
       while (offset < size) {
@@ -158,7 +160,13 @@ export class Uploader {
           const st = await this.adapter.uploadStream(sha256, size, offset, this.limits.chunkBytes, async (at, length) => {
             // Paused, window closed, class started: stop between chunks; what was verified stays on the platform.
             if (this.shouldStop()) throw STOPPED;
-            return readChunk(fd, at, length);
+            const r = readChunk(fd, at, length);
+            reads.add(r);
+            void r.then(
+              () => reads.delete(r),
+              () => reads.delete(r),
+            );
+            return r;
           });
           if (progress) progress.fileBytes += (st.complete ? size : st.received) - from;
           offset = st.complete ? size : st.received;
@@ -178,6 +186,7 @@ export class Uploader {
         }
       }
     } finally {
+      await Promise.allSettled([...reads]);
       fs.closeSync(fd);
     }
     return true;
