@@ -295,7 +295,7 @@ export class SyncEngine {
         this.wake = null;
       }
     };
-    void loop();
+    loop().catch((err: unknown) => this.o.log.error('sync: the background loop stopped', { error: (err as Error).stack ?? String(err) }));
   }
 
   /** Look for work now (a class ended, the teacher pressed 立即同步, settings changed). */
