@@ -127,7 +127,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
     };
     switch (m.route) {
       case 'pushRecords': {
-        const body = checkPushRequest(await readJson(req));
+        const body = checkPushRequest(await readJson(req, fault?.kind === 'reset-mid-body' ? fault.afterBytes : undefined));
         if ('error' in body) throw new HttpError(400, 'INVALID', `Bad request body: ${body.error}`);
         const r = await store.applyRecords(auth.id, body.records);
         stats.recordsApplied += r.applied.length;
@@ -396,8 +396,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return r.data;
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  let body = await readBody(req, MAX_JSON_BYTES);
+async function readJson(req: http.IncomingMessage, resetAfter?: number): Promise<unknown> {
+  let body = await readBody(req, MAX_JSON_BYTES, resetAfter);
   // Classrooms on slow links gzip their batches (JSON shrinks 5–10×).
   if (/^gzip$/i.test(String(req.headers['content-encoding'] ?? ''))) {
     try {
@@ -414,7 +414,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 }
 
 /** Read a whole body, refusing more than `max` bytes; `resetAfter` (a test fault) drops the connection part-way. */
-function readBody(req: http.IncomingMessage, max: number, resetAfter?: number, onBytes?: (b: Buffer) => void): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, max: number, resetAfter?: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
@@ -427,7 +427,6 @@ function readBody(req: http.IncomingMessage, max: number, resetAfter?: number, o
     req.on('data', (b: Buffer) => {
       if (done) return;
       n += b.length;
-      onBytes?.(b);
       if (n > max) {
         req.resume();
         return fail(new HttpError(413, 'TOO_LARGE', `The body is larger than ${max} bytes`));

@@ -61,14 +61,15 @@ forEachBackend((b) => {
   });
 
   it('server errors, resets mid-upload and lost replies: every record exactly once, nothing dropped locally before its ack', async () => {
-    const faults = faultPlan([
+    const plan: [RouteName, Fault][] = [
       ['pushRecords', { kind: 'error-before' }],
       ['pushRecords', { kind: 'error-after' }], // applied, reply lost: delivered again
       ['pushRecords', { kind: 'reset-after' }], // applied, connection dropped: delivered again
       ['pushRecords', { kind: 'reset-mid-body', afterBytes: 2000 }],
       ['uploadChunk', { kind: 'reset-mid-body', afterBytes: 500_000 }],
-      ['uploadChunk', { kind: 'error-after' }], // chunk kept, reply lost: the next PUT is at the wrong offset and resumes
-    ]);
+      ['uploadChunk', { kind: 'error-after' }], // file kept, reply lost: the next pass finds it complete
+    ];
+    const faults = faultPlan(plan);
     const p = await b.platform({ faults });
     const token = await p.store.provisionClassroom({ id: 'room-1', schoolId: 'sample-school', name: '301' });
     const r = room();
@@ -89,6 +90,7 @@ forEachBackend((b) => {
 
     const passes = await syncUntilDone(engine);
     expect(passes).toBeGreaterThan(2);
+    expect(plan).toEqual([]); // every injected fault happened
     const records = await p.store.records('room-1');
     expect(records).toHaveLength(total + 40);
     expect(new Set(records.map((x) => x.key)).size).toBe(total + 40);
