@@ -457,8 +457,25 @@ interface PartialWriter {
   close(): Promise<void>;
 }
 
-function writeAt(fd: number, buf: Buffer, from: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.write(fd, buf, from, buf.length - from, position, (err, n) => (err ? reject(err) : resolve(n))));
+/** Write all of `bufs` at `position` (writev may write less than asked: continue with the rest). */
+async function writevAll(fd: number, bufs: Buffer[], position: number): Promise<void> {
+  let rest = bufs;
+  let at = position;
+  while (rest.length) {
+    const n = await new Promise<number>((resolve, reject) => fs.writev(fd, rest, at, (err, written) => (err ? reject(err) : resolve(written))));
+    if (n <= 0) throw new Error('the disk took no bytes');
+    at += n;
+    let skip = n;
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        next.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    rest = next;
+  }
 }
 
 /** Files on the platform's disk: partial uploads and finished, content-addressed files. */
@@ -489,31 +506,50 @@ class PlatformFiles {
     const file = this.partial(sha);
     const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
     fs.ftruncateSync(fd, offset);
-    // Writes go to the thread pool in order while the next bytes arrive (a blocking write per piece halved throughput).
+    // Writes go to the thread pool in order while the next bytes arrive (a blocking write per piece halved
+    // throughput), gathered into ~1 MB writev calls (one per 64 KB piece cost more in calls than in bytes).
     let chain: Promise<void> = Promise.resolve();
     let failed: Error | null = null;
     let open = true;
+    let batch: Buffer[] = [];
+    let batchAt = 0;
+    let batchLen = 0;
+    const issue = (): void => {
+      if (batchLen === 0) return;
+      const bufs = batch;
+      const at = batchAt;
+      const len = batchLen;
+      batch = [];
+      batchLen = 0;
+      chain = chain.then(async () => {
+        if (!failed) {
+          try {
+            await writevAll(fd, bufs, at);
+          } catch (err) {
+            failed = err as Error;
+          }
+        }
+        writer.queued -= len;
+      });
+    };
     const writer: PartialWriter = {
       queued: 0,
       write: (piece, at) => {
         this.running(sha, at, piece);
+        if (batchLen > 0 && at !== batchAt + batchLen) issue();
+        if (batchLen === 0) batchAt = at;
+        batch.push(piece);
+        batchLen += piece.length;
         writer.queued += piece.length;
-        chain = chain.then(async () => {
-          if (failed) return;
-          let written = 0;
-          try {
-            while (written < piece.length) written += await writeAt(fd, piece, written, at + written);
-          } catch (err) {
-            failed = err as Error;
-          }
-          writer.queued -= piece.length;
-        });
+        if (batchLen >= 1024 * 1024) issue();
       },
       flush: async () => {
+        issue();
         await chain;
         if (failed) throw new HttpError(500, 'DISK', `The platform could not write the file: ${failed.message}`);
       },
       close: async () => {
+        issue();
         await chain;
         if (open) fs.closeSync(fd);
         open = false;
