@@ -20,7 +20,7 @@ const SCHEMA = `
     classroom_id TEXT NOT NULL, key TEXT NOT NULL, stream TEXT NOT NULL, kind TEXT NOT NULL,
     session_id TEXT, seq INTEGER NOT NULL, at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
     PRIMARY KEY (classroom_id, key)
-  ) STRICT;
+  ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS session_totals (
     classroom_id TEXT NOT NULL, session_id TEXT NOT NULL, records INTEGER NOT NULL,
     PRIMARY KEY (classroom_id, session_id)
