@@ -4,8 +4,9 @@
  * bench shapes itself — two network namespaces joined by a veth pair with
  * `tbf` at 256 kbit/s each way (addresses 10.77.<n>.1/.2, away from the
  * machine's own 192.0.2.0/24). Needs root and iproute2; removes the
- * namespaces afterwards. This kernel has no netem and the machine has no
- * iptables/nft, so packet loss is not shaped here.
+ * namespaces afterwards. This kernel has no netem: loss (BENCH_LOSS, default
+ * 0.05 = 5% of packets dropped each way) is an iptables `statistic` rule in
+ * each namespace when iptables is installed (Debian `iptables`), else none.
  *
  *   node bench/sync-link.ts            (or: npm run bench -- sync-link)
  *
@@ -73,8 +74,20 @@ if (process.argv[2] === 'raw-server') {
   await new Promise(() => {});
 }
 
+const LOSS = Number(process.env.BENCH_LOSS ?? '0.05');
+const haveIptables = ((): boolean => {
+  try {
+    execFileSync('iptables', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const lossApplied = haveIptables && LOSS > 0 ? LOSS : 0;
+
 header('sync-link: one school day of records over a 256 kbps link (network namespaces, tbf)', [
   `veth pair between two namespaces, tbf ${RATE} each way; platform (SQLite) in one, classroom in the other`,
+  lossApplied ? `loss: ${fmt(lossApplied * 100, 0)}% of packets dropped each way (iptables statistic rule in each namespace)` : `loss: none (${haveIptables ? 'BENCH_LOSS=0' : 'iptables not installed: apt-get install iptables'})`,
   'a school day: 6 lessons × 40 students (joins/leaves, 8 questions each, points, hands up, page turns) + 6 lesson reports',
   'goal: < 60 s',
 ]);
@@ -135,6 +148,7 @@ try {
     inNs(ns, 'ip', 'link', 'set', dev, 'up');
     inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
     inNs(ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', RATE, 'burst', '4kb', 'latency', '200ms');
+    if (lossApplied) inNs(ns, 'iptables', '-A', 'INPUT', '-i', dev, '-m', 'statistic', '--mode', 'random', '--probability', String(lossApplied), '-j', 'DROP');
   }
 
   const cdir = path.join(root, 'classroom');
@@ -168,7 +182,7 @@ try {
       ],
     ),
   );
-  console.log(`\none school day over ${RATE}: ${fmt(k.ms / 1000, 1)} s (goal < 60 s: ${k.ms < 60_000 ? 'met' : 'NOT met'}); ratio to the plain POST of the uncompressed JSON: ${fmt(raw.ms / k.ms, 2)}`);
+  console.log(`\none school day over ${RATE}${lossApplied ? ` with ${fmt(lossApplied * 100, 0)}% loss` : ''}: ${fmt(k.ms / 1000, 1)} s (goal < 60 s: ${k.ms < 60_000 ? 'met' : 'NOT met'}); ratio to the plain POST of the uncompressed JSON: ${fmt(raw.ms / k.ms, 2)}`);
 } finally {
   for (const c of kids) c.kill('SIGTERM');
   for (const ns of [nsC, nsP]) {
