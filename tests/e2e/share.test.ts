@@ -1,0 +1,101 @@
+/**
+ * Share end to end in real Chromium against a real hub: a page pushed to one
+ * device reaches only it (and stays available from IndexedDB when the hub's
+ * files cannot be fetched), the teacher's screen (fake capture) is decoded on
+ * every device, a device casts its (fake) camera to the board when asked,
+ * and a device that asks for lesson mode shows the page with the ink as data.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+
+let hub: TestHub;
+let browser: Browser;
+let teacher: { context: BrowserContext; page: Page };
+let board: { context: BrowserContext; page: Page };
+const devices: { context: BrowserContext; page: Page }[] = [];
+let code = '';
+
+async function join(name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const d = await openDevice(browser);
+  await d.page.goto(`${hub.url}/#/join?code=${code}`);
+  await d.page.getByTestId('roster-name').filter({ hasText: name }).click();
+  await d.page.getByTestId('joined-line').waitFor();
+  devices.push(d);
+  return d;
+}
+
+/** Decoded frames of a <video> (Chromium counts what its decoder produced). */
+const framesOf = (page: Page, selector: string): Promise<number> =>
+  page.$$eval(selector, (els) => els.map((v) => (v as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames).reduce((a, b) => Math.min(a, b), Infinity));
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  // Fake camera and fake screen capture (a moving test pattern); WebRTC between pages on loopback.
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'] });
+  teacher = await openDevice(browser, { viewport: BOARD_VIEWPORT });
+  await teacher.page.goto(hub.app.consoleUrl);
+  const lesson = teacher.page.getByTestId('lesson').filter({ hasText: '认识分数' });
+  await lesson.getByTestId('start-class').click();
+  await teacher.page.getByTestId('join-code').waitFor();
+  code = (await teacher.page.getByTestId('join-code').getAttribute('data-code')) ?? '';
+  board = await openDevice(browser, { viewport: BOARD_VIEWPORT });
+  await board.page.goto(hub.app.boardUrl);
+  await join('王子涵');
+  await join('李欣怡');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await hub?.close();
+});
+
+describe('share in the classroom', () => {
+  it('pushes a page to one device only; it stays available without the hub’s files', async () => {
+    const [a, b] = devices as [{ page: Page }, { page: Page }];
+    const target = teacher.page.getByTestId('share-target');
+    const aId = hub.app.store.devices(hub.app.store.openSessions()[0]!.id).find((d) => d.name === '王子涵')!.id;
+    await target.selectOption(`device:${aId}`);
+    await teacher.page.getByTestId('share-send-page').click();
+    await a.page.getByTestId('share-view').waitFor();
+    await a.page.getByTestId('share-page').waitFor();
+    await b.page.waitForTimeout(500);
+    expect(await b.page.getByTestId('share-view').count()).toBe(0);
+    expect(await b.page.getByTestId('share-item').count()).toBe(0);
+
+    // Reload with every /files/ request failing: the kept copy still lists and opens.
+    await a.page.route('**/files/**', (r) => r.abort());
+    await a.page.reload();
+    await expect.poll(() => a.page.getByTestId('share-item').count(), { timeout: 10_000 }).toBe(1);
+    await a.page.unroute('**/files/**');
+  });
+
+  it("shares the teacher's screen to every device, which decode its frames", async () => {
+    await teacher.page.getByTestId('share-target').selectOption('all');
+    await teacher.page.getByTestId('screen-start').click();
+    for (const d of devices) await d.page.getByTestId('screen-video').waitFor();
+    for (const d of devices) await expect.poll(() => framesOf(d.page, '[data-testid="screen-video"]'), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => teacher.page.getByTestId('screen-peers').getAttribute('data-peers'), { timeout: 10_000 }).toBe('2');
+  });
+
+  it('a device that asks for lesson mode shows the page with the ink as data', async () => {
+    const a = devices[0]!;
+    await a.page.getByTestId('screen-mode').click();
+    await expect.poll(() => a.page.getByTestId('screen-share').getAttribute('data-mode')).toBe('lesson');
+    await a.page.locator('[data-testid="screen-share"] [data-testid="share-page"]').waitFor();
+    const events = hub.app.store.events(hub.app.store.openSessions()[0]!.id).filter((e) => e.type === 'screen.mode');
+    expect(events.at(-1)?.payload).toMatchObject({ mode: 'lesson', reason: 'asked' });
+    await teacher.page.getByTestId('screen-stop').click();
+    await expect.poll(() => a.page.getByTestId('screen-share').count()).toBe(0);
+  });
+
+  it('casts a device camera to the board when the teacher asks', async () => {
+    const b = devices[1]!;
+    await teacher.page.getByTestId('cast-ask').filter({ hasText: '李欣怡' }).click();
+    await b.page.getByTestId('cast-camera').click();
+    await b.page.getByTestId('casting').waitFor();
+    await board.page.getByTestId('board-cast').waitFor();
+    await expect.poll(() => framesOf(board.page, '[data-testid="board-cast"] video'), { timeout: 20_000 }).toBeGreaterThan(0);
+  });
+});
