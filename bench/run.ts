@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   'pdf-open': '300-page PDF: first page painted, page turns, memory while paging, in Chromium (needs npm run build:web)',
   sfu: 'SFU fan-out: one Chromium sender to N receivers through one mediasoup worker, worker CPU per consumer (needs a worker: native/mediasoup-worker/build.sh)',
   push: 'file push: 100 MB to 30 devices through the hub (ranges, transfer queue) vs one plain HTTP download × 30; hub RSS during the push',
+  screenshare: 'screen share bitrate and decoded fps: static slide vs moving window at 1080p, the app\'s encoding, in Chromium',
   sync: 'sync 10,000 class events + 200 MB of files to the reference platform vs a plain HTTP upload (loopback)',
   'sync-pg': '10,000 events into the PostgreSQL platform with two platform processes at once: throughput, nothing applied twice',
   'sync-link': 'one school day of records over a 256 kbps link shaped in network namespaces (needs root)',
