@@ -32,12 +32,13 @@ async function measure(pathName: string): Promise<{ kbps: number; fps: number; w
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
   await page.goto(base + pathName);
-  const out = await page.evaluate(async () => {
+  // Runs in the page (plain JavaScript: the benches are type-checked without the DOM library).
+  const out = (await page.evaluate(`(async () => {
     const media = await Promise.race([
-      navigator.mediaDevices.getDisplayMedia({ video: true, preferCurrentTab: true } as DisplayMediaStreamOptions),
-      new Promise<never>((_, rej) => setTimeout(() => rej(new Error('getDisplayMedia hung')), 15_000)),
+      navigator.mediaDevices.getDisplayMedia({ video: true, preferCurrentTab: true }),
+      new Promise((_, rej) => setTimeout(() => rej(new Error('getDisplayMedia hung')), 15_000)),
     ]);
-    const track = media.getVideoTracks()[0]!;
+    const track = media.getVideoTracks()[0];
     track.contentHint = 'detail';
     const a = new RTCPeerConnection();
     const b = new RTCPeerConnection();
@@ -56,17 +57,17 @@ async function measure(pathName: string): Promise<{ kbps: number; fps: number; w
     p.degradationPreference = 'maintain-resolution';
     await sender.setParameters(p);
     await a.setLocalDescription(await a.createOffer());
-    await b.setRemoteDescription(a.localDescription!);
+    await b.setRemoteDescription(a.localDescription);
     await b.setLocalDescription(await b.createAnswer());
-    await a.setRemoteDescription(b.localDescription!);
-    const read = async (): Promise<{ bytes: number; frames: number; width: number }> => {
+    await a.setRemoteDescription(b.localDescription);
+    const read = async () => {
       let bytes = 0;
       let frames = 0;
       let width = 0;
-      (await a.getStats()).forEach((s: Record<string, unknown>) => {
+      (await a.getStats()).forEach((s) => {
         if (s.type === 'outbound-rtp' && s.kind === 'video') bytes = Number(s.bytesSent ?? 0);
       });
-      (await b.getStats()).forEach((s: Record<string, unknown>) => {
+      (await b.getStats()).forEach((s) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') {
           frames = Number(s.framesDecoded ?? 0);
           width = Number(s.frameWidth ?? 0);
@@ -79,7 +80,7 @@ async function measure(pathName: string): Promise<{ kbps: number; fps: number; w
     await new Promise((r) => setTimeout(r, 10_000));
     const s1 = await read();
     return { kbps: ((s1.bytes - s0.bytes) * 8) / 10 / 1000, fps: (s1.frames - s0.frames) / 10, width: s1.width };
-  });
+})()`)) as { kbps: number; fps: number; width: number };
   await context.close();
   return out;
 }
