@@ -21,6 +21,7 @@ import { interactionEvents, interactionOperations } from './contract/interaction
 import { shareEvents, shareOperations } from './contract/share.ts';
 import { syncEvents, syncOperations } from './contract/sync.ts';
 import { securityEvents, securityOperations } from './contract/security.ts';
+import { liveEvents, liveOperations } from './contract/live.ts';
 
 export * from './contract/base.ts';
 
@@ -37,6 +38,7 @@ export const operations = {
   ...shareOperations,
   ...syncOperations,
   ...securityOperations,
+  ...liveOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -66,6 +68,7 @@ export const events = {
   ...shareEvents,
   ...syncEvents,
   ...securityEvents,
+  ...liveEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

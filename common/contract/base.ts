@@ -14,7 +14,8 @@ export const PROTOCOL_VERSION = 1;
 /** Largest single message the hub accepts from a device, in bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
-export const ROLES = ['teacher', 'board', 'student', 'group', 'observer'] as const;
+/** `remote`: a receiving classroom's board or assisting teacher in a live class (contract/live.ts). */
+export const ROLES = ['teacher', 'board', 'student', 'group', 'observer', 'remote'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles a browser device may pick when it joins with a code. */

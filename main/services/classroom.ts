@@ -36,6 +36,7 @@ import { interactionFeature } from './interaction.ts';
 import { shareFeature, type ShareFeature } from './share.ts';
 import { syncFeature } from './sync.ts';
 import { securityFeature, type SecurityDeps } from './security.ts';
+import { liveFeature, type LiveFeature } from './live.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Logger } from './log.ts';
 
@@ -85,6 +86,8 @@ export class ClassroomService implements ServiceContext {
   private readonly hooks: Hooks[];
   /** Content push, screens and casts; the hub's file route asks it who may fetch what. */
   readonly share: ShareFeature;
+  /** Live remote classes; receiving classrooms resume with its member tokens. */
+  readonly live: LiveFeature;
 
   constructor(opts: ClassroomOptions) {
     this.opts = opts;
@@ -97,8 +100,9 @@ export class ClassroomService implements ServiceContext {
     const share = (this.share = shareFeature(this));
     const sync = syncFeature(() => opts.sync?.() ?? null);
     const security = securityFeature(() => opts.security?.() ?? null);
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers };
-    this.hooks = [lesson, groups, interaction, share];
+    const live = (this.live = liveFeature(this));
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers, ...live.handlers };
+    this.hooks = [lesson, groups, interaction, share, live];
   }
 
   // ------------------------------------------------------------ connections
@@ -113,6 +117,8 @@ export class ClassroomService implements ServiceContext {
       else if (sameSecret(auth.token, this.opts.secrets.boardToken)) conn.role = 'board';
       else throw new KetangError('UNAUTHENTICATED', 'Unknown console/board token');
       conn.sessionId = this.openSession()?.id ?? null;
+    } else if (auth.resumeToken && this.live.resume(conn, auth.resumeToken)) {
+      // A receiving classroom or observer of a live class, back after a drop.
     } else if (auth.resumeToken) {
       const device = this.store.deviceByResumeHash(hashToken(auth.resumeToken));
       const session = device ? this.store.session(device.sessionId) : null;
@@ -139,6 +145,7 @@ export class ClassroomService implements ServiceContext {
   /** Whether a token belongs to this classroom: the console, the board, or a device in a running class. */
   tokenIsValid(token: string): boolean {
     if (sameSecret(token, this.opts.secrets.consoleToken) || sameSecret(token, this.opts.secrets.boardToken)) return true;
+    if (this.live.tokenIsValid(token)) return true;
     const device = this.store.deviceByResumeHash(hashToken(token));
     if (!device || device.leftAt || device.kicked) return false;
     return this.store.session(device.sessionId)?.endedAt === null;

@@ -1,0 +1,202 @@
+/**
+ * The live contract: remote classes (专递课堂 / 同步课堂 / 名师课堂 / 双师课堂).
+ *
+ * A sending classroom (输出端) opens a live session on a hub every classroom
+ * can reach: its own hub or a district hub run headless. Receiving
+ * classrooms (接收端) connect to that hub as clients: their board (or their
+ * assisting teacher, 辅讲) calls `live.join` with the live code and gets the
+ * role `remote` and a member token; after a drop the token goes in the
+ * handshake's `resumeToken` and the classroom is back in the same session
+ * with the current page and ink. Managers watching silently (网络巡课) use
+ * the separate observer code (`live.observe`): role `observer`, in no list,
+ * every join written to class_events.
+ *
+ * The lesson travels as data: the lesson's items and file hashes (files from
+ * GET /files/<sha256>?t=<member token>, resumable), then only page changes
+ * (`class.state`) and ink (`live.ink`). Media goes peer to peer between the
+ * lead teacher and each classroom, through `live.signal` (the hub checks who
+ * may address whom), or through the SFU when the hub says so (`engine`).
+ *
+ * Peers are named by the hub's connection ids (`peer` fields), checked on
+ * every relay against the live session's membership.
+ */
+import { z } from 'zod';
+import { InkOpSchema } from '../ink.ts';
+import { ClassState, Empty, Id, Lesson, Name, Ok, op, type EventSpec } from './base.ts';
+
+/** Eight digits, so a live code is never mistaken for a six-digit class join code. */
+export const LiveCode = z.string().regex(/^\d{8}$/, 'live code: eight digits');
+/** What a receiving classroom's connection is: its board (media, a receiver slot) or its assisting teacher. */
+export const LiveJoinKind = z.enum(['classroom', 'assistant']);
+export type LiveJoinKind = z.infer<typeof LiveJoinKind>;
+export const LiveEngine = z.enum(['p2p', 'sfu']);
+export type LiveEngine = z.infer<typeof LiveEngine>;
+/** Most receiving classrooms the peer-to-peer engine serves: the teacher's uplink carries one copy per classroom. */
+export const P2P_MAX_RECEIVERS = 4;
+
+export const IceServer = z
+  .object({
+    urls: z.union([z.string().max(256), z.array(z.string().max(256)).min(1).max(8)]),
+    username: z.string().max(128).optional(),
+    credential: z.string().max(256).optional(),
+  })
+  .strict();
+export type IceServer = z.infer<typeof IceServer>;
+
+/** A receiver's link as its getStats sees it, reported every few seconds. */
+export const LinkStats = z
+  .object({
+    rttMs: z.number().min(0).max(60_000).nullable(),
+    /** Fraction of inbound packets lost over the last report period. */
+    loss: z.number().min(0).max(1).nullable(),
+    inKbps: z.number().min(0).max(1_000_000),
+    outKbps: z.number().min(0).max(1_000_000),
+    /** The congestion controller's estimate of what can be sent, when known. */
+    availableOutKbps: z.number().min(0).max(1_000_000).nullable(),
+    /** Whether video still flows on this link (false: below the threshold, audio + lesson only). */
+    videoOn: z.boolean(),
+  })
+  .strict();
+export type LinkStats = z.infer<typeof LinkStats>;
+
+export const LiveMember = z.object({
+  id: Id,
+  kind: LiveJoinKind,
+  name: z.string().max(64),
+  online: z.boolean(),
+  /** Connection id to address signalling to while online. */
+  peer: z.string().nullable(),
+  hand: z.boolean(),
+  joinedAt: z.string(),
+  stats: LinkStats.nullable(),
+});
+export type LiveMember = z.infer<typeof LiveMember>;
+
+export const LiveInfo = z.object({
+  id: Id,
+  /** The sending classroom's class session. */
+  sessionId: Id,
+  title: z.string(),
+  maxReceivers: z.number().int().min(1),
+  engine: LiveEngine,
+  iceServers: z.array(IceServer),
+  /** Connection id of the lead teacher's console while it is connected. */
+  leadPeer: z.string().nullable(),
+  /** The classroom on stage (连麦), heard and seen by every classroom. */
+  stage: Id.nullable(),
+  openedAt: z.string(),
+});
+export type LiveInfo = z.infer<typeof LiveInfo>;
+
+export const LiveRoster = z.object({ liveId: Id, stage: Id.nullable(), members: z.array(LiveMember) });
+export type LiveRoster = z.infer<typeof LiveRoster>;
+
+export const LivePageInk = z.object({ itemId: Id, page: z.number().int().min(0), ops: z.array(InkOpSchema) });
+
+/** Everything a receiving classroom needs at once: on join, on resume, after the lead teacher reconnects. */
+export const LiveSnapshot = z.object({
+  live: LiveInfo,
+  /** This connection's membership (null for the lead teacher). */
+  you: z.object({ memberId: Id, kind: z.enum(['classroom', 'assistant', 'observer']), name: z.string() }).nullable(),
+  lesson: Lesson.nullable(),
+  state: ClassState,
+  /** Ink of the page on show. */
+  ink: LivePageInk.nullable(),
+  members: z.array(LiveMember),
+});
+export type LiveSnapshot = z.infer<typeof LiveSnapshot>;
+
+const SessionDescription = z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().max(60_000) }).strict();
+const Candidate = z
+  .object({ candidate: z.string().max(1_000), sdpMid: z.string().max(64).nullable().optional(), sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional() })
+  .strict();
+
+export const liveOperations = {
+  'live.open': op({
+    roles: ['teacher'],
+    input: z.object({ maxReceivers: z.number().int().min(1).max(64), iceServers: z.array(IceServer).max(8).optional() }).strict(),
+    output: z.object({ live: LiveInfo, code: LiveCode, observerCode: z.string() }),
+    doc: 'Open a live session for the running class (输出端): returns the live code for receiving classrooms and a separate observer code for 巡课. The hub picks the media engine (`engine`); the peer-to-peer engine takes at most 4 receivers.',
+  }),
+  'live.close': op({
+    roles: ['teacher'],
+    input: z.object({ liveId: Id }).strict(),
+    output: Ok,
+    doc: 'End the live session: every receiving classroom and observer is told (`live.closed`) and their tokens stop working. 下课 closes it too.',
+  }),
+  'live.status': op({
+    roles: ['teacher'],
+    input: Empty,
+    output: z.object({ live: LiveInfo, code: LiveCode, observerCode: z.string(), roster: LiveRoster }).nullable(),
+    doc: "The running live session as the lead teacher's panel shows it (after a console reload).",
+  }),
+  'live.join': op({
+    roles: 'anyone',
+    input: z.object({ code: LiveCode, kind: LiveJoinKind, name: Name }).strict(),
+    output: z.object({ memberId: Id, token: z.string(), snapshot: LiveSnapshot }),
+    doc: "Join a live session as a receiving classroom's board (`classroom`, takes a receiver slot) or its assisting teacher (`assistant`). Keep `token`: it is the handshake's resumeToken after a drop and the ?t= of file downloads.",
+  }),
+  'live.observe': op({
+    roles: 'anyone',
+    input: z.object({ observerCode: z.string().min(8).max(64), name: Name }).strict(),
+    output: z.object({ memberId: Id, token: z.string(), snapshot: LiveSnapshot }),
+    doc: 'Watch a live session silently (网络巡课): role `observer`, in no classroom\'s list, may not speak or publish. Every join is recorded in class_events.',
+  }),
+  'live.leave': op({
+    roles: ['remote', 'observer'],
+    input: Empty,
+    output: Ok,
+    doc: 'Leave the live session on purpose (the member token stops working).',
+  }),
+  'live.inkPage': op({
+    roles: ['remote', 'observer'],
+    input: z.object({ liveId: Id, itemId: Id, page: z.number().int().min(0).max(100_000) }).strict(),
+    output: LivePageInk,
+    doc: "Every ink operation of a page of the live lesson (a receiver turning to a page it has not seen). Only the live lesson's items.",
+  }),
+  'live.hand': op({
+    roles: ['remote'],
+    input: z.object({ liveId: Id, up: z.boolean() }).strict(),
+    output: Ok,
+    doc: "Raise or lower the classroom's hand (远程举手); the lead teacher sees it in the roster.",
+  }),
+  'live.lowerHand': op({
+    roles: ['teacher'],
+    input: z.object({ liveId: Id, memberId: Id }).strict(),
+    output: Ok,
+    doc: "Lower a classroom's raised hand.",
+  }),
+  'live.stage': op({
+    roles: ['teacher'],
+    input: z.object({ liveId: Id, memberId: Id.nullable() }).strict(),
+    output: Ok,
+    doc: 'Bring a receiving classroom on stage (连麦): its camera and microphone reach every classroom. null takes it off.',
+  }),
+  'live.stats': op({
+    roles: ['remote'],
+    input: z.object({ liveId: Id, stats: LinkStats }).strict(),
+    output: Ok,
+    doc: "Report this classroom's link as getStats measures it (RTT, loss, bitrate); the lead teacher's panel shows it.",
+  }),
+  'live.signal': op({
+    roles: ['teacher', 'remote', 'observer'],
+    input: z
+      .object({ liveId: Id, to: z.string().min(1).max(64), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() })
+      .strict()
+      .refine((v) => v.description !== undefined || v.candidate !== undefined, 'description or candidate'),
+    output: Ok,
+    doc: 'WebRTC signalling for the peer-to-peer engine, relayed as `live.signalled`. The lead teacher may address any member; a classroom or observer only the lead teacher. An observer may only answer, receive-only.',
+  }),
+} as const;
+
+export const liveEvents = {
+  'live.snapshot': { payload: LiveSnapshot, to: ['teacher', 'remote', 'observer'] as const, doc: 'The live session, lesson, page and ink at once: on join, resume, and when the lead teacher reconnects.' },
+  'live.roster': { payload: LiveRoster, to: ['teacher', 'remote'] as const, doc: 'Receiving classrooms with their hands, stage and link figures (observers are never listed).' },
+  'live.ink': { payload: z.object({ itemId: Id, page: z.number().int(), ops: z.array(InkOpSchema) }), to: ['remote', 'observer'] as const, doc: 'Ink the sending classroom just wrote (relayed from `ink.ops`).' },
+  'live.signalled': {
+    payload: z.object({ liveId: Id, from: z.string(), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() }),
+    to: ['teacher', 'remote', 'observer'] as const,
+    doc: 'WebRTC signalling from `from` (a connection id).',
+  },
+  'live.closed': { payload: z.object({ liveId: Id, reason: z.string() }), to: ['remote', 'observer'] as const, doc: 'The live session ended (closed by the lead teacher, 下课, or this member was removed).' },
+} as const satisfies Record<string, EventSpec>;

@@ -1,0 +1,302 @@
+/**
+ * Live remote classes (common/contract/live.ts): the sending classroom's hub
+ * runs the live session; receiving classrooms and observers are clients of
+ * it with role `remote` / `observer`.
+ *
+ * The hub enforces who does what: only the lead teacher opens, closes,
+ * stages and lowers hands; a classroom only raises its own hand, reports its
+ * own link and signals the lead teacher; an observer only answers the lead
+ * teacher's offer, receive-only. Every live id in a message must be the
+ * caller's own live session: anything else is refused (logged by the
+ * classroom service's `call`) and changes nothing.
+ */
+import { KetangError, type EventName, type EventPayload } from '../../common/protocol.ts';
+import type { LiveSnapshot, liveOperations } from '../../common/contract/live.ts';
+import type { InkOp } from '../../common/ink.ts';
+import type { MediaEngineInfo } from '../media/engine.ts';
+import { chooseEngine, iceServersFromEnv, receiveOnly } from '../live/engine.ts';
+import { liveInfo, LiveRegistry, rosterOf, type LiveRecord, type Member } from '../live/registry.ts';
+import type { Connection, Feature, ServiceContext } from './context.ts';
+
+export interface LiveFeature extends Feature<keyof typeof liveOperations> {
+  /** A handshake's resumeToken that is a live member token: admit the connection; false when it is not one. */
+  resume(conn: Connection, token: string): boolean;
+  /** Whether a token is a live member's (file downloads: GET /files/<sha256>?t=…). */
+  tokenIsValid(token: string): boolean;
+  /** The hub's media engine, once the app made one (main/media). */
+  setMedia(info: () => MediaEngineInfo | null): void;
+}
+
+export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): LiveFeature {
+  const { store, log } = ctx;
+  const registry = new LiveRegistry();
+  /** Connection → the live member it is (receiving classrooms and observers). */
+  const membership = new WeakMap<Connection, { live: LiveRecord; member: Member }>();
+  let media: () => MediaEngineInfo | null = () => null;
+  const defaultIce = iceServersFromEnv(env, (m) => log.warn(m));
+
+  const audit = (live: LiveRecord, type: string, payload: Record<string, unknown>): void => {
+    store.appendEvent({ sessionId: live.sessionId, type, payload: { liveId: live.id, ...payload } });
+  };
+
+  /** The caller's live session, and the id it named must be that one. */
+  function ownLive(conn: Connection, liveId: string): LiveRecord {
+    const live = conn.role === 'teacher' ? registry.forSession(conn.sessionId) : (membership.get(conn)?.live ?? null);
+    if (!live || live.id !== liveId || registry.byId(liveId) !== live) throw new KetangError('NOT_FOUND', `No live session ${liveId} for this connection`);
+    return live;
+  }
+
+  function memberOf(conn: Connection): { live: LiveRecord; member: Member } {
+    const m = membership.get(conn);
+    if (!m || registry.byId(m.live.id) !== m.live || !m.live.members.has(m.member.id)) throw new KetangError('UNAUTHENTICATED', 'Not in a live session');
+    return m;
+  }
+
+  function snapshot(live: LiveRecord, member: Member | null): LiveSnapshot {
+    const session = store.session(live.sessionId);
+    const state = session!.state;
+    const lesson = session ? store.lesson(session.lessonId) : null;
+    const ink = state.itemId ? { itemId: state.itemId, page: state.page, ops: store.inkOps(state.itemId, state.page) as InkOp[] } : null;
+    return {
+      live: liveInfo(live),
+      you: member ? { memberId: member.id, kind: member.kind, name: member.name } : null,
+      lesson,
+      state,
+      ink,
+      members: rosterOf(live),
+    };
+  }
+
+  function toMembers<E extends EventName>(live: LiveRecord, event: E, payload: EventPayload<E>, filter: (m: Member) => boolean = () => true): void {
+    for (const m of live.members.values()) if (filter(m)) for (const c of m.conns) c.send(event, payload);
+  }
+
+  /** Roster to the lead teacher, and (when `all`) to every receiving classroom. */
+  function pushRoster(live: LiveRecord, all = true): void {
+    const roster = { liveId: live.id, stage: live.stage, members: rosterOf(live) };
+    for (const c of ctx.connectionsIn(live.sessionId)) if (c.role === 'teacher') c.send('live.roster', roster);
+    if (all) toMembers(live, 'live.roster', roster, (m) => m.kind !== 'observer');
+  }
+
+  function admit(conn: Connection, live: LiveRecord, member: Member): void {
+    conn.role = member.kind === 'observer' ? 'observer' : 'remote';
+    conn.sessionId = live.sessionId;
+    member.conns.add(conn);
+    membership.set(conn, { live, member });
+  }
+
+  function closeLive(live: LiveRecord, reason: string): void {
+    const members = registry.close(live);
+    for (const m of members) {
+      for (const c of m.conns) {
+        c.send('live.closed', { liveId: live.id, reason });
+        membership.delete(c);
+        c.role = null;
+        c.sessionId = null;
+        c.close?.(reason);
+      }
+    }
+    audit(live, 'live.closed', { reason });
+    log.info('live session closed', { live: live.id, reason });
+  }
+
+  return {
+    setMedia(info) {
+      media = info;
+    },
+
+    tokenIsValid: (token) => registry.byTokenOf(token) !== null,
+
+    resume(conn, token) {
+      const found = registry.byTokenOf(token);
+      if (!found) return false;
+      const session = store.session(found.live.sessionId);
+      if (!session || session.endedAt) return false;
+      admit(conn, found.live, found.member);
+      log.info('live member resumed', { live: found.live.id, member: found.member.id, kind: found.member.kind, from: conn.address });
+      return true;
+    },
+
+    handlers: {
+      'live.open': (conn, input) => {
+        const session = ctx.sessionOf(conn);
+        if (registry.forSession(session.id)) throw new KetangError('CONFLICT', 'A live session is already open for this class; close it first');
+        const choice = chooseEngine(media());
+        if (input.maxReceivers > choice.maxReceivers) {
+          throw new KetangError('INVALID', `The ${choice.engine} engine takes at most ${choice.maxReceivers} receiving classrooms (${choice.reason})`);
+        }
+        const title = store.lesson(session.lessonId)?.title ?? '';
+        const live = registry.open({ sessionId: session.id, title, maxReceivers: input.maxReceivers, engine: choice.engine, iceServers: input.iceServers ?? defaultIce, lead: conn });
+        audit(live, 'live.opened', { maxReceivers: live.maxReceivers, engine: live.engine });
+        log.info('live session opened', { live: live.id, session: session.id, engine: choice.engine, reason: choice.reason, maxReceivers: live.maxReceivers });
+        return { live: liveInfo(live), code: live.code, observerCode: live.observerCode };
+      },
+
+      'live.close': (conn, input) => {
+        closeLive(ownLive(conn, input.liveId), 'Closed by the lead teacher');
+        return { done: true as const };
+      },
+
+      'live.status': (conn) => {
+        const live = registry.forSession(conn.sessionId);
+        if (!live) return null;
+        // The console showing the live panel is the lead: media flows from it.
+        live.lead = conn;
+        return { live: liveInfo(live), code: live.code, observerCode: live.observerCode, roster: { liveId: live.id, stage: live.stage, members: rosterOf(live) } };
+      },
+
+      'live.join': (conn, input) => {
+        if (conn.role) throw new KetangError('CONFLICT', 'This connection already has a role; open a new one to join a live class');
+        const live = registry.byCode(input.code);
+        if (!live) throw new KetangError('NOT_FOUND', 'No live class is running with this code');
+        if (input.kind === 'classroom' && registry.receivers(live) >= live.maxReceivers) {
+          throw new KetangError('CONFLICT', `This live class is full (${live.maxReceivers} receiving classrooms)`);
+        }
+        const { member, token } = registry.addMember(live, input.kind, input.name);
+        admit(conn, live, member);
+        audit(live, 'live.joined', { member: member.id, kind: member.kind, name: member.name, from: conn.address });
+        log.info('live member joined', { live: live.id, member: member.id, kind: member.kind, from: conn.address });
+        pushRoster(live);
+        return { memberId: member.id, token, snapshot: snapshot(live, member) };
+      },
+
+      'live.observe': (conn, input) => {
+        if (conn.role) throw new KetangError('CONFLICT', 'This connection already has a role; open a new one to observe');
+        const live = registry.byObserverCode(input.observerCode);
+        if (!live) throw new KetangError('NOT_FOUND', 'No live class with this observer code');
+        const { member, token } = registry.addMember(live, 'observer', input.name);
+        admit(conn, live, member);
+        // 巡课 is silent but never secret from the record: every observer join is audited.
+        audit(live, 'live.observer', { member: member.id, name: member.name, from: conn.address });
+        log.info('live observer joined', { live: live.id, member: member.id, from: conn.address });
+        return { memberId: member.id, token, snapshot: snapshot(live, member) };
+      },
+
+      'live.leave': (conn) => {
+        const { live, member } = memberOf(conn);
+        registry.removeMember(live, member);
+        for (const c of member.conns) {
+          membership.delete(c);
+          c.role = null;
+          c.sessionId = null;
+        }
+        audit(live, 'live.left', { member: member.id, kind: member.kind });
+        if (member.kind !== 'observer') pushRoster(live);
+        return { done: true as const };
+      },
+
+      'live.inkPage': (conn, input) => {
+        const live = ownLive(conn, input.liveId);
+        const session = store.session(live.sessionId);
+        const lesson = session ? store.lesson(session.lessonId) : null;
+        if (!lesson?.items.some((i) => i.id === input.itemId)) throw new KetangError('FORBIDDEN', 'Only pages of the live lesson');
+        return { itemId: input.itemId, page: input.page, ops: store.inkOps(input.itemId, input.page) as InkOp[] };
+      },
+
+      'live.hand': (conn, input) => {
+        const { live, member } = memberOf(conn);
+        ownLive(conn, input.liveId);
+        if (member.hand === input.up) return { done: true as const };
+        member.hand = input.up;
+        audit(live, input.up ? 'live.hand.raised' : 'live.hand.lowered', { member: member.id, name: member.name });
+        pushRoster(live);
+        return { done: true as const };
+      },
+
+      'live.lowerHand': (conn, input) => {
+        const live = ownLive(conn, input.liveId);
+        const member = live.members.get(input.memberId);
+        if (!member || member.kind === 'observer') throw new KetangError('NOT_FOUND', 'No such classroom in this live session');
+        member.hand = false;
+        pushRoster(live);
+        return { done: true as const };
+      },
+
+      'live.stage': (conn, input) => {
+        const live = ownLive(conn, input.liveId);
+        if (input.memberId !== null) {
+          const member = live.members.get(input.memberId);
+          if (!member || member.kind !== 'classroom') throw new KetangError('NOT_FOUND', 'Only a receiving classroom can go on stage');
+          member.hand = false;
+        }
+        live.stage = input.memberId;
+        audit(live, 'live.stage', { member: input.memberId });
+        pushRoster(live);
+        return { done: true as const };
+      },
+
+      'live.stats': (conn, input) => {
+        const { live, member } = memberOf(conn);
+        ownLive(conn, input.liveId);
+        member.stats = input.stats;
+        // Figures every few seconds from each classroom: only the lead teacher needs them.
+        pushRoster(live, false);
+        return { done: true as const };
+      },
+
+      'live.signal': (conn, input) => {
+        const live = ownLive(conn, input.liveId);
+        const relay = { liveId: live.id, from: conn.id, ...(input.description ? { description: input.description } : {}), ...(input.candidate !== undefined ? { candidate: input.candidate } : {}) };
+        if (conn.role === 'teacher') {
+          for (const m of live.members.values()) {
+            for (const c of m.conns) {
+              if (c.id === input.to) {
+                c.send('live.signalled', relay);
+                return { done: true as const };
+              }
+            }
+          }
+          throw new KetangError('NOT_FOUND', 'No such peer in this live session');
+        }
+        // A classroom or observer talks to the lead teacher only, and only answers its offers.
+        if (!live.lead || (input.to !== 'lead' && input.to !== live.lead.id)) throw new KetangError('FORBIDDEN', 'Receiving classrooms signal the lead teacher only');
+        if (input.description?.type === 'offer') throw new KetangError('FORBIDDEN', 'The lead teacher makes the offers; answer them');
+        if (conn.role === 'observer' && input.description && !receiveOnly(input.description.sdp)) {
+          throw new KetangError('FORBIDDEN', 'An observer may not send audio or video');
+        }
+        live.lead.send('live.signalled', relay);
+        return { done: true as const };
+      },
+    },
+
+    onEnter(conn, sessionId) {
+      const live = registry.forSession(sessionId);
+      if (!live) return;
+      const mine = membership.get(conn);
+      if (conn.role === 'teacher') {
+        live.lead ??= conn;
+        conn.send('live.snapshot', snapshot(live, null));
+      } else if (mine && mine.live === live) {
+        conn.send('live.snapshot', snapshot(live, mine.member));
+        if (mine.member.kind !== 'observer') pushRoster(live);
+      }
+    },
+
+    onLeave(conn) {
+      const mine = membership.get(conn);
+      if (mine) {
+        mine.member.conns.delete(conn);
+        membership.delete(conn);
+        if (mine.member.kind !== 'observer' && registry.byId(mine.live.id)) pushRoster(mine.live);
+        return;
+      }
+      if (conn.role === 'teacher') {
+        const live = registry.forSession(conn.sessionId);
+        if (live?.lead === conn) live.lead = null;
+      }
+    },
+
+    onSessionEnd(sessionId) {
+      const live = registry.forSession(sessionId);
+      if (live) closeLive(live, 'The class ended');
+    },
+
+    onBroadcast(sessionId, event, payload) {
+      if (event !== 'ink.ops') return;
+      const live = registry.forSession(sessionId);
+      if (!live) return;
+      const ink = payload as EventPayload<'ink.ops'>;
+      toMembers(live, 'live.ink', { itemId: ink.itemId, page: ink.page, ops: ink.ops });
+    },
+  };
+}
