@@ -28,7 +28,9 @@ async function join(name: string): Promise<{ context: BrowserContext; page: Page
 
 /** Decoded frames of a <video> (Chromium counts what its decoder produced). */
 const framesOf = (page: Page, selector: string): Promise<number> =>
-  page.$$eval(selector, (els) => els.map((v) => (v as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames).reduce((a, b) => Math.min(a, b), Infinity));
+  page.$$eval(selector, (els) =>
+    els.map((v) => (v as unknown as { getVideoPlaybackQuality(): { totalVideoFrames: number } }).getVideoPlaybackQuality().totalVideoFrames).reduce((a, b) => Math.min(a, b), Infinity),
+  );
 
 beforeAll(async () => {
   hub = await startTestHub();
@@ -53,7 +55,8 @@ afterAll(async () => {
 
 describe('share in the classroom', () => {
   it('pushes a page to one device only; it stays available without the hub’s files', async () => {
-    const [a, b] = devices as [{ page: Page }, { page: Page }];
+    const a = devices[0]!;
+    const b = devices[1]!;
     const target = teacher.page.getByTestId('share-target');
     const aId = hub.app.store.devices(hub.app.store.openSessions()[0]!.id).find((d) => d.name === '王子涵')!.id;
     await target.selectOption(`device:${aId}`);
