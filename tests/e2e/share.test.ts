@@ -2,12 +2,13 @@
  * Share end to end in real Chromium against a real hub: a page pushed to one
  * device reaches only it (and stays available from IndexedDB when the hub's
  * files cannot be fetched), the teacher's screen (fake capture) is decoded on
- * every device, a device casts its (fake) camera to the board when asked,
+ * every device, a page pushed to a group reaches its members only, a device casts its (fake) camera to the board when asked,
  * and a device that asks for lesson mode shows the page with the ink as data.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
+import { connect } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
 let hub: TestHub;
@@ -72,6 +73,30 @@ describe('share in the classroom', () => {
     await a.page.reload();
     await expect.poll(() => a.page.getByTestId('share-item').count(), { timeout: 10_000 }).toBe(1);
     await a.page.unroute('**/files/**');
+  });
+
+  it('pushes a page to one group only: its members get it, the others do not', async () => {
+    const [a, b] = [devices[0]!, devices[1]!];
+    const session = hub.app.store.openSessions()[0]!.id;
+    const bId = hub.app.store.devices(session).find((d) => d.name === '李欣怡')!.id;
+    const api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+    try {
+      const state = await api.ok('groups.create', { name: '第二组' });
+      const group = state.groups.find((g) => g.name === '第二组')!;
+      await api.ok('groups.assign', { deviceId: bId, groupId: group.id });
+      const target = teacher.page.getByTestId('share-target');
+      await expect.poll(() => target.locator(`option[value="group:${group.id}"]`).count(), { timeout: 10_000 }).toBe(1);
+      const before = await a.page.getByTestId('share-item').count();
+      await target.selectOption(`group:${group.id}`);
+      await teacher.page.getByTestId('share-send-page').click();
+      await b.page.getByTestId('share-view').waitFor();
+      await b.page.getByTestId('share-page').waitFor();
+      await a.page.waitForTimeout(500);
+      expect(await a.page.getByTestId('share-item').count()).toBe(before);
+      await b.page.getByTestId('share-close').click();
+    } finally {
+      api.close();
+    }
   });
 
   it("shares the teacher's screen to every device, which decode its frames", async () => {
