@@ -111,6 +111,8 @@ describe('groups and interaction in the browser', () => {
     const choices = [2, 1, 2];
     for (const [i, t] of tablets.entries()) {
       await t.page.getByTestId('question').waitFor();
+      // The question replaces "waiting for the teacher".
+      expect(await t.page.getByTestId('joined-waiting').count()).toBe(0);
       await t.page.getByTestId(`option-${choices[i]}`).click();
       await t.page.getByTestId('answer-sent').waitFor();
     }
