@@ -5,10 +5,14 @@
  * every device, a page pushed to a group reaches its members only, a device casts its (fake) camera to the board when asked,
  * and a device that asks for lesson mode shows the page with the ink as data.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
 import { connect } from '../helpers/client.ts';
+import { makePng } from '../helpers/files.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 
 let hub: TestHub;
@@ -96,6 +100,65 @@ describe('share in the classroom', () => {
       await b.page.getByTestId('share-close').click();
     } finally {
       api.close();
+    }
+  });
+
+  it('a file damaged on the way is checked against its hash, dropped and fetched again', async () => {
+    const a = devices[0]!;
+    const session = hub.app.store.openSessions()[0]!.id;
+    const aId = hub.app.store.devices(session).find((d) => d.name === '王子涵')!.id;
+    // Forget the copy kept from the first test, so the page's file is fetched again.
+    await a.page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open('ketang-share', 1);
+          req.onsuccess = () => {
+            const tx = req.result.transaction('files', 'readwrite');
+            tx.objectStore('files').clear();
+            tx.oncomplete = () => (req.result.close(), resolve());
+            tx.onerror = () => reject(tx.error);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
+    let served = 0;
+    // The first answer for each file has one byte flipped, as a bad Wi-Fi card or proxy might.
+    await a.page.route('**/files/**', async (route) => {
+      served++;
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      if (served === 1 && body.length > 0) body[body.length >> 1] ^= 0xff;
+      await route.fulfill({ response: res, body });
+    });
+    try {
+      const before = await a.page.getByTestId('share-item').count();
+      // A picture imported into the class's lesson (the sample lesson has only blank boards).
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-share-'));
+      fs.writeFileSync(path.join(dir, 'work.png'), makePng(640, 480, [200, 60, 40]));
+      const lesson = await hub.app.courseware.importFile(hub.app.store.session(session)!.lessonId, path.join(dir, 'work.png'));
+      const file = lesson.items.find((i) => i.title.startsWith('work'))!;
+      const api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+      await api.ok('share.push', { audience: { kind: 'device', deviceId: aId }, content: { kind: 'file', sha256: file.sha256!, title: file.title } });
+      api.close();
+      await expect.poll(() => a.page.getByTestId('share-item').count(), { timeout: 10_000 }).toBe(before + 1);
+      // Kept only once a download matched the hash: the damaged one was fetched again.
+      const kept = (): Promise<number> =>
+        a.page.evaluate(
+          () =>
+            new Promise<number>((resolve, reject) => {
+              const req = indexedDB.open('ketang-share', 1);
+              req.onsuccess = () => {
+                const count = req.result.transaction('files').objectStore('files').count();
+                count.onsuccess = () => (req.result.close(), resolve(count.result));
+                count.onerror = () => reject(count.error);
+              };
+              req.onerror = () => reject(req.error);
+            }),
+        );
+      await expect.poll(kept, { timeout: 20_000 }).toBe(1);
+      expect(served).toBeGreaterThanOrEqual(2);
+    } finally {
+      await a.page.unroute('**/files/**');
     }
   });
 

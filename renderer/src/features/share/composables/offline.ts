@@ -7,8 +7,12 @@
  * Files come in 4 MB byte ranges (If-Range on the hash): each piece is saved
  * as it arrives, so a dropped download resumes at the first missing piece,
  * even after a reload. A piece that fails is retried with a growing pause.
+ * The whole file is checked against its content hash before it is kept
+ * (common/sha256.ts: crypto.subtle is missing on plain http); a damaged
+ * download is dropped and fetched again, twice at most, then reported.
  */
 import type { Push } from '../../../../../common/contract/share.ts';
+import { Sha256 } from '../../../../../common/sha256.ts';
 
 export const PIECE_BYTES = 4 * 1024 * 1024;
 const DB_NAME = 'ketang-share';
@@ -87,6 +91,19 @@ export async function fetchFile(push: Push, token: string, onProgress: Progress,
   }
   const total = push.size ?? 0;
   const count = Math.max(1, Math.ceil(total / PIECE_BYTES));
+  for (let attempt = 1; ; attempt++) {
+    const parts = await downloadPieces(push, token, total, count, onProgress, signal);
+    const hash = new Sha256();
+    for (const part of parts) hash.update(new Uint8Array(await part.arrayBuffer()));
+    if (hash.hex() === sha) return keep(push, parts, onProgress);
+    // Damaged on the way or on this device's storage: drop every piece and start again.
+    await run('pieces', 'readwrite', (s) => s.delete(IDBKeyRange.bound([sha, 0], [sha, Number.MAX_SAFE_INTEGER])));
+    if (attempt === 3) throw new Error(`The file arrived damaged ${attempt} times (its checksum does not match)`);
+  }
+}
+
+async function downloadPieces(push: Push, token: string, total: number, count: number, onProgress: Progress, signal: AbortSignal): Promise<Blob[]> {
+  const sha = push.sha256!;
   let next = await piecesHeld(sha);
   let pause = 500;
   onProgress({ state: next === 0 ? 'queued' : 'downloading', received: Math.min(total, next * PIECE_BYTES), total });
@@ -117,6 +134,11 @@ export async function fetchFile(push: Push, token: string, onProgress: Progress,
     if (!b) throw new Error(`piece ${i} missing`);
     parts.push(b);
   }
+  return parts;
+}
+
+async function keep(push: Push, parts: Blob[], onProgress: Progress): Promise<Blob> {
+  const sha = push.sha256!;
   const file = new Blob(parts, { type: push.mime ?? 'application/octet-stream' });
   await run('files', 'readwrite', (s) => s.put(file, sha));
   await run('pieces', 'readwrite', (s) => s.delete(IDBKeyRange.bound([sha, 0], [sha, Number.MAX_SAFE_INTEGER])));
