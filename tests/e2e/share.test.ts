@@ -31,6 +31,29 @@ async function join(name: string): Promise<{ context: BrowserContext; page: Page
   return d;
 }
 
+// In-page code as strings: the tests are type-checked without the DOM library.
+/** Empties the device's kept files (IndexedDB 'ketang-share', store 'files'). */
+const IDB_CLEAR_FILES = `new Promise((resolve, reject) => {
+  const req = indexedDB.open('ketang-share', 1);
+  req.onsuccess = () => {
+    const tx = req.result.transaction('files', 'readwrite');
+    tx.objectStore('files').clear();
+    tx.oncomplete = () => { req.result.close(); resolve(0); };
+    tx.onerror = () => reject(tx.error);
+  };
+  req.onerror = () => reject(req.error);
+})`;
+/** How many files the device keeps. */
+const IDB_COUNT_FILES = `new Promise((resolve, reject) => {
+  const req = indexedDB.open('ketang-share', 1);
+  req.onsuccess = () => {
+    const count = req.result.transaction('files').objectStore('files').count();
+    count.onsuccess = () => { req.result.close(); resolve(count.result); };
+    count.onerror = () => reject(count.error);
+  };
+  req.onerror = () => reject(req.error);
+})`;
+
 /** Decoded frames of a <video> (Chromium counts what its decoder produced). */
 const framesOf = (page: Page, selector: string): Promise<number> =>
   page.$$eval(selector, (els) =>
@@ -107,27 +130,16 @@ describe('share in the classroom', () => {
     const a = devices[0]!;
     const session = hub.app.store.openSessions()[0]!.id;
     const aId = hub.app.store.devices(session).find((d) => d.name === '王子涵')!.id;
-    // Forget the copy kept from the first test, so the page's file is fetched again.
-    await a.page.evaluate(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const req = indexedDB.open('ketang-share', 1);
-          req.onsuccess = () => {
-            const tx = req.result.transaction('files', 'readwrite');
-            tx.objectStore('files').clear();
-            tx.oncomplete = () => (req.result.close(), resolve());
-            tx.onerror = () => reject(tx.error);
-          };
-          req.onerror = () => reject(req.error);
-        }),
-    );
+    // Start with no kept files, so the count below is this file alone.
+    await a.page.evaluate(IDB_CLEAR_FILES);
     let served = 0;
-    // The first answer for each file has one byte flipped, as a bad Wi-Fi card or proxy might.
+    // The first answer has one byte flipped, as a bad Wi-Fi card or proxy might.
     await a.page.route('**/files/**', async (route) => {
       served++;
       const res = await route.fetch();
       const body = Buffer.from(await res.body());
-      if (served === 1 && body.length > 0) body[body.length >> 1] ^= 0xff;
+      const mid = body.length >> 1;
+      if (served === 1 && body.length > 0) body.writeUInt8(body.readUInt8(mid) ^ 0xff, mid);
       await route.fulfill({ response: res, body });
     });
     try {
@@ -136,25 +148,14 @@ describe('share in the classroom', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-share-'));
       fs.writeFileSync(path.join(dir, 'work.png'), makePng(640, 480, [200, 60, 40]));
       const lesson = await hub.app.courseware.importFile(hub.app.store.session(session)!.lessonId, path.join(dir, 'work.png'));
+      fs.rmSync(dir, { recursive: true, force: true });
       const file = lesson.items.find((i) => i.title.startsWith('work'))!;
       const api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
       await api.ok('share.push', { audience: { kind: 'device', deviceId: aId }, content: { kind: 'file', sha256: file.sha256!, title: file.title } });
       api.close();
       await expect.poll(() => a.page.getByTestId('share-item').count(), { timeout: 10_000 }).toBe(before + 1);
       // Kept only once a download matched the hash: the damaged one was fetched again.
-      const kept = (): Promise<number> =>
-        a.page.evaluate(
-          () =>
-            new Promise<number>((resolve, reject) => {
-              const req = indexedDB.open('ketang-share', 1);
-              req.onsuccess = () => {
-                const count = req.result.transaction('files').objectStore('files').count();
-                count.onsuccess = () => (req.result.close(), resolve(count.result));
-                count.onerror = () => reject(count.error);
-              };
-              req.onerror = () => reject(req.error);
-            }),
-        );
+      const kept = (): Promise<number> => a.page.evaluate(IDB_COUNT_FILES);
       await expect.poll(kept, { timeout: 20_000 }).toBe(1);
       expect(served).toBeGreaterThanOrEqual(2);
     } finally {
