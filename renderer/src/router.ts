@@ -6,7 +6,7 @@
 import { readonly, ref } from 'vue';
 import { saveToken } from './platform/credentials.ts';
 
-export type RouteName = 'console' | 'board' | 'join' | 'lesson' | 'presenter' | 'unknown';
+export type RouteName = 'console' | 'board' | 'join' | 'lesson' | 'presenter' | 'live' | 'unknown';
 export interface Route {
   name: RouteName;
   path: string;
@@ -19,7 +19,7 @@ function parse(hash: string): Route {
   const path = (q >= 0 ? raw.slice(0, q) : raw).replace(/\/+$/, '') || '/';
   const query: Record<string, string> = {};
   if (q >= 0) new URLSearchParams(raw.slice(q + 1)).forEach((v, k) => (query[k] = v));
-  const name: RouteName = path === '/console' ? 'console' : path === '/board' ? 'board' : path === '/lesson' ? 'lesson' : path === '/presenter' ? 'presenter' : path === '/join' || path === '/' ? 'join' : 'unknown';
+  const name: RouteName = path === '/console' ? 'console' : path === '/board' ? 'board' : path === '/lesson' ? 'lesson' : path === '/presenter' ? 'presenter' : path === '/live' ? 'live' : path === '/join' || path === '/' ? 'join' : 'unknown';
   return { name, path, query };
 }
 

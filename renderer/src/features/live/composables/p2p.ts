@@ -1,0 +1,353 @@
+/**
+ * The peer-to-peer media engine of live classes: a star around the lead
+ * teacher. One RTCPeerConnection per receiving classroom (and per observer),
+ * always offered by the lead teacher, with four m-sections in a fixed order:
+ *
+ *   0 audio  lead teacher's microphone  ⇄ the classroom's room microphone
+ *   1 video  lead teacher's camera      ⇄ the classroom's room camera
+ *   2 audio  the classroom on stage (连麦), forwarded by the lead teacher
+ *   3 video  idem
+ *
+ * An observer's connection has only 0 and 1, send-only from the teacher; its
+ * answer must be receive-only (the hub checks). Audio senders get 'high'
+ * priority and network priority; video is capped for a few hundred kbit/s and
+ * stops on a weak link (VideoGate) while audio and the lesson data go on.
+ *
+ * Media objects live here, never in Pinia (architecture rule 5).
+ */
+import type { IceServer, LinkStats } from '../../../../../common/contract/live.ts';
+import { STATS_PERIOD_MS, summarize, totalsFrom, VideoGate, type Totals } from './linkPolicy.ts';
+
+/** Both engines behind one interface; the hub's `engine` picks which the page builds. */
+export interface LiveMediaEngine {
+  readonly kind: 'p2p' | 'sfu';
+  close(): void;
+}
+
+export interface Signal {
+  description?: { type: 'offer' | 'answer'; sdp: string };
+  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
+}
+
+function candidateOf(c: RTCIceCandidate | null): Signal['candidate'] {
+  return c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null;
+}
+export type SendSignal = (to: string, signal: Signal) => Promise<unknown>;
+
+/** Camera and microphone as a classroom needs them: 360p at 15 fps is enough for a face on a board. */
+export const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
+  audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+  video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } },
+};
+/** Every open peer connection, for the debug hook below. */
+const open = new Set<RTCPeerConnection>();
+
+/**
+ * With localStorage ketang.debug=1 (tests, field diagnosis) the page exposes
+ * `ketangLive.inbound()`: what its peer connections receive, from getStats.
+ */
+if (typeof localStorage !== 'undefined' && localStorage.getItem('ketang.debug') === '1') {
+  (window as unknown as { ketangLive: unknown }).ketangLive = {
+    async inbound(): Promise<Record<string, unknown>[]> {
+      const out: Record<string, unknown>[] = [];
+      for (const pc of open) {
+        const report = await pc.getStats();
+        report.forEach((s: Record<string, unknown>) => {
+          if (s.type === 'inbound-rtp') out.push({ kind: s.kind, framesDecoded: s.framesDecoded, totalSamplesReceived: s.totalSamplesReceived, concealedSamples: s.concealedSamples, bytesReceived: s.bytesReceived, packetsReceived: s.packetsReceived });
+        });
+      }
+      return out;
+    },
+  };
+}
+
+function track(pc: RTCPeerConnection): RTCPeerConnection {
+  open.add(pc);
+  const closeOriginal = pc.close.bind(pc);
+  pc.close = () => {
+    open.delete(pc);
+    closeOriginal();
+  };
+  return pc;
+}
+
+const VIDEO_MAX_BPS = 450_000;
+const AUDIO_MAX_BPS = 32_000;
+
+function rtcConfig(iceServers: IceServer[]): RTCConfiguration {
+  return { iceServers: iceServers.map((s) => ({ ...s })), bundlePolicy: 'max-bundle' };
+}
+
+/** Audio first: 'high' priority on the wire and in the sender's queue; video capped and 'low'. */
+async function prioritise(sender: RTCRtpSender, kind: 'audio' | 'video', active = true): Promise<void> {
+  const p = sender.getParameters();
+  if (!p.encodings?.length) return;
+  for (const e of p.encodings) {
+    const enc = e as RTCRtpEncodingParameters & { priority?: RTCPriorityType; networkPriority?: RTCPriorityType };
+    enc.priority = kind === 'audio' ? 'high' : 'low';
+    enc.networkPriority = kind === 'audio' ? 'high' : 'low';
+    enc.maxBitrate = kind === 'audio' ? AUDIO_MAX_BPS : VIDEO_MAX_BPS;
+    if (kind === 'video') enc.active = active;
+  }
+  await sender.setParameters(p).catch(() => undefined);
+}
+
+interface LeadPeer {
+  peer: string;
+  memberId: string | null;
+  pc: RTCPeerConnection;
+  tx: RTCRtpTransceiver[];
+  remote: MediaStream;
+  gate: VideoGate;
+  last: Totals | null;
+  videoOn: boolean;
+}
+
+export interface LeadEvents {
+  /** A classroom's camera and microphone arrived (or changed). */
+  onRemote(memberId: string, stream: MediaStream): void;
+  /** The lead teacher's own view of a link: video on/off after the gate. */
+  onLink?(memberId: string, stats: LinkStats): void;
+}
+
+/** The lead teacher's side: offers to every classroom and observer, forwards the one on stage. */
+export class LeadP2p implements LiveMediaEngine {
+  readonly kind = 'p2p' as const;
+  private readonly peers = new Map<string, LeadPeer>();
+  private stage: string | null = null;
+  private timer: ReturnType<typeof setInterval>;
+
+  private readonly local: MediaStream | null;
+  private readonly iceServers: IceServer[];
+  private readonly send: SendSignal;
+  private readonly events: LeadEvents;
+
+  constructor(local: MediaStream | null, iceServers: IceServer[], send: SendSignal, events: LeadEvents) {
+    this.local = local;
+    this.iceServers = iceServers;
+    this.send = send;
+    this.events = events;
+    this.timer = setInterval(() => void this.poll(), STATS_PERIOD_MS);
+  }
+
+  /** Bring connections in line with the roster: offer to new peers, drop the ones gone. */
+  sync(members: { id: string; peer: string | null; online: boolean }[]): void {
+    const wanted = new Map(members.filter((m) => m.online && m.peer).map((m) => [m.peer!, m.id]));
+    for (const [peer, p] of this.peers) {
+      if (p.memberId !== null && !wanted.has(peer)) this.drop(peer);
+    }
+    for (const [peer, memberId] of wanted) if (!this.peers.has(peer)) void this.offer(peer, memberId);
+  }
+
+  /**
+   * A signal from a member or observer. A hello (`candidate: null`) asks for
+   * a fresh offer: the member's page is (again) ready to answer — an offer
+   * sent before it was would have been lost. From a peer not in the roster it
+   * is an observer asking for the feed.
+   */
+  async handle(from: string, signal: Signal, memberIdOf: (peer: string) => string | null): Promise<void> {
+    if (!signal.description && signal.candidate === null) {
+      await this.offer(from, memberIdOf(from));
+      return;
+    }
+    const p = this.peers.get(from);
+    if (!p) return; // an answer or candidate for a connection already dropped
+    if (signal.description?.type === 'answer') {
+      await p.pc.setRemoteDescription(signal.description);
+      await prioritise(p.tx[0]!.sender, 'audio');
+      await prioritise(p.tx[1]!.sender, 'video', p.videoOn);
+      if (p.tx[2]) await prioritise(p.tx[2].sender, 'audio');
+      if (p.tx[3]) await prioritise(p.tx[3].sender, 'video', p.videoOn);
+    } else if (signal.candidate) {
+      await p.pc.addIceCandidate(signal.candidate).catch(() => undefined);
+    }
+  }
+
+  /** Put a classroom on stage (its feed goes to every other classroom), or nobody. */
+  setStage(memberId: string | null): void {
+    this.stage = memberId;
+    const on = memberId ? [...this.peers.values()].find((p) => p.memberId === memberId) : undefined;
+    const audio = on?.remote.getAudioTracks()[0] ?? null;
+    const video = on?.remote.getVideoTracks()[0] ?? null;
+    for (const p of this.peers.values()) {
+      if (!p.tx[2] || p === on) continue;
+      void p.tx[2].sender.replaceTrack(audio);
+      void p.tx[3]!.sender.replaceTrack(video);
+    }
+  }
+
+  remoteOf(memberId: string): MediaStream | null {
+    for (const p of this.peers.values()) if (p.memberId === memberId) return p.remote;
+    return null;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const peer of [...this.peers.keys()]) this.drop(peer);
+  }
+
+  private drop(peer: string): void {
+    const p = this.peers.get(peer);
+    if (!p) return;
+    this.peers.delete(peer);
+    p.pc.close();
+  }
+
+  private async offer(peer: string, memberId: string | null): Promise<void> {
+    this.drop(peer);
+    const pc = track(new RTCPeerConnection(rtcConfig(this.iceServers)));
+    const isMember = memberId !== null;
+    const dir: RTCRtpTransceiverDirection = isMember ? 'sendrecv' : 'sendonly';
+    const streams = this.local ? [this.local] : [];
+    const tx = [
+      pc.addTransceiver(this.local?.getAudioTracks()[0] ?? 'audio', { direction: dir, streams }),
+      pc.addTransceiver(this.local?.getVideoTracks()[0] ?? 'video', { direction: dir, streams }),
+    ];
+    if (isMember) tx.push(pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' }));
+    const p: LeadPeer = { peer, memberId, pc, tx, remote: new MediaStream(), gate: new VideoGate(), last: null, videoOn: true };
+    this.peers.set(peer, p);
+    // End-of-candidates is not sent: a null candidate is the member's hello.
+    pc.onicecandidate = (e) => e.candidate && void this.send(peer, { candidate: candidateOf(e.candidate) }).catch(() => undefined);
+    pc.ontrack = (e) => {
+      if (e.transceiver !== tx[0] && e.transceiver !== tx[1]) return;
+      for (const t of p.remote.getTracks()) if (t.kind === e.track.kind) p.remote.removeTrack(t);
+      p.remote.addTrack(e.track);
+      if (memberId) this.events.onRemote(memberId, p.remote);
+      if (memberId && memberId === this.stage) this.setStage(memberId);
+    };
+    pc.onconnectionstatechange = () => {
+      // A link that failed gets a fresh connection (every offer is a new connection on both sides).
+      if (pc.connectionState === 'failed' && this.peers.get(peer) === p) void this.offer(peer, memberId);
+    };
+    if (isMember && this.stage) this.setStage(this.stage);
+    await pc.setLocalDescription(await pc.createOffer());
+    await this.send(peer, { description: { type: 'offer', sdp: pc.localDescription!.sdp } }).catch(() => undefined);
+  }
+
+  private async poll(): Promise<void> {
+    for (const p of this.peers.values()) {
+      if (p.pc.connectionState !== 'connected') continue;
+      const report = await p.pc.getStats().catch(() => null);
+      if (!report) continue;
+      const now = totalsFrom(report.values() as Iterable<Record<string, unknown>>, Date.now());
+      const on = p.gate.update({ availableKbps: now.availableKbps, loss: now.remoteLoss });
+      if (on !== p.videoOn) {
+        p.videoOn = on;
+        await prioritise(p.tx[1]!.sender, 'video', on);
+        if (p.tx[3]) await prioritise(p.tx[3].sender, 'video', on);
+      }
+      if (p.memberId) this.events.onLink?.(p.memberId, summarize(p.last, now, on));
+      p.last = now;
+    }
+  }
+}
+
+export interface MemberEvents {
+  /** The lead teacher's feed, and the classroom on stage (null stream until it has tracks). */
+  onLead(stream: MediaStream): void;
+  onStage(stream: MediaStream): void;
+  /** Figures every STATS_PERIOD_MS for `live.stats`. */
+  onStats(stats: LinkStats): void;
+}
+
+/** A receiving classroom's (or an observer's) side: answers the lead teacher's offer. */
+export class MemberP2p implements LiveMediaEngine {
+  readonly kind = 'p2p' as const;
+  private pc: RTCPeerConnection | null = null;
+  private from: string | null = null;
+  private readonly lead = new MediaStream();
+  private readonly stage = new MediaStream();
+  private gate = new VideoGate();
+  private last: Totals | null = null;
+  private videoOn = true;
+  private timer: ReturnType<typeof setInterval>;
+
+  /** The room camera and microphone; null for an observer (receive only). */
+  private readonly local: MediaStream | null;
+  private readonly iceServers: IceServer[];
+  private readonly send: SendSignal;
+  private readonly events: MemberEvents;
+
+  constructor(local: MediaStream | null, iceServers: IceServer[], send: SendSignal, events: MemberEvents) {
+    this.local = local;
+    this.iceServers = iceServers;
+    this.send = send;
+    this.events = events;
+    this.timer = setInterval(() => void this.poll(), STATS_PERIOD_MS);
+  }
+
+  /** Tell the lead teacher we are here (after joining, resuming, or when the lead changed). */
+  hello(): void {
+    void this.send('lead', { candidate: null }).catch(() => undefined);
+  }
+
+  async handle(from: string, signal: Signal): Promise<void> {
+    if (signal.description?.type === 'offer') {
+      // Every offer is a new connection on the lead teacher's side (first one, a hello, a failed link).
+      this.reset(from);
+      const pc = this.pc!;
+      await pc.setRemoteDescription(signal.description);
+      const tx = pc.getTransceivers();
+      // Our room's camera and microphone go back on sections 0 and 1; an observer sends nothing.
+      for (const [i, kind] of [[0, 'audio'], [1, 'video']] as const) {
+        const t = tx[i];
+        if (!t) continue;
+        const track = kind === 'audio' ? this.local?.getAudioTracks()[0] : this.local?.getVideoTracks()[0];
+        if (track) {
+          await t.sender.replaceTrack(track);
+          if (this.local) t.sender.setStreams(this.local);
+          t.direction = 'sendrecv';
+        } else {
+          t.direction = 'recvonly';
+        }
+      }
+      for (const t of tx.slice(2)) t.direction = 'recvonly';
+      await pc.setLocalDescription(await pc.createAnswer());
+      await this.send(from, { description: { type: 'answer', sdp: pc.localDescription!.sdp } });
+      if (tx[0]) await prioritise(tx[0].sender, 'audio');
+      if (tx[1]) await prioritise(tx[1].sender, 'video', this.videoOn);
+    } else if (signal.candidate && this.pc && from === this.from) {
+      await this.pc.addIceCandidate(signal.candidate).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.pc?.close();
+    this.pc = null;
+  }
+
+  private reset(from: string): void {
+    this.pc?.close();
+    this.from = from;
+    this.last = null;
+    const pc = (this.pc = track(new RTCPeerConnection(rtcConfig(this.iceServers))));
+    pc.onicecandidate = (e) => e.candidate && void this.send(from, { candidate: candidateOf(e.candidate) }).catch(() => undefined);
+    pc.ontrack = (e) => {
+      const index = pc.getTransceivers().indexOf(e.transceiver);
+      const target = index >= 2 ? this.stage : this.lead;
+      for (const t of target.getTracks()) if (t.kind === e.track.kind) target.removeTrack(t);
+      target.addTrack(e.track);
+      if (index >= 2) this.events.onStage(this.stage);
+      else this.events.onLead(this.lead);
+    };
+  }
+
+  private async poll(): Promise<void> {
+    const pc = this.pc;
+    if (!pc || pc.connectionState !== 'connected') return;
+    const report = await pc.getStats().catch(() => null);
+    if (!report) return;
+    const now = totalsFrom(report.values() as Iterable<Record<string, unknown>>, Date.now());
+    const on = this.gate.update({ availableKbps: now.availableKbps, loss: now.remoteLoss });
+    if (on !== this.videoOn && this.local) {
+      this.videoOn = on;
+      const t = pc.getTransceivers()[1];
+      if (t) await prioritise(t.sender, 'video', on);
+    }
+    // What the teacher needs to know: is video reaching this room at all.
+    const stats = summarize(this.last, now, this.last ? now.framesDecoded > this.last.framesDecoded : true);
+    this.last = now;
+    this.events.onStats(stats);
+  }
+}

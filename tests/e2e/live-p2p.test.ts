@@ -1,0 +1,133 @@
+/**
+ * A live remote class, peer to peer, in real Chromium: one sending classroom
+ * (the lead teacher's console) and two receiving classrooms (boards opening
+ * #/live on the sending hub), each its own browser context with Chromium's
+ * fake camera and microphone, through a hub on loopback.
+ *
+ * Checked: audio and video decode on both receivers and back at the lead
+ * teacher (getStats through the page's debug hook), a page turn and an ink
+ * stroke reach both receivers, a remote raised hand reaches the lead
+ * teacher's panel, an observer joins and follows unseen by anyone.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePoints } from '../../common/ink.ts';
+import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
+import { connect, type TestClient } from '../helpers/client.ts';
+import { startTestHub, type TestHub } from '../helpers/hub.ts';
+
+const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'];
+
+let hub: TestHub;
+let browser: Browser;
+let teacher: TestClient;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS], headless: true });
+  teacher = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+});
+afterAll(async () => {
+  teacher?.close();
+  await browser?.close();
+  await hub?.close();
+});
+
+interface Inbound {
+  kind: string;
+  framesDecoded?: number;
+  totalSamplesReceived?: number;
+  concealedSamples?: number;
+}
+
+async function inbound(page: Page): Promise<Inbound[]> {
+  return page.evaluate(() => (globalThis as unknown as { ketangLive: { inbound(): Promise<Inbound[]> } }).ketangLive.inbound());
+}
+
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Video frames decoded and audio samples received on at least `n` links, with concealment a small part of the audio. */
+function mediaFlows(list: Inbound[], n: number): boolean {
+  const video = list.filter((s) => s.kind === 'video' && (s.framesDecoded ?? 0) > 5);
+  const audio = list.filter((s) => s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 48_000 && (s.concealedSamples ?? 0) < 0.5 * (s.totalSamplesReceived ?? 1));
+  return video.length >= n && audio.length >= n;
+}
+
+async function openReceiver(code: string, name: string): Promise<Page> {
+  const { page } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+  await page.goto(`${hub.url}/#/live`);
+  await page.getByTestId('live-join-code').fill(code);
+  await page.getByTestId('live-join-name').fill(name);
+  await page.getByTestId('live-join').click();
+  await page.getByTestId('live-page').waitFor();
+  return page;
+}
+
+describe('live class, peer-to-peer engine', () => {
+  it('one sending and two receiving classrooms: media both ways, pages, ink, hands, and an unseen observer', async () => {
+    const { session } = await teacher.ok('session.start', { lessonId: 'sample-lesson-fractions' });
+    const lesson = await teacher.ok('lesson.get', { lessonId: session.lessonId });
+    const itemId = lesson.items[0]!.id;
+    await teacher.ok('session.setState', { sessionId: session.id, patch: { itemId, page: 0 } });
+
+    // The lead teacher opens the live class from the console's 远程课堂 panel.
+    const { page: consolePage } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    await consolePage.goto(`${hub.url}/#/console?token=${hub.app.secrets.consoleToken}`);
+    await consolePage.getByTestId('live-max').selectOption('2');
+    await consolePage.getByTestId('live-open').click();
+    const code = await consolePage.getByTestId('live-code').getAttribute('data-code');
+    const observerCode = await consolePage.getByTestId('live-observer-code').getAttribute('data-code');
+    expect(code).toMatch(/^\d{8}$/);
+    expect(await consolePage.getByTestId('live-engine').getAttribute('data-engine')).toBe('p2p');
+
+    const receivers = [await openReceiver(code!, '石桥小学 三(1)班'), await openReceiver(code!, '河口小学 三(2)班')];
+    await until('both classrooms in the teacher panel', () => consolePage.getByTestId('live-room').count(), (n) => n === 2);
+
+    // The lead teacher's camera and microphone decode in both classrooms, and both rooms' come back.
+    for (const r of receivers) await until('lead teacher media on a receiver', () => inbound(r), (l) => mediaFlows(l, 1), 40_000);
+    await until('both classrooms’ media at the lead teacher', () => inbound(consolePage), (l) => mediaFlows(l, 2), 40_000);
+    for (const r of receivers) {
+      const size = await r.getByTestId('live-lead-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth);
+      expect(size).toBeGreaterThan(0);
+    }
+
+    // A page turn and a stroke reach both.
+    await teacher.ok('session.setState', { sessionId: session.id, patch: { page: 1 } });
+    for (const r of receivers) await expect.poll(() => r.getByTestId('live-page').getAttribute('data-page'), { timeout: 10_000 }).toBe('1');
+    const id = 'livestroke1';
+    await teacher.ok('ink.append', {
+      itemId,
+      page: 1,
+      ops: [{ t: 'begin', id, tool: 'pen', color: '#d00000', width: 40 }, { t: 'pts', id, d: encodePoints([1000, 1000, 0.5, 6000, 3000, 0.5]) }, { t: 'end', id }],
+    });
+    for (const r of receivers) await expect.poll(() => r.getByTestId('live-page').getAttribute('data-strokes'), { timeout: 10_000 }).toBe('1');
+
+    // A remote raised hand reaches the lead teacher.
+    await receivers[1]!.getByTestId('live-hand').click();
+    await expect.poll(() => consolePage.getByTestId('live-hands').getAttribute('data-count'), { timeout: 10_000 }).toBe('1');
+    expect(await consolePage.locator('[data-testid="live-room"][data-hand="true"]').getAttribute('data-name')).toBe('河口小学 三(2)班');
+
+    // An observer joins with the observer code: it follows the lesson and watches, and nobody lists it.
+    const { page: obs } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+    await obs.goto(`${hub.url}/#/live?observe=${observerCode}`);
+    await obs.getByTestId('live-join-name').fill('教研员');
+    await obs.getByTestId('live-join').click();
+    await expect.poll(() => obs.getByTestId('live-view').getAttribute('data-kind'), { timeout: 10_000 }).toBe('observer');
+    await expect.poll(() => obs.getByTestId('live-page').getAttribute('data-strokes'), { timeout: 10_000 }).toBe('1');
+    expect(await obs.getByTestId('live-hand').count()).toBe(0);
+    await until('teacher media at the observer', () => inbound(obs), (l) => l.some((s) => s.kind === 'video' && (s.framesDecoded ?? 0) > 5), 40_000);
+    expect(await consolePage.getByTestId('live-room').count()).toBe(2);
+    const status = await teacher.ok('live.status', {});
+    expect(status!.roster.members.map((m) => m.name).sort()).toEqual(['河口小学 三(2)班', '石桥小学 三(1)班']);
+    const audited = hub.app.store.db.prepare("SELECT count(*) AS n FROM class_events WHERE type = 'live.observer' AND session_id = ?").get(session.id) as { n: number };
+    expect(audited.n).toBe(1);
+  }, 180_000);
+});
