@@ -126,9 +126,9 @@ export const liveOperations = {
   }),
   'live.status': op({
     roles: ['teacher'],
-    input: Empty,
+    input: z.object({ lead: z.boolean().optional() }).strict(),
     output: z.object({ live: LiveInfo, code: LiveCode, observerCode: z.string(), roster: LiveRoster }).nullable(),
-    doc: "The running live session as the lead teacher's panel shows it (after a console reload).",
+    doc: "The running live session as the lead teacher's panel shows it (after a console reload). `lead: true` makes this connection the lead teacher's: media and the classrooms' signalling go to it.",
   }),
   'live.join': op({
     roles: 'anyone',

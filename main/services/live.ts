@@ -137,11 +137,19 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         return { done: true as const };
       },
 
-      'live.status': (conn) => {
+      'live.status': (conn, input) => {
         const live = registry.forSession(conn.sessionId);
         if (!live) return null;
-        // The console showing the live panel is the lead: media flows from it.
-        live.lead = conn;
+        if (input.lead && live.lead !== conn) {
+          // The console showing the live panel is the lead: media flows from it. It offers to
+          // every classroom itself; observers are not in its roster, so they are asked to say hello.
+          live.lead = conn;
+          for (const m of live.members.values()) {
+            if (m.kind !== 'observer') continue;
+            const snap = snapshot(live, m);
+            for (const c of m.conns) c.send('live.snapshot', snap);
+          }
+        }
         return { live: liveInfo(live), code: live.code, observerCode: live.observerCode, roster: { liveId: live.id, stage: live.stage, members: rosterOf(live) } };
       },
 

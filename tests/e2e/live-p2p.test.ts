@@ -127,6 +127,15 @@ describe('live class, peer-to-peer engine', () => {
     expect(await consolePage.getByTestId('live-room').count()).toBe(2);
     const status = await teacher.ok('live.status', {});
     expect(status!.roster.members.map((m) => m.name).sort()).toEqual(['河口小学 三(2)班', '石桥小学 三(1)班']);
+
+    // A classroom whose board reloads (or drops) comes back into the same membership with the page and ink at once, and media again.
+    await receivers[0]!.reload();
+    await expect.poll(() => receivers[0]!.getByTestId('live-page').getAttribute('data-page'), { timeout: 10_000 }).toBe('1');
+    await expect.poll(() => receivers[0]!.getByTestId('live-page').getAttribute('data-strokes'), { timeout: 10_000 }).toBe('1');
+    await until('lead teacher media after the reload', () => inbound(receivers[0]!), (l) => mediaFlows(l, 1), 40_000);
+    await expect.poll(() => consolePage.locator('[data-testid="live-room"][data-online="true"]').count(), { timeout: 10_000 }).toBe(2);
+    expect((await teacher.ok('live.status', {}))!.roster.members).toHaveLength(2);
+
     const audited = hub.app.store.db.prepare("SELECT count(*) AS n FROM class_events WHERE type = 'live.observer' AND session_id = ?").get(session.id) as { n: number };
     expect(audited.n).toBe(1);
   }, 180_000);

@@ -216,6 +216,23 @@ describe('roles the hub enforces', () => {
   });
 });
 
+describe('the lead teacher', () => {
+  it('is the console that opened or claimed the panel; another teacher window asking for status does not take the signalling', async () => {
+    const s = await sending();
+    const r = await client();
+    await r.ok('live.join', { code: s.code, kind: 'classroom', name: 'A' });
+    const other = await client({ token: app.secrets.consoleToken });
+    expect((await other.ok('live.status', {}))!.live.leadPeer).not.toBeNull();
+    await r.ok('live.signal', { liveId: s.liveId, to: 'lead', candidate: null });
+    expect((await s.t.waitForEvent('live.signalled')).candidate).toBeNull();
+    expect(other.received.some((e) => e.name === 'live.signalled')).toBe(false);
+    // Claiming moves it.
+    await other.ok('live.status', { lead: true });
+    await r.ok('live.signal', { liveId: s.liveId, to: 'lead', candidate: null });
+    await other.waitForEvent('live.signalled');
+  });
+});
+
 describe('dropping and coming back', () => {
   it('a classroom that drops resumes into the same session with the current page and ink', async () => {
     const s = await sending();
