@@ -8,16 +8,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePoints, InkOpSchema, InkPage, type InkOp } from '../../common/ink.ts';
-import { importCourseware } from '../../main/courseware/import.ts';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { makePdf } from '../helpers/files.ts';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { addPdfItem, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 // Browser globals for the code that runs in the page through page.evaluate
@@ -169,15 +167,7 @@ async function openPdfLastPage(page: Page): Promise<void> {
 
 beforeAll(async () => {
   hub = await startTestHub();
-  const { dir, cleanup } = tempDir();
-  try {
-    const file = path.join(dir, 'slides.pdf');
-    fs.writeFileSync(file, makePdf(3));
-    const imported = await importCourseware(file, { cache: hub.app.cache });
-    hub.app.store.addCoursewareItem(LESSON, { id: PDF_ITEM, title: imported.title, kind: 'pdf', pages: imported.pages, file: { sha256: imported.entry.sha256, size: imported.entry.size, mime: imported.mime } });
-  } finally {
-    cleanup();
-  }
+  await addPdfItem(hub.app, { lessonId: LESSON, itemId: PDF_ITEM }, makePdf(3));
   api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
   browser = await launchBrowser();
 });

@@ -7,15 +7,12 @@
  * with notes that survive a reload while the board follows its pages.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importCourseware } from '../../main/courseware/import.ts';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { makePdf, makePng } from '../helpers/files.ts';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { addPdfItem, startTestHub, type TestHub } from '../helpers/hub.ts';
 
 // Browser globals for code run in the page (the Node tsconfig has no DOM lib).
 declare const document: {
@@ -103,15 +100,7 @@ async function recordWebm(page: Page): Promise<Buffer> {
 
 beforeAll(async () => {
   hub = await startTestHub();
-  const { dir, cleanup } = tempDir();
-  try {
-    const file = path.join(dir, 'deck.pdf');
-    fs.writeFileSync(file, makePdf(300));
-    const imported = await importCourseware(file, { cache: hub.app.cache });
-    hub.app.store.addCoursewareItem(LESSON, { id: DECK, title: '三百页', kind: 'pdf', pages: imported.pages, file: { sha256: imported.entry.sha256, size: imported.entry.size, mime: imported.mime } });
-  } finally {
-    cleanup();
-  }
+  await addPdfItem(hub.app, { lessonId: LESSON, itemId: DECK, title: '三百页' }, makePdf(300));
   api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
   browser = await launchBrowser();
 });

@@ -6,17 +6,14 @@
  * the ink's pixels checked) and of the lesson as PDF (read back with pdf.js).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InkOpSchema, InkPage, type Stroke } from '../../common/ink.ts';
-import { importCourseware } from '../../main/courseware/import.ts';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { makePdf } from '../helpers/files.ts';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { addPdfItem, startTestHub, type TestHub } from '../helpers/hub.ts';
 import { decodePng } from '../helpers/png.ts';
-import { tempDir } from '../helpers/tmp.ts';
 
 // Browser globals for code run in the page (the Node tsconfig has no DOM lib).
 interface El {
@@ -113,15 +110,7 @@ async function openLesson(page: Page): Promise<void> {
 
 beforeAll(async () => {
   hub = await startTestHub();
-  const { dir, cleanup } = tempDir();
-  try {
-    const file = path.join(dir, 'slides.pdf');
-    fs.writeFileSync(file, makePdf(3));
-    const imported = await importCourseware(file, { cache: hub.app.cache });
-    hub.app.store.addCoursewareItem(LESSON, { id: PDF_ITEM, title: imported.title, kind: 'pdf', pages: imported.pages, file: { sha256: imported.entry.sha256, size: imported.entry.size, mime: imported.mime } });
-  } finally {
-    cleanup();
-  }
+  await addPdfItem(hub.app, { lessonId: LESSON, itemId: PDF_ITEM }, makePdf(3));
   api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
   browser = await launchBrowser();
   teacher = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startKetang, type Ketang } from '../../main/app.ts';
+import { importCourseware } from '../../main/courseware/import.ts';
 import { silentLogger, type Logger } from '../../main/services/log.ts';
 import { tempDir } from './tmp.ts';
 
@@ -57,4 +58,21 @@ export async function startTestHub(opts: { log?: Logger } = {}): Promise<TestHub
       cleanup();
     },
   };
+}
+
+/**
+ * Put a PDF into a lesson as item `itemId`, as an import would: through the
+ * importer into the content cache, then the item into the store.
+ */
+export async function addPdfItem(app: Ketang, lesson: { lessonId: string; itemId: string; title?: string }, pdf: Buffer): Promise<void> {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'slides.pdf');
+    fs.writeFileSync(file, pdf);
+    const imported = await importCourseware(file, { cache: app.cache });
+    const entry = { sha256: imported.entry.sha256, size: imported.entry.size, mime: imported.mime };
+    app.store.addCoursewareItem(lesson.lessonId, { id: lesson.itemId, title: lesson.title ?? imported.title, kind: 'pdf', pages: imported.pages, file: entry });
+  } finally {
+    cleanup();
+  }
 }
