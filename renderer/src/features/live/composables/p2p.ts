@@ -39,6 +39,9 @@ export const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
   video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } },
 };
+/** A connection not up this long after its offer is offered again (ICE on loopback or a LAN takes well under a second). */
+const CONNECT_WATCHDOG_MS = 12_000;
+
 /** Every open peer connection, for the debug hook below. */
 const open = new Set<RTCPeerConnection>();
 
@@ -220,6 +223,11 @@ export class LeadP2p implements LiveMediaEngine {
       if (pc.connectionState === 'failed' && this.peers.get(peer) === p) void this.offer(peer, memberId);
     };
     if (isMember && this.stage) this.setStage(this.stage);
+    // An answer can belong to an offer this one replaced (a hello crossing a roster offer), and then
+    // the connection waits on a page that closed it: not connected in time, start afresh.
+    setTimeout(() => {
+      if (this.peers.get(peer) === p && pc.connectionState !== 'connected') void this.offer(peer, memberId);
+    }, CONNECT_WATCHDOG_MS);
     await pc.setLocalDescription(await pc.createOffer());
     await this.send(peer, { description: { type: 'offer', sdp: pc.localDescription!.sdp } }).catch(() => undefined);
   }
