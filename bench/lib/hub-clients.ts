@@ -6,10 +6,9 @@
  * clock (emit and receipts are both seen here), so no cross-process clock
  * correction is needed.
  */
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { call, connect } from './socket.ts';
 import type { ClientsConfig, RoundResult, ToClients, ToServer, VariantName, VariantResult } from './hub-protocol.ts';
-
-type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
 
 const send = (m: ToServer): void => {
   process.send!(m);
@@ -27,20 +26,6 @@ function next(): Promise<ToClients> {
   return m ? Promise.resolve(m) : new Promise((resolve) => waiters.push(resolve));
 }
 
-function connect(url: string, auth: Record<string, unknown>): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    // websocket only, no reconnection: a dropped device must show up as a failure, not be papered over.
-    const s = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', (err: Error & { data?: unknown }) => reject(new Error(`connect ${url}: ${err.message} ${JSON.stringify(err.data ?? '')}`)));
-  });
-}
-
-async function call(s: Socket, op: string, payload: unknown): Promise<unknown> {
-  const reply = (await s.timeout(10_000).emitWithAck(op, payload)) as Reply;
-  if (!reply.ok) throw new Error(`${op}: ${reply.error.code} ${reply.error.message}`);
-  return reply.data;
-}
 
 /** One setup under test: how to change the state, and how a device recognises the change. */
 interface Setup {

@@ -5,7 +5,8 @@
  * the round ends when the board has seen all N answers. All timing is on
  * this process's one clock.
  */
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { call, connect, type Reply } from './socket.ts';
 
 export type QuizVariant = 'ketang' | 'bare';
 export interface QuizConfig {
@@ -32,25 +33,11 @@ export interface QuizResult {
 }
 export type QuizToServer = { type: 'ready'; joined: number } | { type: 'done'; results: QuizResult[] } | { type: 'error'; message: string };
 
-type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
-
 const send = (m: QuizToServer): void => {
   process.send!(m);
 };
 const firstMessage = new Promise<QuizConfig>((resolve) => process.once('message', (m: QuizConfig) => resolve(m)));
 
-function connect(url: string, auth: Record<string, unknown>): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', (err: Error & { data?: unknown }) => reject(new Error(`connect ${url}: ${err.message} ${JSON.stringify(err.data ?? '')}`)));
-  });
-}
-async function call(s: Socket, op: string, payload: unknown): Promise<unknown> {
-  const reply = (await s.timeout(10_000).emitWithAck(op, payload)) as Reply;
-  if (!reply.ok) throw new Error(`${op}: ${reply.error.code} ${reply.error.message}`);
-  return reply.data;
-}
 
 /** One setup: how a round starts, and the hooks that see questions and answers arrive. */
 interface Setup {
