@@ -330,15 +330,20 @@ const lineAngle = (s: Stroke): number => {
   return (Math.atan2(p[p.length - 2]! - p[1]!, p[p.length - 3]! - p[0]!) * 180) / Math.PI;
 };
 
+/** A new teacher window on the lesson's blank board, emptied first (as 清屏 would write it). */
+async function openEmptyBoard(): Promise<{ context: BrowserContext; page: Page }> {
+  await api.ok('ink.append', { itemId: BOARD_ITEM, page: 0, ops: [{ t: 'clear' }] });
+  const device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
+  await openLesson(device.page);
+  // (expect.poll is for tests only: wait for the board page with a locator here.)
+  await device.page.locator(`[data-testid="page-surface"][data-item="${BOARD_ITEM}"][data-page="0"]`).waitFor();
+  return device;
+}
+
 describe('subject tools (学科工具)', () => {
   let device: { context: BrowserContext; page: Page };
   beforeAll(async () => {
-    // An empty board to start from (as 清屏 would write it).
-    await api.ok('ink.append', { itemId: BOARD_ITEM, page: 0, ops: [{ t: 'clear' }] });
-    device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
-    await openLesson(device.page);
-    // (expect.poll is for tests only: wait for the board page with a locator here.)
-    await device.page.locator(`[data-testid="page-surface"][data-item="${BOARD_ITEM}"][data-page="0"]`).waitFor();
+    device = await openEmptyBoard();
   });
   afterAll(async () => {
     await device?.context.close();
@@ -493,12 +498,7 @@ async function brightness(page: Page, points: Pt[]): Promise<number[]> {
 describe('spotlight (聚光灯) and curtain (幕布)', () => {
   let device: { context: BrowserContext; page: Page };
   beforeAll(async () => {
-    // An empty board to start from (as 清屏 would write it).
-    await api.ok('ink.append', { itemId: BOARD_ITEM, page: 0, ops: [{ t: 'clear' }] });
-    device = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
-    await openLesson(device.page);
-    // (expect.poll is for tests only: wait for the board page with a locator here.)
-    await device.page.locator(`[data-testid="page-surface"][data-item="${BOARD_ITEM}"][data-page="0"]`).waitFor();
+    device = await openEmptyBoard();
   });
   afterAll(async () => {
     await device?.context.close();
