@@ -4,6 +4,7 @@ import { m002CoursewareFilesAndInk } from './002_courseware_files_and_ink.ts';
 import { m003SyncFiles } from './003_sync_files.ts';
 import { m004SavedGroupings } from './004_saved_groupings.ts';
 import { m005PageNotes } from './005_page_notes.ts';
+import { m006Recordings } from './006_recordings.ts';
 
 export interface Migration {
   /** 1, 2, 3… in order; stored in PRAGMA user_version once applied. */
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002CoursewareFilesAndInk, m003SyncFiles, m004SavedGroupings, m005PageNotes];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002CoursewareFilesAndInk, m003SyncFiles, m004SavedGroupings, m005PageNotes, m006Recordings];
