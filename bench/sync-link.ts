@@ -1,12 +1,12 @@
 /**
  * Sync over a 256 kbps link: one school day of class records (no
  * recordings) from a classroom to the reference platform through a link the
- * bench shapes itself — two network namespaces joined by a veth pair with
- * `tbf` at 256 kbit/s each way (addresses 10.77.<n>.1/.2, away from the
- * machine's own 192.0.2.0/24). Needs root and iproute2; removes the
- * namespaces afterwards. This kernel has no netem: loss (BENCH_LOSS, default
- * 0.05 = 5% of packets dropped each way) is an iptables `statistic` rule in
- * each namespace when iptables is installed (Debian `iptables`), else none.
+ * bench shapes itself with tests/helpers/netns.ts — two network namespaces
+ * joined by a veth pair with `tbf` at 256 kbit/s each way (addresses
+ * 10.77.<n>.1/.2, away from the machine's own 192.0.2.0/24). Needs root,
+ * iproute2 and iptables; removes the namespaces afterwards. This kernel has
+ * no netem: loss (BENCH_LOSS, default 0.05 = 5% of packets dropped each way)
+ * is an iptables `statistic` rule in the classroom namespace.
  *
  *   node bench/sync-link.ts            (or: npm run bench -- sync-link)
  *
@@ -17,7 +17,7 @@
  *
  *   node bench/sync-link.ts client <db dir> <url> <token>   (run inside the classroom namespace)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -29,10 +29,12 @@ import { seedSample } from '../main/services/sample.ts';
 import { Store, type NewClassEvent } from '../main/store/store.ts';
 import { SyncRepo } from '../main/store/sync.ts';
 import { SyncEngine } from '../main/sync/engine.ts';
+import { inNs as inNsOf, netnsUnavailable, NetLab } from '../tests/helpers/netns.ts';
 import { fmt, header, int, table } from './lib/format.ts';
 import { provision, SAMPLE } from './sync-lib.ts';
 
-const RATE = '256kbit';
+const RATE_KBIT = 256;
+const RATE = `${RATE_KBIT}kbit`;
 
 if (process.argv[2] === 'client') {
   // Inside the classroom namespace: sync everything, print the time.
@@ -75,34 +77,23 @@ if (process.argv[2] === 'raw-server') {
 }
 
 const LOSS = Number(process.env.BENCH_LOSS ?? '0.05');
-const haveIptables = ((): boolean => {
-  try {
-    execFileSync('iptables', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const lossApplied = haveIptables && LOSS > 0 ? LOSS : 0;
+const lossApplied = LOSS > 0 ? LOSS : 0;
 
 header('sync-link: one school day of records over a 256 kbps link (network namespaces, tbf)', [
   `veth pair between two namespaces, tbf ${RATE} each way; platform (SQLite) in one, classroom in the other`,
-  lossApplied ? `loss: ${fmt(lossApplied * 100, 0)}% of packets dropped each way (iptables statistic rule in each namespace)` : `loss: none (${haveIptables ? 'BENCH_LOSS=0' : 'iptables not installed: apt-get install iptables'})`,
+  lossApplied ? `loss: ${fmt(lossApplied * 100, 0)}% of packets dropped each way (iptables statistic rule in the classroom namespace)` : 'loss: none (BENCH_LOSS=0)',
   'a school day: 6 lessons × 40 students (joins/leaves, 8 questions each, points, hands up, page turns) + 6 lesson reports',
   'goal: < 60 s',
 ]);
 
-if (process.getuid?.() !== 0) {
-  console.error('sync-link needs root (it creates network namespaces); skipped');
+const unavailable = netnsUnavailable();
+if (unavailable) {
+  console.error(`sync-link ${unavailable}; skipped`);
   process.exit(1);
 }
 
-const id = `${process.pid % 200}`;
-const nsC = `ktcls${id}`;
-const nsP = `ktplat${id}`;
-const net = `10.77.${id}`;
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-const inNs = (ns: string, ...args: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
+const lab = new NetLab('ktsy');
+const inNs = (ns: string, ...args: string[]): string => inNsOf(ns, args[0]!, ...args.slice(1));
 
 function makeDay(dir: string): { store: Store; events: number; jsonBytes: number } {
   fs.mkdirSync(dir, { recursive: true });
@@ -137,19 +128,11 @@ function makeDay(dir: string): { store: Store; events: number; jsonBytes: number
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-bench-link-'));
 const kids: ChildProcess[] = [];
 try {
-  ip('netns', 'add', nsC);
-  ip('netns', 'add', nsP);
-  ip('link', 'add', `ktc${id}`, 'type', 'veth', 'peer', 'name', `ktp${id}`);
-  ip('link', 'set', `ktc${id}`, 'netns', nsC);
-  ip('link', 'set', `ktp${id}`, 'netns', nsP);
-  inNs(nsC, 'ip', 'addr', 'add', `${net}.2/24`, 'dev', `ktc${id}`);
-  inNs(nsP, 'ip', 'addr', 'add', `${net}.1/24`, 'dev', `ktp${id}`);
-  for (const [ns, dev] of [[nsC, `ktc${id}`], [nsP, `ktp${id}`]] as const) {
-    inNs(ns, 'ip', 'link', 'set', dev, 'up');
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', RATE, 'burst', '4kb', 'latency', '200ms');
-    if (lossApplied) inNs(ns, 'iptables', '-A', 'INPUT', '-i', dev, '-m', 'statistic', '--mode', 'random', '--probability', String(lossApplied), '-j', 'DROP');
-  }
+  const nsP = lab.namespace('plat');
+  const nsC = lab.namespace('cls');
+  // platform end .1, classroom end .2; tbf each way, loss each way inside the classroom namespace.
+  const link = lab.link(nsP, nsC, { rateKbit: RATE_KBIT, loss: lossApplied });
+  const platformIp = link.a.ip;
 
   const cdir = path.join(root, 'classroom');
   const { store, events, jsonBytes } = makeDay(cdir);
@@ -165,13 +148,13 @@ try {
       readline.createInterface({ input: child.stdout! }).on('line', (l) => ready.test(l) && resolve());
       child.on('exit', (c) => reject(new Error(`exited ${c}`)));
     });
-  await start(nsP, [path.resolve('main/platform/cli.ts'), '--host', `${net}.1`, '--port', '8090', '--data', pdir], /listening/);
-  await start(nsP, [path.resolve('bench/sync-link.ts'), 'raw-server', `${net}.1`], /raw listening/);
+  await start(nsP, [path.resolve('main/platform/cli.ts'), '--host', platformIp, '--port', '8090', '--data', pdir], /listening/);
+  await start(nsP, [path.resolve('bench/sync-link.ts'), 'raw-server', platformIp], /raw listening/);
 
   const rawFile = path.join(root, 'raw.json');
   fs.writeFileSync(rawFile, Buffer.alloc(jsonBytes, 'x'));
-  const raw = JSON.parse(inNs(nsC, process.execPath, path.resolve('bench/sync-link.ts'), 'raw-client', rawFile, `http://${net}.1:8091/`)) as { ms: number };
-  const k = JSON.parse(inNs(nsC, process.execPath, path.resolve('bench/sync-link.ts'), 'client', cdir, `http://${net}.1:8090`, token)) as { ms: number; error: unknown; pending: { events: number; outbox: number } };
+  const raw = JSON.parse(inNs(nsC, process.execPath, path.resolve('bench/sync-link.ts'), 'raw-client', rawFile, `http://${platformIp}:8091/`)) as { ms: number };
+  const k = JSON.parse(inNs(nsC, process.execPath, path.resolve('bench/sync-link.ts'), 'client', cdir, `http://${platformIp}:8090`, token)) as { ms: number; error: unknown; pending: { events: number; outbox: number } };
   if (k.error || k.pending.events || k.pending.outbox) throw new Error(`sync incomplete: ${JSON.stringify(k)}`);
   console.log(
     table(
@@ -185,12 +168,6 @@ try {
   console.log(`\none school day over ${RATE}${lossApplied ? ` with ${fmt(lossApplied * 100, 0)}% loss` : ''}: ${fmt(k.ms / 1000, 1)} s (goal < 60 s: ${k.ms < 60_000 ? 'met' : 'NOT met'}); ratio to the plain POST of the uncompressed JSON: ${fmt(raw.ms / k.ms, 2)}`);
 } finally {
   for (const c of kids) c.kill('SIGTERM');
-  for (const ns of [nsC, nsP]) {
-    try {
-      ip('netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
+  lab.close();
   fs.rmSync(root, { recursive: true, force: true });
 }

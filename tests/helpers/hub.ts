@@ -25,13 +25,18 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(opts: { log?: Logger } = {}): Promise<TestHub> {
+/**
+ * `host`: the address to listen on (default loopback); a weak-link test gives
+ * the machine's end of a veth pair so a browser in a network namespace can
+ * reach the hub (tests/helpers/netns.ts).
+ */
+export async function startTestHub(opts: { log?: Logger; host?: string } = {}): Promise<TestHub> {
   if (!fs.existsSync(path.join(WEB_ROOT, 'index.html'))) {
     throw new Error(`The web client is not built (${WEB_ROOT}): run \`npm run build:web\` first.`);
   }
   const { dir, cleanup } = tempDir('ketang-e2e-');
   const start = (port: number): Promise<Ketang> =>
-    startKetang({ dataDir: dir, host: '127.0.0.1', port, webRoot: WEB_ROOT, resourcesDir: RESOURCES, log: opts.log ?? silentLogger });
+    startKetang({ dataDir: dir, host: opts.host ?? '127.0.0.1', port, webRoot: WEB_ROOT, resourcesDir: RESOURCES, log: opts.log ?? silentLogger });
   let app: Ketang;
   try {
     app = await start(0);
