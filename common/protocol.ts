@@ -22,6 +22,7 @@ import { shareEvents, shareOperations } from './contract/share.ts';
 import { syncEvents, syncOperations } from './contract/sync.ts';
 import { securityEvents, securityOperations } from './contract/security.ts';
 import { liveEvents, liveOperations } from './contract/live.ts';
+import { liveQuizEvents, liveQuizOperations } from './contract/live-quiz.ts';
 
 export * from './contract/base.ts';
 
@@ -39,6 +40,7 @@ export const operations = {
   ...syncOperations,
   ...securityOperations,
   ...liveOperations,
+  ...liveQuizOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -69,6 +71,7 @@ export const events = {
   ...syncEvents,
   ...securityEvents,
   ...liveEvents,
+  ...liveQuizEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -174,6 +174,20 @@ export const SessionReport = z.object({
     }),
   ),
   groups: z.array(z.object({ id: Id, name: z.string(), color: z.string(), points: z.number().int(), members: z.number().int() })),
+  /**
+   * Receiving classrooms of a live class (同步课堂): per classroom, each question's counts
+   * and each student's last answer, as the room's assisting teacher forwarded them
+   * (main/services/live-quiz.ts). Empty without a live class.
+   */
+  classrooms: z.array(
+    z.object({
+      memberId: Id,
+      name: z.string(),
+      /** In the order of `questions`. */
+      questions: z.array(z.object({ questionId: Id, answered: z.number().int(), correctCount: z.number().int(), counts: z.array(z.number().int()) })),
+      students: z.array(z.object({ key: z.string(), name: z.string(), number: z.string().nullable(), answers: z.array(z.string().nullable()), correct: z.number().int() })),
+    }),
+  ),
   /** Share of present students who answered at least one question / raised a hand / signed in. */
   participation: z.object({ present: z.number().int(), rosterSize: z.number().int(), answeredAny: z.number().int(), questions: z.number().int() }),
 });

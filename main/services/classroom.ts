@@ -37,6 +37,7 @@ import { shareFeature, type ShareFeature } from './share.ts';
 import { syncFeature } from './sync.ts';
 import { securityFeature, type SecurityDeps } from './security.ts';
 import { liveFeature, type LiveFeature } from './live.ts';
+import { liveQuizFeature } from './live-quiz.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Logger } from './log.ts';
 
@@ -101,8 +102,9 @@ export class ClassroomService implements ServiceContext {
     const sync = syncFeature(() => opts.sync?.() ?? null);
     const security = securityFeature(() => opts.security?.() ?? null);
     const live = (this.live = liveFeature(this));
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers, ...live.handlers };
-    this.hooks = [lesson, groups, interaction, share, live];
+    const liveQuiz = liveQuizFeature(this, live);
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers, ...live.handlers, ...liveQuiz.handlers };
+    this.hooks = [lesson, groups, interaction, share, live, liveQuiz];
   }
 
   // ------------------------------------------------------------ connections

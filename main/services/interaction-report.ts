@@ -9,6 +9,7 @@ import type { SessionReport } from '../../common/contract/interaction.ts';
 import type { ServiceContext } from './context.ts';
 import { groupsOf } from './groups.ts';
 import { answerText, countsOf, personKey, type InteractionModel } from './interaction-state.ts';
+import { remoteReport } from './live-quiz.ts';
 
 export function buildReport(ctx: ServiceContext, sessionId: string, m: InteractionModel): SessionReport {
   const { store } = ctx;
@@ -73,6 +74,7 @@ export function buildReport(ctx: ServiceContext, sessionId: string, m: Interacti
     students,
     questions,
     groups,
+    classrooms: remoteReport(store, sessionId, m.quizzes.map((r) => r.question)),
     participation: {
       present: students.filter((s) => s.attendance !== 'absent').length,
       rosterSize: roster.length,

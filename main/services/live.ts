@@ -25,6 +25,20 @@ export interface LiveFeature extends Feature<keyof typeof liveOperations> {
   tokenIsValid(token: string): boolean;
   /** The hub's media engine, once the app made one (main/media). */
   setMedia(info: () => MediaEngineInfo | null): void;
+  /** Which live member a connection is, if any (for features that act across classrooms: main/services/live-quiz.ts). */
+  memberOf(conn: Connection): LiveMembership | null;
+  /** The live session running for a class session, if any. */
+  liveOf(sessionId: string): { liveId: string } | null;
+  /** Send an event to the live session's member connections that pass `filter`. */
+  sendToMembers<E extends EventName>(liveId: string, event: E, payload: EventPayload<E>, filter?: (m: LiveMembership) => boolean): void;
+}
+
+export interface LiveMembership {
+  liveId: string;
+  sessionId: string;
+  memberId: string;
+  kind: Member['kind'];
+  name: string;
 }
 
 export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): LiveFeature {
@@ -103,6 +117,23 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
   return {
     setMedia(info) {
       media = info;
+    },
+
+    memberOf(conn) {
+      const m = membership.get(conn);
+      if (!m || registry.byId(m.live.id) !== m.live || !m.live.members.has(m.member.id)) return null;
+      return { liveId: m.live.id, sessionId: m.live.sessionId, memberId: m.member.id, kind: m.member.kind, name: m.member.name };
+    },
+
+    liveOf(sessionId) {
+      const live = registry.forSession(sessionId);
+      return live ? { liveId: live.id } : null;
+    },
+
+    sendToMembers(liveId, event, payload, filter = () => true) {
+      const live = registry.byId(liveId);
+      if (!live) return;
+      toMembers(live, event, payload, (m) => filter({ liveId: live.id, sessionId: live.sessionId, memberId: m.id, kind: m.kind, name: m.name }));
     },
 
     tokenIsValid: (token) => registry.byTokenOf(token) !== null,
