@@ -152,7 +152,17 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     let hub: Hub | null = null;
     let sync: SyncEngine | null = null;
     let security: SecurityDeps | null = null;
-    const classroom = new ClassroomService({ store, log, secrets, hubId: secrets.hubId, urls: () => hub?.lanUrls() ?? [], sync: () => sync, security: () => security });
+    const classroom = new ClassroomService({
+      store,
+      log,
+      secrets,
+      hubId: secrets.hubId,
+      urls: () => hub?.lanUrls() ?? [],
+      sync: () => sync,
+      security: () => security,
+      // Lesson recordings (教学实录), sealed like every personal file.
+      recordings: { dir: path.join(dataDir, 'recordings'), filesKey: store.dataKeys!.filesKey },
+    });
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
     cache.sweep();
     // Uploads wait while a class is live unless the teacher allows it (bandwidth etiquette).
@@ -191,6 +201,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       },
       // Photos of pupils' written work are personal data: sealed at rest, served decrypted by /files/<sha256>.
       answerPhoto: answerPhotoTarget({ store, cache: personalCas, log }),
+      recordings: classroom.recording.routes ?? undefined,
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
         sealed: (sha) => personalCas.open(sha),
@@ -202,7 +213,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     });
     const started = hub;
     const media = new MediaEngine({ log });
-    classroom.live.setMedia(() => media.info);
+    classroom.live.setMedia(() => media.info, () => media.sfu());
     // The launcher opens these on this machine: loopback when listening on every interface.
     const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
     return {
@@ -221,6 +232,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
       async close() {
+        await classroom.recording.close();
         await media.close();
         await syncEngine.stop();
         await started.close();

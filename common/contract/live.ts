@@ -42,6 +42,9 @@ export const IceServer = z
   })
   .strict();
 export type IceServer = z.infer<typeof IceServer>;
+/** 'relay': ICE uses only the TURN relay's candidates (a school network that allows nothing else, or a test of the relay). */
+export const IceTransportPolicy = z.enum(['all', 'relay']);
+export type IceTransportPolicy = z.infer<typeof IceTransportPolicy>;
 
 /** A receiver's link as its getStats sees it, reported every few seconds. */
 export const LinkStats = z
@@ -79,7 +82,10 @@ export const LiveInfo = z.object({
   title: z.string(),
   maxReceivers: z.number().int().min(1),
   engine: LiveEngine,
+  /** Why this engine runs (worker found, asked for by the teacher, no worker…). */
+  engineReason: z.string(),
   iceServers: z.array(IceServer),
+  iceTransportPolicy: IceTransportPolicy,
   /** Connection id of the lead teacher's console while it is connected. */
   leadPeer: z.string().nullable(),
   /** The classroom on stage (连麦), heard and seen by every classroom. */
@@ -106,17 +112,93 @@ export const LiveSnapshot = z.object({
 });
 export type LiveSnapshot = z.infer<typeof LiveSnapshot>;
 
+/** Which offer a P2P description or candidate belongs to: an answer to an offer since replaced is ignored. */
+const OfferId = z.string().min(1).max(64);
 const SessionDescription = z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().max(60_000) }).strict();
 const Candidate = z
   .object({ candidate: z.string().max(1_000), sdpMid: z.string().max(64).nullable().optional(), sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional() })
   .strict();
 
+// ------------------------------------------------------------ SFU engine
+//
+// mediasoup-client against the hub's router for this live session. The
+// mediasoup structures (rtpCapabilities, dtlsParameters, rtpParameters…) pass
+// through as objects the worker checks itself; the hub checks who may do what.
+
+/** A mediasoup structure passed through as it is (the worker validates it). */
+const Opaque = z.record(z.string(), z.unknown());
+export const SfuSource = z.enum(['mic', 'camera', 'screen']);
+export type SfuSource = z.infer<typeof SfuSource>;
+export const SfuProducer = z.object({
+  id: z.string(),
+  /** Whose: null for the lead teacher, else the receiving classroom's member id. */
+  memberId: Id.nullable(),
+  kind: z.enum(['audio', 'video']),
+  source: SfuSource,
+});
+export type SfuProducer = z.infer<typeof SfuProducer>;
+const MsId = z.string().min(1).max(64);
+const SFU_ROLES = ['teacher', 'remote', 'observer'] as const;
+
+const sfuOperations = {
+  'live.sfu.join': op({
+    roles: SFU_ROLES,
+    input: z.object({ liveId: Id }).strict(),
+    output: z.object({ rtpCapabilities: Opaque, producers: z.array(SfuProducer) }),
+    doc: "SFU engine: the router's RTP capabilities (load the mediasoup-client Device with them) and the producers this connection may consume now. From then on `live.sfu.producers` keeps the list current.",
+  }),
+  'live.sfu.transport': op({
+    roles: SFU_ROLES,
+    input: z.object({ liveId: Id, direction: z.enum(['send', 'recv']) }).strict(),
+    output: z.object({ id: MsId, iceParameters: Opaque, iceCandidates: z.array(Opaque), dtlsParameters: Opaque }),
+    doc: 'SFU engine: a WebRtcTransport on the router, to send (the lead teacher, a receiving classroom\'s board) or to receive. Observers and assisting teachers only receive.',
+  }),
+  'live.sfu.connect': op({
+    roles: SFU_ROLES,
+    input: z.object({ liveId: Id, transportId: MsId, dtlsParameters: Opaque }).strict(),
+    output: Ok,
+    doc: "SFU engine: the client's DTLS parameters for one of its own transports.",
+  }),
+  'live.sfu.produce': op({
+    roles: ['teacher', 'remote'],
+    input: z.object({ liveId: Id, transportId: MsId, kind: z.enum(['audio', 'video']), source: SfuSource, rtpParameters: Opaque }).strict(),
+    output: z.object({ producerId: MsId }),
+    doc: "SFU engine: send a track. The lead teacher sends microphone, camera and screen; a receiving classroom's board its room microphone and camera; nobody else sends.",
+  }),
+  'live.sfu.consume': op({
+    roles: SFU_ROLES,
+    input: z.object({ liveId: Id, transportId: MsId, producerId: MsId, rtpCapabilities: Opaque }).strict(),
+    output: z.object({ id: MsId, producerId: MsId, kind: z.enum(['audio', 'video']), rtpParameters: Opaque }),
+    doc: 'SFU engine: receive a producer this connection may see (the lead teacher every classroom; the classrooms and observers the lead teacher and the classroom on stage). Created paused: call `live.sfu.resume` once the consumer is set up.',
+  }),
+  'live.sfu.resume': op({
+    roles: SFU_ROLES,
+    input: z.object({ liveId: Id, consumerId: MsId }).strict(),
+    output: Ok,
+    doc: "SFU engine: start one of this connection's consumers. Video stays paused while the hub holds it off for a weak link (audio and lesson data go on).",
+  }),
+  'live.sfu.closeProducer': op({
+    roles: ['teacher', 'remote'],
+    input: z.object({ liveId: Id, producerId: MsId }).strict(),
+    output: Ok,
+    doc: "SFU engine: stop one of this connection's own producers (screen sharing ended).",
+  }),
+} as const;
+
 export const liveOperations = {
   'live.open': op({
     roles: ['teacher'],
-    input: z.object({ maxReceivers: z.number().int().min(1).max(64), iceServers: z.array(IceServer).max(8).optional() }).strict(),
+    input: z
+      .object({
+        maxReceivers: z.number().int().min(1).max(64),
+        iceServers: z.array(IceServer).max(8).optional(),
+        iceTransportPolicy: IceTransportPolicy.optional(),
+        /** Ask for an engine: 'p2p' for a small LAN class; 'sfu' (the default when the hub has a worker). */
+        engine: LiveEngine.optional(),
+      })
+      .strict(),
     output: z.object({ live: LiveInfo, code: LiveCode, observerCode: z.string() }),
-    doc: 'Open a live session for the running class (输出端): returns the live code for receiving classrooms and a separate observer code for 巡课. The hub picks the media engine (`engine`); the peer-to-peer engine takes at most 4 receivers.',
+    doc: 'Open a live session for the running class (输出端): returns the live code for receiving classrooms and a separate observer code for 巡课. The hub picks the media engine (`engine`, with `engineReason`): the SFU when it has a mediasoup worker, unless the teacher asks for peer to peer (`engine: \'p2p\'`); the peer-to-peer engine takes at most 4 receivers.',
   }),
   'live.close': op({
     roles: ['teacher'],
@@ -181,12 +263,13 @@ export const liveOperations = {
   'live.signal': op({
     roles: ['teacher', 'remote', 'observer'],
     input: z
-      .object({ liveId: Id, to: z.string().min(1).max(64), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() })
+      .object({ liveId: Id, to: z.string().min(1).max(64), offerId: OfferId.optional(), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() })
       .strict()
       .refine((v) => v.description !== undefined || v.candidate !== undefined, 'description or candidate'),
     output: Ok,
-    doc: 'WebRTC signalling for the peer-to-peer engine, relayed as `live.signalled`. The lead teacher may address any member; a classroom or observer only the lead teacher. An observer may only answer, receive-only.',
+    doc: 'WebRTC signalling for the peer-to-peer engine, relayed as `live.signalled`. The lead teacher may address any member; a classroom or observer only the lead teacher. An observer may only answer, receive-only. `offerId` ties an answer and candidates to the offer they belong to.',
   }),
+  ...sfuOperations,
 } as const;
 
 export const liveEvents = {
@@ -194,9 +277,14 @@ export const liveEvents = {
   'live.roster': { payload: LiveRoster, to: ['teacher', 'remote'] as const, doc: 'Receiving classrooms with their hands, stage and link figures (observers are never listed).' },
   'live.ink': { payload: z.object({ itemId: Id, page: z.number().int(), ops: z.array(InkOpSchema) }), to: ['remote', 'observer'] as const, doc: 'Ink the sending classroom just wrote (relayed from `ink.ops`).' },
   'live.signalled': {
-    payload: z.object({ liveId: Id, from: z.string(), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() }),
+    payload: z.object({ liveId: Id, from: z.string(), offerId: OfferId.optional(), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() }),
     to: ['teacher', 'remote', 'observer'] as const,
     doc: 'WebRTC signalling from `from` (a connection id).',
+  },
+  'live.sfu.producers': {
+    payload: z.object({ liveId: Id, producers: z.array(SfuProducer) }),
+    to: ['teacher', 'remote', 'observer'] as const,
+    doc: 'SFU engine: every producer this connection may consume now (sent after `live.sfu.join` whenever one starts or stops, or the stage changes). Consume the new ones; a consumer whose producer left the list is closed by the hub.',
   },
   'live.closed': { payload: z.object({ liveId: Id, reason: z.string() }), to: ['remote', 'observer'] as const, doc: 'The live session ended (closed by the lead teacher, 下课, or this member was removed).' },
 } as const satisfies Record<string, EventSpec>;

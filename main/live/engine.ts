@@ -2,16 +2,8 @@
  * Which media engine a live session runs, the ICE servers its clients use,
  * and the one check the hub makes on WebRTC session descriptions.
  */
-import { IceServer, P2P_MAX_RECEIVERS, type LiveEngine } from '../../common/contract/live.ts';
+import { IceServer, IceTransportPolicy, P2P_MAX_RECEIVERS, type LiveEngine } from '../../common/contract/live.ts';
 import type { MediaEngineInfo } from '../media/engine.ts';
-
-/**
- * Whether the live renderer has an SFU client engine (mediasoup-client against
- * main/media's routers). It does not yet: until it does, a hub with a worker
- * still runs live classes peer to peer, and says so. Flip this when
- * renderer/src/features/live/composables/ has an `SfuEngine`.
- */
-export const SFU_CLIENT_ENGINE = false;
 
 export interface EngineChoice {
   engine: LiveEngine;
@@ -20,11 +12,20 @@ export interface EngineChoice {
   reason: string;
 }
 
-/** The hub says which engine runs: the SFU when main/media has a worker (and the client side exists), else P2P. */
-export function chooseEngine(media: MediaEngineInfo | null): EngineChoice {
-  if (media?.engine === 'sfu' && SFU_CLIENT_ENGINE) return { engine: 'sfu', maxReceivers: 64, reason: media.reason };
-  const why = media?.engine === 'sfu' ? 'the live client has no SFU engine yet' : (media?.reason ?? 'no media engine configured');
-  return { engine: 'p2p', maxReceivers: P2P_MAX_RECEIVERS, reason: `peer to peer: ${why}` };
+/** Most receiving classrooms on the SFU engine: one worker per core forwards, the teacher's uplink carries one copy. */
+export const SFU_MAX_RECEIVERS = 64;
+
+/**
+ * The hub says which engine runs: the SFU when main/media has a worker,
+ * unless the teacher asked for peer to peer (a small class on one LAN); P2P
+ * when there is no worker, even if the SFU was asked for (the reason says so).
+ */
+export function chooseEngine(media: MediaEngineInfo | null, preference?: LiveEngine): EngineChoice {
+  const p2p = (why: string): EngineChoice => ({ engine: 'p2p', maxReceivers: P2P_MAX_RECEIVERS, reason: `peer to peer: ${why}` });
+  if (preference === 'p2p') return p2p('asked for by the teacher');
+  if (media?.engine === 'sfu') return { engine: 'sfu', maxReceivers: SFU_MAX_RECEIVERS, reason: `SFU: ${media.reason}` };
+  const why = media?.reason ?? 'no media engine configured';
+  return p2p(preference === 'sfu' ? `the SFU was asked for but this hub has none (${why})` : why);
 }
 
 /**
@@ -43,6 +44,22 @@ export function iceServersFromEnv(env: NodeJS.ProcessEnv, warn: (msg: string) =>
     warn(`KETANG_ICE_SERVERS ignored: not JSON (${(err as Error).message})`);
   }
   return [];
+}
+
+/**
+ * KETANG_ICE_POLICY=relay: every live class on this hub sends media only
+ * through the TURN relay of KETANG_ICE_SERVERS (a network where peers cannot
+ * reach each other directly; also how the coturn test forces the relay). A
+ * class's `live.open` may say otherwise. Anything but all/relay is reported
+ * and ignored.
+ */
+export function icePolicyFromEnv(env: NodeJS.ProcessEnv, warn: (msg: string) => void): IceTransportPolicy {
+  const raw = env.KETANG_ICE_POLICY;
+  if (!raw) return 'all';
+  const parsed = IceTransportPolicy.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  warn(`KETANG_ICE_POLICY ignored: "${raw}" is not all or relay`);
+  return 'all';
 }
 
 /**

@@ -9,7 +9,7 @@
  * Tokens are kept as SHA-256 hashes, compared in constant time by lookup key.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import type { IceServer, LinkStats, LiveEngine, LiveInfo, LiveJoinKind, LiveMember } from '../../common/contract/live.ts';
+import type { IceServer, IceTransportPolicy, LinkStats, LiveEngine, LiveInfo, LiveJoinKind, LiveMember } from '../../common/contract/live.ts';
 import { newId } from '../store/store.ts';
 import type { Connection } from '../services/context.ts';
 
@@ -34,7 +34,9 @@ export interface LiveRecord {
   readonly observerCode: string;
   readonly maxReceivers: number;
   readonly engine: LiveEngine;
+  readonly engineReason: string;
   readonly iceServers: IceServer[];
+  readonly iceTransportPolicy: IceTransportPolicy;
   readonly openedAt: string;
   title: string;
   /** The lead teacher's console connection: the one that opened or last claimed the panel. */
@@ -49,7 +51,7 @@ export class LiveRegistry {
   private readonly bySession = new Map<string, LiveRecord>();
   private readonly byToken = new Map<string, { live: LiveRecord; member: Member }>();
 
-  open(o: { sessionId: string; title: string; maxReceivers: number; engine: LiveEngine; iceServers: IceServer[]; lead: Connection }): LiveRecord {
+  open(o: { sessionId: string; title: string; maxReceivers: number; engine: LiveEngine; engineReason?: string; iceServers: IceServer[]; iceTransportPolicy?: IceTransportPolicy; lead: Connection }): LiveRecord {
     const live: LiveRecord = {
       id: newId(),
       sessionId: o.sessionId,
@@ -58,7 +60,9 @@ export class LiveRegistry {
       observerCode: randomBytes(12).toString('base64url'),
       maxReceivers: o.maxReceivers,
       engine: o.engine,
+      engineReason: o.engineReason ?? '',
       iceServers: o.iceServers,
+      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
       openedAt: new Date().toISOString(),
       title: o.title,
       lead: o.lead,
@@ -136,7 +140,9 @@ export function liveInfo(live: LiveRecord): LiveInfo {
     title: live.title,
     maxReceivers: live.maxReceivers,
     engine: live.engine,
+    engineReason: live.engineReason,
     iceServers: live.iceServers,
+    iceTransportPolicy: live.iceTransportPolicy,
     leadPeer: live.lead?.id ?? null,
     stage: live.stage,
     openedAt: live.openedAt,

@@ -52,7 +52,12 @@ export class MediaEngine {
   sfu(): Promise<Sfu | null> {
     const bin = this.current.workerBin;
     if (this.current.engine !== 'sfu' || !bin) return Promise.resolve(null);
-    this.starting ??= Sfu.start({ ...this.opts, workerBin: bin, log: this.log }).catch((err: unknown) => {
+    // A hub serving other machines listens on their network (KETANG_SFU_LISTEN_IP, e.g. 0.0.0.0) and
+    // announces the address they reach it by (KETANG_SFU_ANNOUNCED_ADDRESS); loopback otherwise.
+    const env = this.opts.env ?? process.env;
+    const listenIp = this.opts.listenIp ?? env.KETANG_SFU_LISTEN_IP;
+    const announcedAddress = this.opts.announcedAddress ?? env.KETANG_SFU_ANNOUNCED_ADDRESS;
+    this.starting ??= Sfu.start({ ...this.opts, listenIp, announcedAddress, workerBin: bin, log: this.log }).catch((err: unknown) => {
       this.current = { engine: 'p2p', workerBin: null, reason: (err as Error).message };
       this.log.error('media engine: the SFU cannot start, using p2p', { reason: this.current.reason });
       return null;

@@ -216,6 +216,11 @@ export class Sfu {
     return t;
   }
 
+  /** Transports of a session (tests: cleanup on leave). */
+  transportCount(sessionId: string): number {
+    return this.session(sessionId).transports.size;
+  }
+
   async createWebRtcTransport(sessionId: string): Promise<TransportParams> {
     const s = this.session(sessionId);
     const t = await s.router.createWebRtcTransport({
@@ -261,9 +266,60 @@ export class Sfu {
   }
 
   async resumeConsumer(sessionId: string, consumerId: string): Promise<void> {
+    await this.consumer(sessionId, consumerId).resume();
+  }
+
+  async pauseConsumer(sessionId: string, consumerId: string): Promise<void> {
+    await this.consumer(sessionId, consumerId).pause();
+  }
+
+  /** Cap a simulcast consumer at a spatial layer (0 = lowest); mediasoup goes lower on its own when the link needs it. */
+  async setPreferredLayers(sessionId: string, consumerId: string, spatialLayer: number): Promise<void> {
+    const c = this.consumer(sessionId, consumerId);
+    if (c.type !== 'simulcast') return;
+    await c.setPreferredLayers({ spatialLayer });
+  }
+
+  /** The spatial layer a consumer forwards now (null: none, or not simulcast). */
+  currentLayer(sessionId: string, consumerId: string): number | null {
+    return this.consumer(sessionId, consumerId).currentLayers?.spatialLayer ?? null;
+  }
+
+  /** What the worker estimates it can send to this client (bit/s), from the transport's congestion control. */
+  async availableOutgoingBitrate(sessionId: string, transportId: string): Promise<number | null> {
+    const t = this.transport(this.session(sessionId), sessionId, transportId) as ms.WebRtcTransport;
+    const stats = await t.getStats();
+    return stats[0]?.availableOutgoingBitrate ?? null;
+  }
+
+  /** Close a transport with its producers and consumers (a client left). Unknown ids are ignored. */
+  closeTransport(sessionId: string, transportId: string): void {
+    this.sessions.get(sessionId)?.transports.get(transportId)?.close();
+  }
+
+  closeProducer(sessionId: string, producerId: string): void {
+    this.sessions.get(sessionId)?.producers.get(producerId)?.close();
+  }
+
+  closeConsumer(sessionId: string, consumerId: string): void {
+    this.sessions.get(sessionId)?.consumers.get(consumerId)?.close();
+  }
+
+  /** Called once when a consumer closes for any reason (its producer or transport closed, or closeConsumer). */
+  onConsumerClosed(sessionId: string, consumerId: string, fn: () => void): void {
+    this.consumer(sessionId, consumerId).observer.once('close', fn);
+  }
+
+  onProducerClosed(sessionId: string, producerId: string, fn: () => void): void {
+    const p = this.session(sessionId).producers.get(producerId);
+    if (!p) throw new SfuError('not_found', `producer ${producerId} is not in session ${sessionId}`);
+    p.observer.once('close', fn);
+  }
+
+  private consumer(sessionId: string, consumerId: string): ms.Consumer {
     const c = this.session(sessionId).consumers.get(consumerId);
     if (!c) throw new SfuError('not_found', `consumer ${consumerId} is not in session ${sessionId}`);
-    await c.resume();
+    return c;
   }
 
   producerIds(sessionId: string): string[] {

@@ -14,7 +14,9 @@ import { KetangError, type EventName, type EventPayload } from '../../common/pro
 import type { LiveSnapshot, liveOperations } from '../../common/contract/live.ts';
 import type { InkOp } from '../../common/ink.ts';
 import type { MediaEngineInfo } from '../media/engine.ts';
-import { chooseEngine, iceServersFromEnv, receiveOnly } from '../live/engine.ts';
+import type { Sfu } from '../media/sfu.ts';
+import { SfuRoom, type Party } from '../live/sfu-room.ts';
+import { chooseEngine, type EngineChoice, icePolicyFromEnv, iceServersFromEnv, receiveOnly } from '../live/engine.ts';
 import { liveInfo, LiveRegistry, rosterOf, type LiveRecord, type Member } from '../live/registry.ts';
 import type { Connection, Feature, ServiceContext } from './context.ts';
 
@@ -23,8 +25,8 @@ export interface LiveFeature extends Feature<keyof typeof liveOperations> {
   resume(conn: Connection, token: string): boolean;
   /** Whether a token is a live member's (file downloads: GET /files/<sha256>?t=…). */
   tokenIsValid(token: string): boolean;
-  /** The hub's media engine, once the app made one (main/media). */
-  setMedia(info: () => MediaEngineInfo | null): void;
+  /** The hub's media engine, once the app made one (main/media), and its SFU (started on first use). */
+  setMedia(info: () => MediaEngineInfo | null, sfu?: () => Promise<Sfu | null>): void;
   /** Which live member a connection is, if any (for features that act across classrooms: main/services/live-quiz.ts). */
   memberOf(conn: Connection): LiveMembership | null;
   /** The live session running for a class session, if any. */
@@ -47,7 +49,11 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
   /** Connection → the live member it is (receiving classrooms and observers). */
   const membership = new WeakMap<Connection, { live: LiveRecord; member: Member }>();
   let media: () => MediaEngineInfo | null = () => null;
+  let startSfu: () => Promise<Sfu | null> = () => Promise.resolve(null);
+  /** Live id → its router and media bookkeeping, for sessions on the SFU engine. */
+  const rooms = new Map<string, SfuRoom>();
   const defaultIce = iceServersFromEnv(env, (m) => log.warn(m));
+  const defaultIcePolicy = icePolicyFromEnv(env, (m) => log.warn(m));
 
   const audit = (live: LiveRecord, type: string, payload: Record<string, unknown>): void => {
     store.appendEvent({ sessionId: live.sessionId, type, payload: { liveId: live.id, ...payload } });
@@ -99,7 +105,32 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
     membership.set(conn, { live, member });
   }
 
+  /** The SFU side of the caller's live session, and who the caller is in it. */
+  function sfuOf(conn: Connection, liveId: string): { room: SfuRoom; party: Party } {
+    const live = ownLive(conn, liveId);
+    const room = rooms.get(live.id);
+    if (!room) throw new KetangError('CONFLICT', 'This live session runs peer to peer');
+    if (conn.role === 'teacher') {
+      if (live.lead !== conn) throw new KetangError('FORBIDDEN', "Only the lead teacher's console sends and receives the class's media");
+      return { room, party: { lead: true } };
+    }
+    const { member } = memberOf(conn);
+    return { room, party: { lead: false, memberId: member.id, kind: member.kind } };
+  }
+
+  /** The engine a new live session runs: the SFU needs its workers up, else it falls back to P2P (said in the reason). */
+  async function engineFor(preference: 'p2p' | 'sfu' | undefined): Promise<{ choice: EngineChoice; sfu: Sfu | null }> {
+    const choice = chooseEngine(media(), preference);
+    if (choice.engine !== 'sfu') return { choice, sfu: null };
+    const sfu = await startSfu();
+    if (sfu) return { choice, sfu };
+    // The worker did not start: the media engine now says p2p, and why.
+    return { choice: chooseEngine(media()), sfu: null };
+  }
+
   function closeLive(live: LiveRecord, reason: string): void {
+    rooms.get(live.id)?.close();
+    rooms.delete(live.id);
     const members = registry.close(live);
     for (const m of members) {
       for (const c of m.conns) {
@@ -115,8 +146,9 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
   }
 
   return {
-    setMedia(info) {
+    setMedia(info, sfu) {
       media = info;
+      if (sfu) startSfu = sfu;
     },
 
     memberOf(conn) {
@@ -149,15 +181,26 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
     },
 
     handlers: {
-      'live.open': (conn, input) => {
+      'live.open': async (conn, input) => {
         const session = ctx.sessionOf(conn);
         if (registry.forSession(session.id)) throw new KetangError('CONFLICT', 'A live session is already open for this class; close it first');
-        const choice = chooseEngine(media());
+        const { choice, sfu } = await engineFor(input.engine);
         if (input.maxReceivers > choice.maxReceivers) {
           throw new KetangError('INVALID', `The ${choice.engine} engine takes at most ${choice.maxReceivers} receiving classrooms (${choice.reason})`);
         }
+        // Checked again: the SFU may have taken a moment to start.
+        if (registry.forSession(session.id)) throw new KetangError('CONFLICT', 'A live session is already open for this class; close it first');
         const title = store.lesson(session.lessonId)?.title ?? '';
-        const live = registry.open({ sessionId: session.id, title, maxReceivers: input.maxReceivers, engine: choice.engine, iceServers: input.iceServers ?? defaultIce, lead: conn });
+        const live = registry.open({ sessionId: session.id, title, maxReceivers: input.maxReceivers, engine: choice.engine, engineReason: choice.reason, iceServers: input.iceServers ?? defaultIce, iceTransportPolicy: input.iceTransportPolicy ?? defaultIcePolicy, lead: conn });
+        if (sfu) {
+          try {
+            rooms.set(live.id, await SfuRoom.open(sfu, live, log));
+          } catch (err) {
+            registry.close(live);
+            log.error('live session: no SFU router', { live: live.id, error: (err as Error).message });
+            throw new KetangError('CONFLICT', `The SFU could not open a router (${(err as Error).message}); open again with the peer-to-peer engine`);
+          }
+        }
         audit(live, 'live.opened', { maxReceivers: live.maxReceivers, engine: live.engine });
         log.info('live session opened', { live: live.id, session: session.id, engine: choice.engine, reason: choice.reason, maxReceivers: live.maxReceivers });
         return { live: liveInfo(live), code: live.code, observerCode: live.observerCode };
@@ -174,6 +217,7 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         if (input.lead && live.lead !== conn) {
           // The console showing the live panel is the lead: media flows from it. It offers to
           // every classroom itself; observers are not in its roster, so they are asked to say hello.
+          if (live.lead) rooms.get(live.id)?.leave(live.lead);
           live.lead = conn;
           for (const m of live.members.values()) {
             if (m.kind !== 'observer') continue;
@@ -215,6 +259,7 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         const { live, member } = memberOf(conn);
         registry.removeMember(live, member);
         for (const c of member.conns) {
+          rooms.get(live.id)?.leave(c);
           membership.delete(c);
           c.role = null;
           c.sessionId = null;
@@ -261,6 +306,7 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         live.stage = input.memberId;
         audit(live, 'live.stage', { member: input.memberId });
         pushRoster(live);
+        rooms.get(live.id)?.restage();
         return { done: true as const };
       },
 
@@ -268,6 +314,11 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         const { live, member } = memberOf(conn);
         ownLive(conn, input.liveId);
         member.stats = input.stats;
+        // On the SFU the hub chooses this classroom's video layer (or none) from its link.
+        rooms
+          .get(live.id)
+          ?.onStats(member.id, input.stats)
+          .catch((err: unknown) => log.warn('sfu layer choice failed', { live: live.id, member: member.id, error: (err as Error).message }));
         // Figures every few seconds from each classroom: only the lead teacher needs them.
         pushRoster(live, false);
         return { done: true as const };
@@ -275,7 +326,7 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
 
       'live.signal': (conn, input) => {
         const live = ownLive(conn, input.liveId);
-        const relay = { liveId: live.id, from: conn.id, ...(input.description ? { description: input.description } : {}), ...(input.candidate !== undefined ? { candidate: input.candidate } : {}) };
+        const relay = { liveId: live.id, from: conn.id, ...(input.offerId ? { offerId: input.offerId } : {}), ...(input.description ? { description: input.description } : {}), ...(input.candidate !== undefined ? { candidate: input.candidate } : {}) };
         if (conn.role === 'teacher') {
           for (const m of live.members.values()) {
             for (const c of m.conns) {
@@ -296,6 +347,35 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         live.lead.send('live.signalled', relay);
         return { done: true as const };
       },
+
+      'live.sfu.join': (conn, input) => {
+        const { room, party } = sfuOf(conn, input.liveId);
+        return room.join(conn, party);
+      },
+
+      'live.sfu.transport': (conn, input) => sfuOf(conn, input.liveId).room.transport(conn, input.direction),
+
+      'live.sfu.connect': async (conn, input) => {
+        await sfuOf(conn, input.liveId).room.connect(conn, input.transportId, input.dtlsParameters);
+        return { done: true as const };
+      },
+
+      'live.sfu.produce': async (conn, input) => {
+        const { room } = sfuOf(conn, input.liveId);
+        return { producerId: await room.produce(conn, input) };
+      },
+
+      'live.sfu.consume': (conn, input) => sfuOf(conn, input.liveId).room.consume(conn, input),
+
+      'live.sfu.resume': async (conn, input) => {
+        await sfuOf(conn, input.liveId).room.resume(conn, input.consumerId);
+        return { done: true as const };
+      },
+
+      'live.sfu.closeProducer': (conn, input) => {
+        sfuOf(conn, input.liveId).room.closeProducer(conn, input.producerId);
+        return { done: true as const };
+      },
     },
 
     onEnter(conn, sessionId) {
@@ -313,6 +393,8 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
 
     onLeave(conn) {
       const mine = membership.get(conn);
+      const left = mine?.live ?? (conn.role === 'teacher' ? registry.forSession(conn.sessionId) : null);
+      if (left) rooms.get(left.id)?.leave(conn);
       if (mine) {
         mine.member.conns.delete(conn);
         membership.delete(conn);

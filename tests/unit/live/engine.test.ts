@@ -3,12 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { chooseEngine, iceServersFromEnv, receiveOnly } from '../../../main/live/engine.ts';
 
 describe('engine choice', () => {
-  it('runs peer to peer, at most four classrooms, and says why', () => {
-    const none = chooseEngine(null);
-    expect(none).toMatchObject({ engine: 'p2p', maxReceivers: 4 });
-    const withWorker = chooseEngine({ engine: 'sfu', reason: 'worker x', workerBin: '/x' });
-    expect(withWorker.engine).toBe('p2p');
-    expect(withWorker.reason).toMatch(/no SFU engine/);
+  const worker = { engine: 'sfu', reason: 'mediasoup worker /x', workerBin: '/x' } as const;
+  it('runs peer to peer without a worker, at most four classrooms, and says why', () => {
+    expect(chooseEngine(null)).toMatchObject({ engine: 'p2p', maxReceivers: 4 });
+    const asked = chooseEngine({ engine: 'p2p', reason: 'no mediasoup worker here', workerBin: null }, 'sfu');
+    expect(asked).toMatchObject({ engine: 'p2p', maxReceivers: 4 });
+    expect(asked.reason).toMatch(/SFU was asked for.*no mediasoup worker here/);
+  });
+  it('runs the SFU when the hub has a worker, unless the teacher asks for peer to peer', () => {
+    const sfu = chooseEngine(worker);
+    expect(sfu).toMatchObject({ engine: 'sfu', maxReceivers: 64 });
+    expect(sfu.reason).toContain('mediasoup worker /x');
+    expect(chooseEngine(worker, 'p2p')).toMatchObject({ engine: 'p2p', maxReceivers: 4, reason: 'peer to peer: asked for by the teacher' });
   });
 });
 

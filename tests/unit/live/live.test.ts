@@ -44,7 +44,8 @@ async function sending(maxReceivers = 2): Promise<{ t: TestClient; sessionId: st
   const lesson = await t.ok('lesson.get', { lessonId: snap.session.lessonId });
   const itemId = lesson.items[0]!.id;
   await t.ok('session.setState', { sessionId: snap.session.id, patch: { itemId, page: 0 } });
-  const opened = await t.ok('live.open', { maxReceivers });
+  // Peer to peer: these tests are about the lesson as data and signalling (the SFU's own checks: sfu.test.ts).
+  const opened = await t.ok('live.open', { maxReceivers, engine: 'p2p' });
   return { t, sessionId: snap.session.id, liveId: opened.live.id, code: opened.code, observerCode: opened.observerCode, itemId };
 }
 
@@ -118,9 +119,9 @@ describe('a live session', () => {
   it('caps the receiving classrooms, and peer to peer at four', async () => {
     const t = await client({ token: app.secrets.consoleToken });
     await t.ok('session.start', { lessonId: 'sample-lesson-fractions' });
-    const tooMany = await t.call('live.open', { maxReceivers: 5 });
+    const tooMany = await t.call('live.open', { maxReceivers: 5, engine: 'p2p' });
     expect(tooMany.ok ? null : tooMany.error.code).toBe('INVALID');
-    const { code } = await t.ok('live.open', { maxReceivers: 1 });
+    const { code } = await t.ok('live.open', { maxReceivers: 1, engine: 'p2p' });
     await (await client()).ok('live.join', { code, kind: 'classroom', name: 'A' });
     // An assistant takes no receiver slot; a second classroom does not fit.
     await (await client()).ok('live.join', { code, kind: 'assistant', name: 'A 辅讲' });
