@@ -23,6 +23,7 @@ import { syncEvents, syncOperations } from './contract/sync.ts';
 import { securityEvents, securityOperations } from './contract/security.ts';
 import { liveEvents, liveOperations } from './contract/live.ts';
 import { liveQuizEvents, liveQuizOperations } from './contract/live-quiz.ts';
+import { recordingEvents, recordingOperations } from './contract/recording.ts';
 
 export * from './contract/base.ts';
 
@@ -41,6 +42,7 @@ export const operations = {
   ...securityOperations,
   ...liveOperations,
   ...liveQuizOperations,
+  ...recordingOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -72,6 +74,7 @@ export const events = {
   ...securityEvents,
   ...liveEvents,
   ...liveQuizEvents,
+  ...recordingEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

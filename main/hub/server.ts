@@ -14,6 +14,7 @@ import type { Logger } from '../services/log.ts';
 import { serveFile, type FileSource } from './files.ts';
 import { handleUpload, type UploadTarget } from './upload.ts';
 import { handleAnswerPhoto, type AnswerPhotoTarget } from './answer-photo.ts';
+import { handleRecording, type RecordingRoutes } from '../recording/http.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 export interface HubOptions {
@@ -30,6 +31,8 @@ export interface HubOptions {
   upload?: UploadTarget;
   /** Where POST /answer-photo puts a student's photo of written work. */
   answerPhoto?: AnswerPhotoTarget;
+  /** Recording chunks in (POST) and recordings out (GET, ranges): main/recording/http.ts. */
+  recordings?: RecordingRoutes;
   /** Per-connection message budget: burst size and refill per second. */
   rate?: { burst: number; perSecond: number };
 }
@@ -240,6 +243,7 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: Hu
   }
   if (handleUpload(req, res, url, opts.upload)) return;
   if (handleAnswerPhoto(req, res, url, opts.answerPhoto)) return;
+  if (handleRecording(req, res, url, opts.recordings)) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;

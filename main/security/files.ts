@@ -147,6 +147,17 @@ export function wipeFile(file: string): void {
   fs.rmSync(file);
 }
 
+/** Whether a file starts like a sealed file (its content is then only readable with the files key). */
+export function isSealedFile(file: string): boolean {
+  const head = Buffer.alloc(MAGIC.length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return fs.readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Plaintext size of a sealed file, from its length (each chunk adds a 16-byte tag). */
 export function sealedPlainSize(sealedBytes: number): number {
   const body = Math.max(0, sealedBytes - HEADER);

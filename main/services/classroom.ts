@@ -37,6 +37,7 @@ import { shareFeature, type ShareFeature } from './share.ts';
 import { syncFeature } from './sync.ts';
 import { securityFeature, type SecurityDeps } from './security.ts';
 import { liveFeature, type LiveFeature } from './live.ts';
+import { recordingFeature, type RecordingDeps, type RecordingFeature } from './recording.ts';
 import { liveQuizFeature } from './live-quiz.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Logger } from './log.ts';
@@ -55,6 +56,8 @@ export interface ClassroomOptions {
   sync?: () => SyncEngine | null;
   /** Sign-in and USB export (auth.*, bundle.*); none: they answer CONFLICT. */
   security?: () => SecurityDeps | null;
+  /** Where recordings are kept, sealed (recording.*); none: they answer CONFLICT. */
+  recordings?: RecordingDeps;
 }
 
 type Handlers = HandlerMap<OperationName>;
@@ -89,6 +92,8 @@ export class ClassroomService implements ServiceContext {
   readonly share: ShareFeature;
   /** Live remote classes; receiving classrooms resume with its member tokens. */
   readonly live: LiveFeature;
+  /** Recordings (教学实录); the hub's /recordings routes go to it. */
+  readonly recording: RecordingFeature;
 
   constructor(opts: ClassroomOptions) {
     this.opts = opts;
@@ -103,7 +108,11 @@ export class ClassroomService implements ServiceContext {
     const security = securityFeature(() => opts.security?.() ?? null);
     const live = (this.live = liveFeature(this));
     const liveQuiz = liveQuizFeature(this, live);
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers, ...live.handlers, ...liveQuiz.handlers };
+    const recording = (this.recording = recordingFeature(this, opts.recordings ?? null, {
+      isConsole: (t) => sameSecret(t, opts.secrets.consoleToken),
+      isBoard: (t) => sameSecret(t, opts.secrets.boardToken),
+    }));
+    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers, ...live.handlers, ...liveQuiz.handlers, ...recording.handlers };
     this.hooks = [lesson, groups, interaction, share, live, liveQuiz];
   }
 
