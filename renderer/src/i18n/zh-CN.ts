@@ -527,6 +527,28 @@ export const zhCN = {
   'live.handDown': '放下手',
   'live.handUp': '举手',
   'live.leave': '退出',
+
+  // ---- 同步答题 and 暂停远程: quizzes across classrooms and the assisting teacher's pause (features/live: LiveQuiz*.vue, LivePause*.vue)
+  'liveQuiz.title': '同步答题',
+  'liveQuiz.localAddress': '本班课堂地址（本教室 Ketang 控制台的网址）',
+  'liveQuiz.localPlaceholder': 'http://192.168.1.20:8080/#/console?token=…',
+  'liveQuiz.connect': '连接本班',
+  'liveQuiz.connected': '已连接本班：{name}。主讲老师出题后，本班平板同步作答',
+  'liveQuiz.none': '主讲老师出题后会显示在这里',
+  'liveQuiz.untitled': '（主讲老师的题目）',
+  'liveQuiz.open': '作答中',
+  'liveQuiz.closed': '已收卷',
+  'liveQuiz.room': '本班已答 {answered}/{expected}',
+  'liveQuiz.sent': '已上传 {n} 人',
+  'liveQuiz.correct': '正确答案：{answer}',
+  'liveQuiz.anonymous': '匿名同学',
+  'liveQuiz.resultsTitle': '同步答题 · 各教室作答',
+  'liveQuiz.here': '本教室',
+  'liveQuiz.total': '合计',
+  'livePause.pause': '暂停远程画面/声音',
+  'livePause.resume': '恢复远程课堂',
+  'livePause.title': '本地活动中',
+  'livePause.hint': '辅讲老师已暂停远程画面和声音，恢复后回到主讲老师当前的页面',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -14,7 +14,11 @@ function isErrorCode(x: unknown): x is ErrorCode {
   return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
 }
 
-export function createWebApi(url: string = window.location.origin): Api {
+/**
+ * `websocketOnly`: for a second hub on another origin (a live class's assisting teacher also
+ * runs their own room's class): the hub sends no CORS headers, so skip HTTP long-polling.
+ */
+export function createWebApi(url: string = window.location.origin, opts: { websocketOnly?: boolean } = {}): Api {
   let creds: Credentials = {};
   let status: LinkStatus = { state: 'connecting', error: null };
   const statusListeners = new Set<(s: LinkStatus) => void>();
@@ -34,6 +38,7 @@ export function createWebApi(url: string = window.location.origin): Api {
     },
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,
+    ...(opts.websocketOnly ? { transports: ['websocket'] } : {}),
   });
 
   socket.on('connect', () => setStatus({ state: 'connected', error: null }));
