@@ -1,6 +1,6 @@
 /** Engine choice, ICE servers from the environment, and the observer's receive-only check (main/live/engine.ts). */
 import { describe, expect, it } from 'vitest';
-import { chooseEngine, iceServersFromEnv, receiveOnly } from '../../../main/live/engine.ts';
+import { chooseEngine, icePolicyFromEnv, iceServersFromEnv, receiveOnly } from '../../../main/live/engine.ts';
 
 describe('engine choice', () => {
   const worker = { engine: 'sfu', reason: 'mediasoup worker /x', workerBin: '/x' } as const;
@@ -27,6 +27,17 @@ describe('ICE servers', () => {
     expect(iceServersFromEnv({ KETANG_ICE_SERVERS: '[{"url":"x"}]' }, (m) => warnings.push(m))).toEqual([]);
     expect(warnings).toHaveLength(2);
     expect(iceServersFromEnv({}, (m) => warnings.push(m))).toEqual([]);
+  });
+});
+
+describe('ICE transport policy', () => {
+  it('KETANG_ICE_POLICY=relay forces the relay; a bad value is reported and ignored', () => {
+    const warnings: string[] = [];
+    expect(icePolicyFromEnv({}, (m) => warnings.push(m))).toBe('all');
+    expect(icePolicyFromEnv({ KETANG_ICE_POLICY: 'relay' }, (m) => warnings.push(m))).toBe('relay');
+    expect(warnings).toEqual([]);
+    expect(icePolicyFromEnv({ KETANG_ICE_POLICY: 'turn-only' }, (m) => warnings.push(m))).toBe('all');
+    expect(warnings).toEqual(['KETANG_ICE_POLICY ignored: "turn-only" is not all or relay']);
   });
 });
 

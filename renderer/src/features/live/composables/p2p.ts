@@ -15,7 +15,7 @@
  *
  * Media objects live here, never in Pinia (architecture rule 5).
  */
-import type { IceServer, LinkStats } from '../../../../../common/contract/live.ts';
+import type { LinkStats, LiveInfo } from '../../../../../common/contract/live.ts';
 import { STATS_PERIOD_MS, summarize, totalsFrom, VideoGate, type Totals } from './linkPolicy.ts';
 
 /** Both engines behind one interface; the hub's `engine` picks which the page builds. */
@@ -77,8 +77,11 @@ function track(pc: RTCPeerConnection): RTCPeerConnection {
 const VIDEO_MAX_BPS = 450_000;
 const AUDIO_MAX_BPS = 32_000;
 
-function rtcConfig(iceServers: IceServer[]): RTCConfiguration {
-  return { iceServers: iceServers.map((s) => ({ ...s })), bundlePolicy: 'max-bundle' };
+/** The live session's ICE settings (its LiveInfo will do). */
+export type IceConfig = Pick<LiveInfo, 'iceServers' | 'iceTransportPolicy'>;
+
+function rtcConfig(ice: IceConfig): RTCConfiguration {
+  return { iceServers: ice.iceServers.map((s) => ({ ...s })), iceTransportPolicy: ice.iceTransportPolicy, bundlePolicy: 'max-bundle' };
 }
 
 /** Audio first: 'high' priority on the wire and in the sender's queue; video capped and 'low'. */
@@ -121,13 +124,13 @@ export class LeadP2p implements LiveMediaEngine {
   private timer: ReturnType<typeof setInterval>;
 
   private readonly local: MediaStream | null;
-  private readonly iceServers: IceServer[];
+  private readonly ice: IceConfig;
   private readonly send: SendSignal;
   private readonly events: LeadEvents;
 
-  constructor(local: MediaStream | null, iceServers: IceServer[], send: SendSignal, events: LeadEvents) {
+  constructor(local: MediaStream | null, ice: IceConfig, send: SendSignal, events: LeadEvents) {
     this.local = local;
-    this.iceServers = iceServers;
+    this.ice = ice;
     this.send = send;
     this.events = events;
     this.timer = setInterval(() => void this.poll(), STATS_PERIOD_MS);
@@ -198,7 +201,7 @@ export class LeadP2p implements LiveMediaEngine {
 
   private async offer(peer: string, memberId: string | null): Promise<void> {
     this.drop(peer);
-    const pc = track(new RTCPeerConnection(rtcConfig(this.iceServers)));
+    const pc = track(new RTCPeerConnection(rtcConfig(this.ice)));
     const isMember = memberId !== null;
     const dir: RTCRtpTransceiverDirection = isMember ? 'sendrecv' : 'sendonly';
     const streams = this.local ? [this.local] : [];
@@ -272,13 +275,13 @@ export class MemberP2p implements LiveMediaEngine {
 
   /** The room camera and microphone; null for an observer (receive only). */
   private readonly local: MediaStream | null;
-  private readonly iceServers: IceServer[];
+  private readonly ice: IceConfig;
   private readonly send: SendSignal;
   private readonly events: MemberEvents;
 
-  constructor(local: MediaStream | null, iceServers: IceServer[], send: SendSignal, events: MemberEvents) {
+  constructor(local: MediaStream | null, ice: IceConfig, send: SendSignal, events: MemberEvents) {
     this.local = local;
-    this.iceServers = iceServers;
+    this.ice = ice;
     this.send = send;
     this.events = events;
     this.timer = setInterval(() => void this.poll(), STATS_PERIOD_MS);
@@ -329,7 +332,7 @@ export class MemberP2p implements LiveMediaEngine {
     this.pc?.close();
     this.from = from;
     this.last = null;
-    const pc = (this.pc = track(new RTCPeerConnection(rtcConfig(this.iceServers))));
+    const pc = (this.pc = track(new RTCPeerConnection(rtcConfig(this.ice))));
     pc.onicecandidate = (e) => e.candidate && void this.send(from, { candidate: candidateOf(e.candidate) }).catch(() => undefined);
     pc.ontrack = (e) => {
       const index = pc.getTransceivers().indexOf(e.transceiver);
