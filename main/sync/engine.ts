@@ -219,7 +219,7 @@ export class SyncEngine {
     try {
       const adapter = this.getAdapter();
       const nowIso = (): string => this.now().toISOString();
-      const up = new Uploader({ repo: this.repo, adapter, log: this.o.log, limits: this.o.limits, shouldStop, nowIso });
+      const up = new Uploader({ repo: this.repo, adapter, log: this.o.log, limits: this.o.limits, shouldStop, nowIso, filesKey: this.o.store.dataKeys?.filesKey ?? null });
       const done = await up.uploadAll();
       if (done.events || done.outbox || done.files) this.o.log.info('sync: uploaded', { ...done });
       const due = opts.download ?? this.downloadDue();

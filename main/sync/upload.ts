@@ -6,15 +6,18 @@
  * platform's reply acknowledges it does the cursor move / the outbox row get
  * acked_at. A reply that is lost means the same keys go again and the
  * platform skips them. One batch is in flight at a time, in seq order, so
- * each class session's records arrive in order.
+ * each class session's records arrive in order; the next batch is read and
+ * encoded while the current one is on its way and being applied, and sent
+ * only after the current one is acknowledged.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from '../services/log.ts';
 import type { SyncRepo } from '../store/sync.ts';
 import { EVENTS_STREAM } from '../store/sync.ts';
-import { SyncError, type PlatformAdapter } from './adapter.ts';
-import type { SyncRecord } from './wire.ts';
+import { SyncError, type PlatformAdapter, type PreparedPush } from './adapter.ts';
+import { eventPayloadJson, pushBodyJson, recordJson, type SyncRecord } from './wire.ts';
+import { isSealedFile, readSealedChunks, SEALED_CHUNK } from '../security/files.ts';
 
 export interface UploadLimits {
   /** Records per batch, and a soft cap on a batch's JSON size. */
@@ -41,8 +44,11 @@ export class Uploader {
   /** Stops between batches/chunks when it returns true (pause, window closed, class started). */
   private readonly shouldStop: () => boolean;
   private readonly nowIso: () => string;
+  /** Opens sealed files (recordings): they go up as their plaintext, whose hash and size sync_files holds. */
+  private readonly filesKey: Buffer | null;
 
-  constructor(o: { repo: SyncRepo; adapter: PlatformAdapter; log: Logger; limits?: Partial<UploadLimits>; shouldStop?: () => boolean; nowIso?: () => string }) {
+  constructor(o: { repo: SyncRepo; adapter: PlatformAdapter; log: Logger; limits?: Partial<UploadLimits>; shouldStop?: () => boolean; nowIso?: () => string; filesKey?: Buffer | null }) {
+    this.filesKey = o.filesKey ?? null;
     this.repo = o.repo;
     this.adapter = o.adapter;
     this.log = o.log;
@@ -70,31 +76,48 @@ export class Uploader {
 
   async uploadEvents(progress: UploadProgress): Promise<void> {
     const instance = this.instanceId();
-    for (;;) {
-      if (this.shouldStop()) return;
-      const cursor = this.repo.cursor(EVENTS_STREAM);
-      const events = this.repo.eventsAfter(cursor, this.limits.batchRecords);
-      if (events.length === 0) return;
-      const records: SyncRecord[] = [];
-      let bytes = 0;
-      for (const e of events) {
-        bytes += e.payloadJson.length + 150;
-        if (records.length > 0 && bytes > this.limits.batchBytes) break;
-        records.push({
-          key: `ev:${instance}:${e.seq}`,
-          stream: EVENTS_STREAM,
-          kind: e.type,
-          sessionId: e.sessionId,
-          seq: e.seq,
-          at: e.at,
-          payload: { deviceId: e.deviceId, studentId: e.studentId, data: JSON.parse(e.payloadJson) as unknown },
-        });
+    let next = this.shouldStop() ? null : this.eventBatch(instance, this.repo.cursor(EVENTS_STREAM));
+    while (next) {
+      const batch: EventBatch = next;
+      const sending = batch.push.send();
+      // Pipelined: the next batch is read, encoded and compressed while this one is on its way and applied.
+      // It goes only after this one is acknowledged, so each session's records still arrive in order.
+      try {
+        next = this.eventBatch(instance, batch.lastSeq);
+      } catch (err) {
+        await sending.catch(() => {});
+        throw err;
       }
-      await this.adapter.pushRecords(records);
+      await sending;
       // Acknowledged: only now does the cursor move past these events.
-      this.repo.advanceCursor(records[records.length - 1]!.seq, EVENTS_STREAM);
-      progress.events += records.length;
+      this.repo.advanceCursor(batch.lastSeq, EVENTS_STREAM);
+      progress.events += batch.count;
+      // Paused, window closed, class started: stop between batches (a batch readied ahead is simply dropped).
+      if (this.shouldStop()) return;
     }
+  }
+
+  /** The events after `seq` (up to the batch limits) ready to push, or null when there are none. */
+  private eventBatch(instance: string, seq: number): EventBatch | null {
+    const events = this.repo.eventsAfter(seq, this.limits.batchRecords);
+    if (events.length === 0) return null;
+    const keys: string[] = [];
+    const parts: string[] = [];
+    let bytes = 0;
+    let lastSeq = seq;
+    for (const e of events) {
+      bytes += e.payloadJson.length + 150;
+      if (parts.length > 0 && bytes > this.limits.batchBytes) break;
+      const key = `ev:${instance}:${e.seq}`;
+      keys.push(key);
+      parts.push(recordJson({ key, stream: EVENTS_STREAM, kind: e.type, sessionId: e.sessionId, seq: e.seq, at: e.at }, eventPayloadJson(e.deviceId, e.studentId, e.payloadJson)));
+      lastSeq = e.seq;
+    }
+    const json = Buffer.from(pushBodyJson(parts));
+    const push: PreparedPush = this.adapter.preparePush
+      ? this.adapter.preparePush({ keys, json })
+      : { send: () => this.adapter.pushRecords((JSON.parse(json.toString('utf8')) as { records: SyncRecord[] }).records) };
+    return { push, lastSeq, count: keys.length };
   }
 
   async uploadOutbox(progress: UploadProgress): Promise<void> {
@@ -148,6 +171,7 @@ export class Uploader {
     const status = await this.adapter.uploadStatus(sha256);
     if (status?.complete) return true;
     let offset = status?.received ?? 0;
+    const key = this.filesKey && isSealedFile(file) ? this.filesKey : null;
     const fd = fs.openSync(file, 'r');
     // Reads still running when a request fails must end before the file is closed.
     const reads = new Set<Promise<unknown>>();
@@ -160,7 +184,7 @@ export class Uploader {
           const st = await this.adapter.uploadStream(sha256, size, offset, this.limits.chunkBytes, async (at, length) => {
             // Paused, window closed, class started: stop between chunks; what was verified stays on the platform.
             if (this.shouldStop()) throw STOPPED;
-            const r = readChunk(fd, at, length);
+            const r = key ? readSealedRange(file, key, at, length) : readChunk(fd, at, length);
             reads.add(r);
             void r.then(
               () => reads.delete(r),
@@ -193,6 +217,12 @@ export class Uploader {
   }
 }
 
+interface EventBatch {
+  push: PreparedPush;
+  lastSeq: number;
+  count: number;
+}
+
 /** Thrown from inside a streamed upload to end it early. */
 const STOPPED = new SyncError('LOCAL', 'Sync paused before the file was complete');
 
@@ -206,4 +236,22 @@ async function readChunk(fd: number, offset: number, length: number): Promise<{ 
   }
   const slice = data.subarray(0, got);
   return { data: slice, digest: createHash('sha256').update(slice).digest() };
+}
+
+/** Plaintext bytes offset…offset+length of a sealed file: only the 64 KiB pieces the range covers are decrypted. */
+async function readSealedRange(file: string, key: Buffer, offset: number, length: number): Promise<{ data: Buffer; digest: Buffer }> {
+  await Promise.resolve();
+  const parts: Buffer[] = [];
+  if (length > 0) {
+    const first = Math.floor(offset / SEALED_CHUNK);
+    let at = first * SEALED_CHUNK;
+    for (const piece of readSealedChunks(file, key, first, Math.floor((offset + length - 1) / SEALED_CHUNK))) {
+      const from = Math.max(0, offset - at);
+      const to = Math.min(piece.length, offset + length - at);
+      if (to > from) parts.push(piece.subarray(from, to));
+      at += piece.length;
+    }
+  }
+  const data = Buffer.concat(parts);
+  return { data, digest: createHash('sha256').update(data).digest() };
 }

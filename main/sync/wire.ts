@@ -36,6 +36,27 @@ export type SyncRecord = z.infer<typeof SyncRecord>;
 export const PushRequest = z.object({ records: z.array(SyncRecord).min(1).max(MAX_BATCH_RECORDS) });
 
 /**
+ * One record as JSON text, its payload spliced in as the text the classroom
+ * stored (which JSON.stringify wrote): the bytes JSON.stringify gives for
+ * the parsed record, without parsing every payload only to write it again
+ * (that was a third of the classroom's time per batch).
+ */
+export function recordJson(r: Omit<SyncRecord, 'payload'>, payloadJson: string): string {
+  const q = JSON.stringify;
+  return `{"key":${q(r.key)},"stream":${q(r.stream)},"kind":${q(r.kind)},"sessionId":${q(r.sessionId)},"seq":${r.seq},"at":${q(r.at)},"payload":${payloadJson}}`;
+}
+
+/** A class event's payload as the platform receives it: who, and the event's own data (stored JSON text). */
+export function eventPayloadJson(deviceId: string | null, studentId: string | null, dataJson: string): string {
+  return `{"deviceId":${JSON.stringify(deviceId)},"studentId":${JSON.stringify(studentId)},"data":${dataJson}}`;
+}
+
+/** The body of POST /v1/records from records already in JSON text. */
+export function pushBodyJson(records: readonly string[]): string {
+  return `{"records":[${records.join(',')}]}`;
+}
+
+/**
  * The same check as PushRequest, by hand: the platform's hot path (zod took
  * ~7 µs a record, most of a batch's time). Returns the records or what is wrong.
  */
