@@ -25,6 +25,8 @@ export interface LiveMediaEngine {
 }
 
 export interface Signal {
+  /** The offer this description or candidate belongs to: a late answer to an offer since replaced is ignored. */
+  offerId?: string;
   description?: { type: 'offer' | 'answer'; sdp: string };
   candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
 }
@@ -39,11 +41,14 @@ export const CAMERA_CONSTRAINTS: MediaStreamConstraints = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
   video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } },
 };
-/** A connection not up this long after its offer is offered again (ICE on loopback or a LAN takes well under a second). */
-const CONNECT_WATCHDOG_MS = 12_000;
+let offers = 0;
+/** A new offer id (crypto.randomUUID needs a secure context, which a plain-http LAN is not). */
+const nextOfferId = (): string => `${Date.now().toString(36)}.${++offers}.${Math.random().toString(36).slice(2, 8)}`;
 
 /** Every open peer connection, for the debug hook below. */
 const open = new Set<RTCPeerConnection>();
+/** Other getStats sources for the hook: the SFU engine's transports (sfu.ts). */
+export const statsSources = new Set<() => Promise<RTCStatsReport>>();
 
 /**
  * With localStorage ketang.debug=1 (tests, field diagnosis) the page exposes
@@ -53,8 +58,8 @@ if (typeof localStorage !== 'undefined' && localStorage.getItem('ketang.debug') 
   (window as unknown as { ketangLive: unknown }).ketangLive = {
     async inbound(): Promise<Record<string, unknown>[]> {
       const out: Record<string, unknown>[] = [];
-      for (const pc of open) {
-        const report = await pc.getStats();
+      for (const getStats of [...[...open].map((pc) => () => pc.getStats()), ...statsSources]) {
+        const report = await getStats();
         report.forEach((s: Record<string, unknown>) => {
           if (s.type === 'inbound-rtp') out.push({ kind: s.kind, framesDecoded: s.framesDecoded, totalSamplesReceived: s.totalSamplesReceived, concealedSamples: s.concealedSamples, bytesReceived: s.bytesReceived, packetsReceived: s.packetsReceived });
         });
@@ -101,6 +106,8 @@ async function prioritise(sender: RTCRtpSender, kind: 'audio' | 'video', active 
 interface LeadPeer {
   peer: string;
   memberId: string | null;
+  /** The offer this connection was made for: only its answer and candidates apply. */
+  offerId: string;
   pc: RTCPeerConnection;
   tx: RTCRtpTransceiver[];
   remote: MediaStream;
@@ -157,7 +164,9 @@ export class LeadP2p implements LiveMediaEngine {
       return;
     }
     const p = this.peers.get(from);
-    if (!p) return; // an answer or candidate for a connection already dropped
+    // An answer or candidate for a connection already dropped, or for an offer this peer's connection replaced
+    // (a hello crossing a roster offer): applying it would pair the new connection with a page that closed it.
+    if (!p || signal.offerId !== p.offerId) return;
     if (signal.description?.type === 'answer') {
       await p.pc.setRemoteDescription(signal.description);
       await prioritise(p.tx[0]!.sender, 'audio');
@@ -210,10 +219,11 @@ export class LeadP2p implements LiveMediaEngine {
       pc.addTransceiver(this.local?.getVideoTracks()[0] ?? 'video', { direction: dir, streams }),
     ];
     if (isMember) tx.push(pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' }));
-    const p: LeadPeer = { peer, memberId, pc, tx, remote: new MediaStream(), gate: new VideoGate(), last: null, videoOn: true };
+    const offerId = nextOfferId();
+    const p: LeadPeer = { peer, memberId, offerId, pc, tx, remote: new MediaStream(), gate: new VideoGate(), last: null, videoOn: true };
     this.peers.set(peer, p);
     // End-of-candidates is not sent: a null candidate is the member's hello.
-    pc.onicecandidate = (e) => e.candidate && void this.send(peer, { candidate: candidateOf(e.candidate) }).catch(() => undefined);
+    pc.onicecandidate = (e) => e.candidate && void this.send(peer, { offerId, candidate: candidateOf(e.candidate) }).catch(() => undefined);
     pc.ontrack = (e) => {
       if (e.transceiver !== tx[0] && e.transceiver !== tx[1]) return;
       for (const t of p.remote.getTracks()) if (t.kind === e.track.kind) p.remote.removeTrack(t);
@@ -226,13 +236,9 @@ export class LeadP2p implements LiveMediaEngine {
       if (pc.connectionState === 'failed' && this.peers.get(peer) === p) void this.offer(peer, memberId);
     };
     if (isMember && this.stage) this.setStage(this.stage);
-    // An answer can belong to an offer this one replaced (a hello crossing a roster offer), and then
-    // the connection waits on a page that closed it: not connected in time, start afresh.
-    setTimeout(() => {
-      if (this.peers.get(peer) === p && pc.connectionState !== 'connected') void this.offer(peer, memberId);
-    }, CONNECT_WATCHDOG_MS);
+    // No watchdog: answers carry their offer's id, so a stale one is ignored above; a link that never comes up fails and is offered again.
     await pc.setLocalDescription(await pc.createOffer());
-    await this.send(peer, { description: { type: 'offer', sdp: pc.localDescription!.sdp } }).catch(() => undefined);
+    await this.send(peer, { offerId, description: { type: 'offer', sdp: pc.localDescription!.sdp } }).catch(() => undefined);
   }
 
   private async poll(): Promise<void> {
@@ -266,6 +272,8 @@ export class MemberP2p implements LiveMediaEngine {
   readonly kind = 'p2p' as const;
   private pc: RTCPeerConnection | null = null;
   private from: string | null = null;
+  /** The lead teacher's offer the connection answers (its candidates carry the same id). */
+  private offerId: string | undefined;
   private readonly lead = new MediaStream();
   private readonly stage = new MediaStream();
   private gate = new VideoGate();
@@ -295,7 +303,8 @@ export class MemberP2p implements LiveMediaEngine {
   async handle(from: string, signal: Signal): Promise<void> {
     if (signal.description?.type === 'offer') {
       // Every offer is a new connection on the lead teacher's side (first one, a hello, a failed link).
-      this.reset(from);
+      this.reset(from, signal.offerId);
+      const offerId = signal.offerId;
       const pc = this.pc!;
       await pc.setRemoteDescription(signal.description);
       const tx = pc.getTransceivers();
@@ -314,10 +323,10 @@ export class MemberP2p implements LiveMediaEngine {
       }
       for (const t of tx.slice(2)) t.direction = 'recvonly';
       await pc.setLocalDescription(await pc.createAnswer());
-      await this.send(from, { description: { type: 'answer', sdp: pc.localDescription!.sdp } });
+      await this.send(from, { offerId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
       if (tx[0]) await prioritise(tx[0].sender, 'audio');
       if (tx[1]) await prioritise(tx[1].sender, 'video', this.videoOn);
-    } else if (signal.candidate && this.pc && from === this.from) {
+    } else if (signal.candidate && this.pc && from === this.from && signal.offerId === this.offerId) {
       await this.pc.addIceCandidate(signal.candidate).catch(() => undefined);
     }
   }
@@ -328,12 +337,13 @@ export class MemberP2p implements LiveMediaEngine {
     this.pc = null;
   }
 
-  private reset(from: string): void {
+  private reset(from: string, offerId: string | undefined): void {
     this.pc?.close();
     this.from = from;
+    this.offerId = offerId;
     this.last = null;
     const pc = (this.pc = track(new RTCPeerConnection(rtcConfig(this.ice))));
-    pc.onicecandidate = (e) => e.candidate && void this.send(from, { candidate: candidateOf(e.candidate) }).catch(() => undefined);
+    pc.onicecandidate = (e) => e.candidate && void this.send(from, { offerId, candidate: candidateOf(e.candidate) }).catch(() => undefined);
     pc.ontrack = (e) => {
       const index = pc.getTransceivers().indexOf(e.transceiver);
       const target = index >= 2 ? this.stage : this.lead;

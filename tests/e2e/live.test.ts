@@ -1,5 +1,6 @@
 /**
- * A live remote class, peer to peer, in real Chromium: one sending classroom
+ * A live remote class in real Chromium, on each media engine (peer to peer,
+ * and the SFU through the mediasoup worker): one sending classroom
  * (the lead teacher's console) and two receiving classrooms (boards opening
  * #/live on the sending hub), each its own browser context with Chromium's
  * fake camera and microphone, through a hub on loopback.
@@ -7,7 +8,9 @@
  * Checked: audio and video decode on both receivers and back at the lead
  * teacher (getStats through the page's debug hook), a page turn and an ink
  * stroke reach both receivers, a remote raised hand reaches the lead
- * teacher's panel, an observer joins and follows unseen by anyone.
+ * teacher's panel, an observer joins and follows unseen by anyone, a
+ * receiving board that reloads is back with the page, ink and media. The SFU
+ * run skips, with the reason printed, only where no worker exists.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +18,7 @@ import { encodePoints } from '../../common/ink.ts';
 import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { skipReason } from '../unit/media/worker-env.ts';
 
 const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'];
 
@@ -23,14 +27,10 @@ let browser: Browser;
 let teacher: TestClient;
 
 beforeAll(async () => {
-  hub = await startTestHub();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS], headless: true });
-  teacher = await connect(hub.url, { token: hub.app.secrets.consoleToken });
 });
 afterAll(async () => {
-  teacher?.close();
   await browser?.close();
-  await hub?.close();
 });
 
 interface Inbound {
@@ -71,8 +71,21 @@ async function openReceiver(code: string, name: string): Promise<Page> {
   return page;
 }
 
-describe('live class, peer-to-peer engine', () => {
-  it('one sending and two receiving classrooms: media both ways, pages, ink, hands, and an unseen observer', async () => {
+const SFU_SKIP = skipReason();
+
+describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
+  // Each engine on its own hub: one class (and one live session) at a time per classroom.
+  beforeAll(async () => {
+    if (engine === 'sfu' && SFU_SKIP) return;
+    hub = await startTestHub();
+    teacher = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+  });
+  afterAll(async () => {
+    teacher?.close();
+    await hub?.close();
+  });
+
+  it.skipIf(engine === 'sfu' && SFU_SKIP !== null)('one sending and two receiving classrooms: media both ways, pages, ink, hands, and an unseen observer', async () => {
     const { session } = await teacher.ok('session.start', { lessonId: 'sample-lesson-fractions' });
     const lesson = await teacher.ok('lesson.get', { lessonId: session.lessonId });
     const itemId = lesson.items[0]!.id;
@@ -81,12 +94,13 @@ describe('live class, peer-to-peer engine', () => {
     // The lead teacher opens the live class from the console's 远程课堂 panel.
     const { page: consolePage } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
     await consolePage.goto(`${hub.url}/#/console?token=${hub.app.secrets.consoleToken}`);
+    if (engine === 'p2p') await consolePage.getByTestId('live-engine-pref').selectOption('p2p');
     await consolePage.getByTestId('live-max').selectOption('2');
     await consolePage.getByTestId('live-open').click();
     const code = await consolePage.getByTestId('live-code').getAttribute('data-code');
     const observerCode = await consolePage.getByTestId('live-observer-code').getAttribute('data-code');
     expect(code).toMatch(/^\d{8}$/);
-    expect(await consolePage.getByTestId('live-engine').getAttribute('data-engine')).toBe('p2p');
+    expect(await consolePage.getByTestId('live-engine').getAttribute('data-engine')).toBe(engine);
 
     const receivers = [await openReceiver(code!, '石桥小学 三(1)班'), await openReceiver(code!, '河口小学 三(2)班')];
     await until('both classrooms in the teacher panel', () => consolePage.getByTestId('live-room').count(), (n) => n === 2);
@@ -94,6 +108,11 @@ describe('live class, peer-to-peer engine', () => {
     // The lead teacher's camera and microphone decode in both classrooms, and both rooms' come back.
     for (const r of receivers) await until('lead teacher media on a receiver', () => inbound(r), (l) => mediaFlows(l, 1), 40_000);
     await until('both classrooms’ media at the lead teacher', () => inbound(consolePage), (l) => mediaFlows(l, 2), 40_000);
+    if (engine === 'sfu') {
+      // Through the worker: the lead teacher receives 2 classrooms × (mic + camera), each classroom the lead teacher's two.
+      const liveId = (await teacher.ok('live.status', {}))!.live.id;
+      expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
+    }
     for (const r of receivers) {
       const size = await r.getByTestId('live-lead-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth);
       expect(size).toBeGreaterThan(0);
