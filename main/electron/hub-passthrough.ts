@@ -17,6 +17,9 @@ export interface HubPassthroughOptions {
 }
 
 const FILE_PATH = /^\/files\/[0-9a-f]{64}$/;
+/** Recordings (main/recording/http.ts): chunks in from the console's recorder, the recording out to its player. */
+const RECORDING_CHUNK = /^\/recordings\/[A-Za-z0-9_-]{1,64}\/chunks\/\d{1,9}$/;
+const RECORDING_MEDIA = /^\/recordings\/[A-Za-z0-9_-]{1,64}\/media$/;
 /** Request headers worth passing on (ranges and caching); everything else stays behind. */
 const REQUEST_HEADERS = ['range', 'if-range', 'if-none-match', 'content-type', 'content-length'];
 /** Response headers the page may see. */
@@ -29,8 +32,8 @@ const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'ac
 export function makeHubPassthrough(opts: HubPassthroughOptions): (request: Request, url: URL) => Promise<Response> | null {
   const hub = opts.hubUrl.replace(/\/+$/, '');
   return (request, url) => {
-    const isFile = FILE_PATH.test(url.pathname) && (request.method === 'GET' || request.method === 'HEAD');
-    const isUpload = url.pathname === '/upload' && request.method === 'POST';
+    const isFile = (FILE_PATH.test(url.pathname) || RECORDING_MEDIA.test(url.pathname)) && (request.method === 'GET' || request.method === 'HEAD');
+    const isUpload = (url.pathname === '/upload' || RECORDING_CHUNK.test(url.pathname)) && request.method === 'POST';
     if (!isFile && !isUpload) return null;
     return forward(request, url, isUpload);
   };
