@@ -197,6 +197,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       webRoot: opts.webRoot,
       upload: {
         isTeacherToken: (token) => classroom.isConsoleToken(token),
+        mayAddSnapshot: (token, lessonId) => classroom.isBoardToken(token) && classroom.openSession()?.lessonId === lessonId,
         importStream: (lessonId, body, name) => courseware.importStream(lessonId, body, name),
       },
       // Photos of pupils' written work are personal data: sealed at rest, served decrypted by /files/<sha256>.

@@ -153,6 +153,10 @@ export class ClassroomService implements ServiceContext {
     return sameSecret(token, this.opts.secrets.consoleToken);
   }
 
+  isBoardToken(token: string): boolean {
+    return sameSecret(token, this.opts.secrets.boardToken);
+  }
+
   /** Whether a token belongs to this classroom: the console, the board, or a device in a running class. */
   tokenIsValid(token: string): boolean {
     if (sameSecret(token, this.opts.secrets.consoleToken) || sameSecret(token, this.opts.secrets.boardToken)) return true;
