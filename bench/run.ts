@@ -14,12 +14,13 @@ const BENCHES: Record<string, string> = {
   quiz: 'quick question round trip with 50 devices (start → all answer → board has 50): Ketang hub vs bare socket.io',
   ink: 'pen input-to-paint latency and ink bytes/s in Chromium (needs npm run build:web)',
   'pdf-open': '300-page PDF: first page painted, page turns, memory while paging, in Chromium (needs npm run build:web)',
-  sfu: 'SFU fan-out: one Chromium sender to N receivers through one mediasoup worker, worker CPU per consumer (needs a worker: native/mediasoup-worker/build.sh)',
+  sfu: 'fan-out: one Chromium sender to N receivers through one mediasoup worker (worker CPU per consumer) vs the P2P engine at the same N (sender CPU and uplink) (needs a worker: native/mediasoup-worker/build.sh)',
   push: 'file push: 100 MB to 30 devices through the hub (ranges, transfer queue) vs one plain HTTP download × 30; hub RSS during the push',
   screenshare: 'screen share bitrate and decoded fps: static slide vs moving window at 1080p, the app\'s encoding, in Chromium',
   sync: 'sync 10,000 class events + 200 MB of files to the reference platform vs a plain HTTP upload (loopback)',
   'sync-pg': '10,000 events into the PostgreSQL platform with two platform processes at once: throughput, nothing applied twice',
   'sync-link': 'one school day of records over a 256 kbps link shaped in network namespaces (needs root)',
+  recording: 'lesson recording: chunk ingest (sealed, fsynced, indexed) through the hub, end (join + seal) and playback vs plain fsynced files',
   live: 'live class ink latency: lead teacher ink.append → 4 receiving classrooms (live.ink) vs a bare socket.io relay',
 };
 

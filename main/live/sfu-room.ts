@@ -126,7 +126,9 @@ export class SfuRoom {
     return out;
   }
 
+  /** A connection (re)starts its media: whatever it had on the router before is closed (its page made a new engine). */
   join(conn: Connection, party: Party): { rtpCapabilities: Record<string, unknown>; producers: SfuProducer[] } {
+    if (this.joined.has(conn)) this.leave(conn);
     this.joined.set(conn, party);
     return { rtpCapabilities: this.rtpCapabilities as unknown as Record<string, unknown>, producers: this.visibleTo(partyKey(party)) };
   }

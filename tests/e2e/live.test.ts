@@ -134,6 +134,16 @@ describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
     await expect.poll(() => consolePage.getByTestId('live-hands').getAttribute('data-count'), { timeout: 10_000 }).toBe('1');
     expect(await consolePage.locator('[data-testid="live-room"][data-hand="true"]').getAttribute('data-name')).toBe('河口小学 三(2)班');
 
+    // 连麦: the lead teacher brings that classroom on stage; the other classroom sees it.
+    await consolePage.locator('[data-testid="live-room"][data-name="河口小学 三(2)班"]').getByTestId('live-stage').click();
+    await receivers[1]!.getByTestId('live-you-on-stage').waitFor();
+    await until(
+      'the classroom on stage decoded at the other',
+      () => receivers[0]!.getByTestId('live-stage-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth),
+      (w) => w > 0,
+      40_000,
+    );
+
     // An observer joins with the observer code: it follows the lesson and watches, and nobody lists it.
     const { page: obs } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
     await obs.goto(`${hub.url}/#/live?observe=${observerCode}`);

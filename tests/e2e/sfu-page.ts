@@ -31,6 +31,7 @@ interface StatsEntry {
   concealedSamples?: number;
   audioLevel?: number;
   packetsSent?: number;
+  bytesSent?: number;
   framesEncoded?: number;
 }
 interface PageGlobals {
@@ -136,13 +137,18 @@ export class SfuPage {
   }
 
   /** Outbound RTP packets per producer (the sender really sends). */
-  async sent(): Promise<{ kind: string; packets: number }[]> {
-    const out: { kind: string; packets: number }[] = [];
+  async sent(): Promise<{ kind: string; packets: number; bytes: number }[]> {
+    const out: { kind: string; packets: number; bytes: number }[] = [];
     for (const p of this.producers) {
       const report = (await p.getStats()) as unknown as Map<string, StatsEntry>;
       let packets = 0;
-      for (const s of report.values()) if (s.type === 'outbound-rtp') packets += s.packetsSent ?? 0;
-      out.push({ kind: p.kind, packets });
+      let bytes = 0;
+      for (const s of report.values()) {
+        if (s.type !== 'outbound-rtp') continue;
+        packets += s.packetsSent ?? 0;
+        bytes += s.bytesSent ?? 0;
+      }
+      out.push({ kind: p.kind, packets, bytes });
     }
     return out;
   }

@@ -190,6 +190,11 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     expect(sfu.transportCount(s.liveId)).toBe(1);
     expect(sfu.consumerCount(s.liveId)).toBe(0);
 
+    // The lead teacher's page starting its media again (a new engine on the same connection): its old transports go.
+    await s.t.ok('live.sfu.join', { liveId: s.liveId });
+    expect(sfu.transportCount(s.liveId)).toBe(0);
+    expect(sfu.producerIds(s.liveId)).toEqual([]);
+
     await s.t.ok('live.close', { liveId: s.liveId });
     expect(sfu.hasSession(s.liveId)).toBe(false);
   });
