@@ -105,7 +105,8 @@ export const MAX_SDP_CHARS = 16_000;
 export const MAX_CASTS = 4;
 
 const PeerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
-export const SignalKind = z.enum(['ready', 'offer', 'answer', 'ice', 'bye']);
+/** 'weak': from the sender only — this receiver's link cannot carry even the lowest video level (it then follows the lesson as data). */
+export const SignalKind = z.enum(['ready', 'offer', 'answer', 'ice', 'bye', 'weak']);
 export const IceCandidate = z
   .object({ candidate: z.string().max(1000), sdpMid: z.string().max(64).nullable().optional(), sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional() })
   .strict();

@@ -197,6 +197,7 @@ export function streamsPart(ctx: ServiceContext) {
       const s = streamFor(conn, input.streamId);
       if ((input.kind === 'offer' || input.kind === 'answer') && !input.sdp) throw new KetangError('INVALID', `${input.kind} needs sdp`);
       if (input.kind === 'ice' && !input.candidate) throw new KetangError('INVALID', 'ice needs candidate');
+      if (input.kind === 'weak' && conn !== s.sender) throw new KetangError('FORBIDDEN', "Only the stream's sender judges a receiver's link");
       let target: Connection | undefined;
       if (conn === s.sender) {
         target = ctx.connectionsIn(s.sessionId).find((c) => c.id === input.to);

@@ -1,6 +1,6 @@
 /** The link decisions of screen sharing (renderer/src/features/share/composables/adapt.ts). */
 import { describe, expect, it } from 'vitest';
-import { ladder, nextLevel, tooWeakForVideo, WEAK_WINDOW } from '../../../renderer/src/features/share/composables/adapt.ts';
+import { ladder, nextLevel, starvedSamples, tooWeakForVideo, WEAK_WINDOW } from '../../../renderer/src/features/share/composables/adapt.ts';
 
 describe('per-receiver encoding level', () => {
   it('steps down at once on loss or a short bandwidth estimate, up only after calm samples with room', () => {
@@ -27,5 +27,20 @@ describe('falling back to the lesson', () => {
     expect(tooWeakForVideo(Array(WEAK_WINDOW).fill({ fps: 0.5, loss: 0.1 }))).toBe(true);
     expect(tooWeakForVideo(Array(WEAK_WINDOW - 1).fill({ fps: 0, loss: 0.9 }))).toBe(false);
     expect(tooWeakForVideo([...Array(WEAK_WINDOW - 1).fill({ fps: 0, loss: 0.9 }), { fps: 15, loss: 0 }])).toBe(false);
+  });
+});
+
+describe('a link congestion control keeps loss-free with a trickle of video', () => {
+  it('counts samples at the ladder bottom with the estimate under half its bitrate; anything else starts over', () => {
+    const bottom = ladder('detail').length - 1;
+    let n = 0;
+    for (let i = 0; i < WEAK_WINDOW; i++) n = starvedSamples('detail', bottom, 40_000, n);
+    expect(n).toBe(WEAK_WINDOW);
+    expect(starvedSamples('detail', bottom, 40_000, n)).toBe(WEAK_WINDOW + 1);
+    // Not yet at the bottom, or the estimate recovered, or no estimate: not starved.
+    expect(starvedSamples('detail', bottom - 1, 40_000, 3)).toBe(0);
+    expect(starvedSamples('detail', bottom, 120_000, 3)).toBe(0);
+    expect(starvedSamples('detail', bottom, null, 3)).toBe(0);
+    expect(starvedSamples('motion', ladder('motion').length - 1, 70_000, 0)).toBe(1);
   });
 });

@@ -81,11 +81,13 @@ describe('screen sharing signalling', () => {
       await a.c.call('stream.signal', { streamId: share.id, to: share.sender, kind: 'hack' }),
       await a.c.call('stream.signal', { streamId: share.id, to: share.sender, kind: 'answer' }),
       await a.c.call('stream.signal', [1, 2, 3]),
+      // only the sender says a receiver's link is too weak
+      await a.c.call('stream.signal', { streamId: share.id, to: share.sender, kind: 'weak' }),
       // a student may not start or stop a share
       await a.c.call('screen.start', { audience: { kind: 'all' }, source: 'screen' }),
       await a.c.call('screen.stop', { streamId: share.id }),
     ];
-    expect(tries.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['FORBIDDEN', 'NOT_FOUND', 'FORBIDDEN', 'INVALID', 'INVALID', 'TOO_LARGE', 'INVALID', 'INVALID', 'INVALID', 'FORBIDDEN', 'FORBIDDEN']);
+    expect(tries.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['FORBIDDEN', 'NOT_FOUND', 'FORBIDDEN', 'INVALID', 'INVALID', 'TOO_LARGE', 'INVALID', 'INVALID', 'INVALID', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     expect(refusedCount() - refused0).toBe(tries.length);
     await sleep(100);
     expect(b.c.eventsNamed('stream.relayed')).toEqual([]);

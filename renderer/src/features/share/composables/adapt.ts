@@ -61,6 +61,22 @@ export function nextLevel(hint: Hint, level: number, sample: LinkSample, calm: n
   return level;
 }
 
+/**
+ * Samples in a row (one every 2 s) a receiver has spent at the bottom of
+ * the ladder with the bandwidth estimate under half of that level's
+ * bitrate, given the count so far. Congestion control keeps such a link
+ * nearly loss-free by sending a trickle (a 1080p slide at 640 px and 2 fps,
+ * tens of kbit/s), so the receiver's own loss and frame-rate rule never
+ * fires; the sender's estimate is what shows the link cannot carry video.
+ * At WEAK_WINDOW the sender tells the receiver (signal 'weak').
+ */
+export function starvedSamples(hint: Hint, level: number, availableBps: number | null, count: number): number {
+  const steps = ladder(hint);
+  const floor = steps[steps.length - 1]!;
+  const starved = level >= steps.length - 1 && availableBps !== null && availableBps < floor.maxBitrate * 0.5;
+  return starved ? count + 1 : 0;
+}
+
 export interface ReceiveSample {
   /** Frames decoded per second since the last sample. */
   fps: number;

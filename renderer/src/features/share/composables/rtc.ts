@@ -12,7 +12,7 @@
 import type { EventPayload, OpInput } from '../../../../../common/protocol.ts';
 import type { StreamInfo } from '../../../../../common/contract/share.ts';
 import { useApi } from '../../../platform/index.ts';
-import { ladder, nextLevel, type Hint, type ReceiveSample } from './adapt.ts';
+import { ladder, nextLevel, starvedSamples, WEAK_WINDOW, type Hint, type ReceiveSample } from './adapt.ts';
 
 type Relayed = EventPayload<'stream.relayed'>;
 const RTC_CONFIG: RTCConfiguration = { iceServers: [] }; // one LAN: host candidates are enough
@@ -34,6 +34,8 @@ interface SenderPeer {
   calm: number;
   lastLost: number;
   lastSent: number;
+  /** Samples in a row at the ladder's bottom with too little bandwidth (starvedSamples). */
+  starved: number;
 }
 
 export class StreamSender {
@@ -67,7 +69,7 @@ export class StreamSender {
   private async connect(peer: string): Promise<void> {
     this.drop(peer);
     const pc = new RTCPeerConnection(RTC_CONFIG);
-    const entry: SenderPeer = { pc, sender: null, level: 0, calm: 0, lastLost: 0, lastSent: 0 };
+    const entry: SenderPeer = { pc, sender: null, level: 0, calm: 0, lastLost: 0, lastSent: 0, starved: 0 };
     this.peers.set(peer, entry);
     pc.onicecandidate = (e) => e.candidate && e.candidate.candidate && signal(this.info.id, peer, 'ice', { candidate: e.candidate });
     pc.onconnectionstatechange = () => {
@@ -94,7 +96,7 @@ export class StreamSender {
   }
 
   private async adapt(): Promise<void> {
-    for (const p of this.peers.values()) {
+    for (const [peer, p] of this.peers) {
       if (p.pc.connectionState !== 'connected') continue;
       const stats = await p.pc.getStats();
       let lost = 0;
@@ -111,6 +113,9 @@ export class StreamSender {
       p.lastSent = sent;
       const next = nextLevel(this.hint, p.level, { loss, availableBps: available }, p.calm);
       p.calm = next === p.level ? p.calm + 1 : 0;
+      p.starved = starvedSamples(this.hint, p.level, available, p.starved);
+      // Once per starved spell: the receiver switches to the lesson as data.
+      if (p.starved === WEAK_WINDOW) signal(this.info.id, peer, 'weak');
       if (next !== p.level) {
         p.level = next;
         await this.apply(p);
@@ -148,6 +153,8 @@ export class StreamReceiver {
   readonly pc: RTCPeerConnection;
   private samples: ReceiveSample[] = [];
   private last = { frames: 0, lost: 0, received: 0, at: 0 };
+  /** The sender says this link cannot carry even its lowest video level. */
+  onWeak: (() => void) | null = null;
 
   constructor(info: StreamInfo, onMedia: (media: MediaStream) => void) {
     this.info = info;
@@ -170,6 +177,8 @@ export class StreamReceiver {
       signal(this.info.id, this.info.sender, 'answer', { sdp: answer.sdp ?? '' });
     } else if (msg.kind === 'ice' && msg.candidate) {
       await this.pc.addIceCandidate(msg.candidate).catch(() => {});
+    } else if (msg.kind === 'weak') {
+      this.onWeak?.();
     }
   }
 
