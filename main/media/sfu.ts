@@ -280,6 +280,12 @@ export class Sfu {
     await c.setPreferredLayers({ spatialLayer });
   }
 
+  /** A consumer's state as the worker holds it (tests, diagnosis): paused by us, and the layer cap asked for. */
+  consumerState(sessionId: string, consumerId: string): { paused: boolean; preferredSpatial: number | null } {
+    const c = this.consumer(sessionId, consumerId);
+    return { paused: c.paused, preferredSpatial: c.preferredLayers?.spatialLayer ?? null };
+  }
+
   /** The spatial layer a consumer forwards now (null: none, or not simulcast). */
   currentLayer(sessionId: string, consumerId: string): number | null {
     return this.consumer(sessionId, consumerId).currentLayers?.spatialLayer ?? null;
@@ -288,8 +294,11 @@ export class Sfu {
   /** What the worker estimates it can send to this client (bit/s), from the transport's congestion control. */
   async availableOutgoingBitrate(sessionId: string, transportId: string): Promise<number | null> {
     const t = this.transport(this.session(sessionId), sessionId, transportId) as ms.WebRtcTransport;
+    // No estimate before ICE is up (the worker reports 0 or its initial guess then).
+    if (t.iceState !== 'connected' && t.iceState !== 'completed') return null;
     const stats = await t.getStats();
-    return stats[0]?.availableOutgoingBitrate ?? null;
+    const bps = stats[0]?.availableOutgoingBitrate;
+    return bps && bps > 0 ? bps : null;
   }
 
   /** Close a transport with its producers and consumers (a client left). Unknown ids are ignored. */

@@ -310,12 +310,12 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         return { done: true as const };
       },
 
-      'live.stats': (conn, input) => {
+      'live.stats': async (conn, input) => {
         const { live, member } = memberOf(conn);
         ownLive(conn, input.liveId);
         member.stats = input.stats;
-        // On the SFU the hub chooses this classroom's video layer (or none) from its link.
-        rooms
+        // On the SFU the hub chooses this classroom's video layer (or none) from its link (applied before the reply).
+        await rooms
           .get(live.id)
           ?.onStats(member.id, input.stats)
           .catch((err: unknown) => log.warn('sfu layer choice failed', { live: live.id, member: member.id, error: (err as Error).message }));

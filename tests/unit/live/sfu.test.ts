@@ -71,6 +71,22 @@ async function classroom(liveCode: string, liveId: string, name: string, ssrc: n
   return { c, memberId, send: send.id, recv: recv.id, mic: producerId };
 }
 
+/** VP8 in three simulcast streams, as the clients send their cameras. */
+const vp8Simulcast = (ssrc: number): Record<string, unknown> => ({
+  codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+  encodings: [{ ssrc }, { ssrc: ssrc + 1 }, { ssrc: ssrc + 2 }],
+});
+
+const link = (over: Partial<{ loss: number }>): { rttMs: number; loss: number; inKbps: number; outKbps: number; availableOutKbps: null; videoOn: boolean } => ({
+  rttMs: 30,
+  loss: 0,
+  inKbps: 500,
+  outKbps: 500,
+  availableOutKbps: null,
+  videoOn: true,
+  ...over,
+});
+
 describe.skipIf(skip !== null)('the SFU in a live session', () => {
   it('lets the lead teacher receive every classroom, and classrooms the lead teacher and the one on stage only', async () => {
     const s = await sfuClass();
@@ -166,6 +182,40 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     // Another console of the sending classroom is not the lead teacher's: no media through it.
     const other = await client({ token: app.secrets.consoleToken });
     expect(code(await other.call('live.sfu.join', { liveId: s.liveId }))).toBe('FORBIDDEN');
+  });
+
+  it('chooses each classroom’s camera layer from its link, and pauses its video (not its audio) below the threshold', async () => {
+    const s = await sfuClass();
+    const send = await s.t.ok('live.sfu.transport', { liveId: s.liveId, direction: 'send' });
+    const { producerId: camera } = await s.t.ok('live.sfu.produce', { liveId: s.liveId, transportId: send.id, kind: 'video', source: 'camera', rtpParameters: vp8Simulcast(7000) });
+    const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
+    const video = await a.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: camera, rtpCapabilities: s.caps });
+    const audio = await a.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
+    await a.c.ok('live.sfu.resume', { liveId: s.liveId, consumerId: video.id });
+    await a.c.ok('live.sfu.resume', { liveId: s.liveId, consumerId: audio.id });
+    const sfu = (await app.media.sfu())!;
+    const state = (): { video: unknown; audio: boolean } => ({ video: sfu.consumerState(s.liveId, video.id), audio: sfu.consumerState(s.liveId, audio.id).paused });
+    const report = async (loss: number): Promise<void> => {
+      // The hub applies its choice before it answers.
+      await a.c.ok('live.stats', { liveId: s.liveId, stats: link({ loss }) });
+    };
+    expect(state()).toEqual({ video: { paused: false, preferredSpatial: 2 }, audio: false });
+    // Some loss: one layer down per report.
+    await report(0.08);
+    expect(state().video).toEqual({ paused: false, preferredSpatial: 1 });
+    // Heavy loss twice: video paused for this classroom, audio goes on; the client asking to resume does not undo it.
+    await report(0.2);
+    await report(0.2);
+    expect(state()).toEqual({ video: { paused: true, preferredSpatial: 0 }, audio: false });
+    await a.c.ok('live.sfu.resume', { liveId: s.liveId, consumerId: video.id });
+    expect(state().video).toMatchObject({ paused: true });
+    expect(log.lines.some((l) => l.msg === 'sfu video for a classroom' && l.fields?.video === false)).toBe(true);
+    // Three calm reports: video back, from the lowest layer.
+    await report(0);
+    await report(0);
+    expect(state().video).toMatchObject({ paused: true });
+    await report(0);
+    expect(state()).toEqual({ video: { paused: false, preferredSpatial: 0 }, audio: false });
   });
 
   it('closes a member’s transports, producers and consumers when it leaves or drops, and the router when the live session closes', async () => {
