@@ -8,12 +8,16 @@
  * each once whether it arrives by USB, by network, or both. Exporting
  * acknowledges nothing: local data stays queued until the platform itself
  * acknowledges it over the network (a lost USB drive loses nothing).
+ * Upload bundles are always encrypted for the platform (crypto.ts): a lost
+ * drive exposes nothing either; without the platform's key none is written.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ContentCache } from '../courseware/cache.ts';
+import { isSealedFile, readSealedChunks } from '../security/files.ts';
 import type { Store } from '../store/store.ts';
 import { EVENTS_STREAM, type SyncRepo } from '../store/sync.ts';
 import type { LessonPackage, SyncRecord } from '../sync/wire.ts';
+import { platformKey } from './crypto.ts';
 import { BundleError, BundleWriter, type Manifest } from './format.ts';
 import type { Signer } from './signing.ts';
 
@@ -77,11 +81,18 @@ export async function exportUploadBundle(o: { store: Store; repo: SyncRepo; sign
   const records = pendingRecords(o.repo);
   const files = o.repo.pendingFiles(Number.MAX_SAFE_INTEGER);
   if (records.length === 0 && files.length === 0) throw new BundleError('NOTHING_TO_EXPORT', 'Nothing is waiting for the platform: every record has been acknowledged.');
-  const w = new BundleWriter(o.toDir, `ketang-upload-${o.hubId}-${stamp(now)}`);
+  const recipient = platformKey(o.repo);
+  if (!recipient) {
+    throw new BundleError('NO_PLATFORM_KEY', 'This classroom has not received its platform\'s encryption key yet, and upload bundles hold students\' data, so none is written in the clear. Sync once while online, or have the IT admin enter the key (npm run bundle -- platform-key <key>).');
+  }
+  const w = new BundleWriter(o.toDir, `ketang-upload-${o.hubId}-${stamp(now)}`, { encryptFor: recipient });
+  // Recordings are sealed at rest under this PC's files key: they go into the bundle as their plaintext (sealed again, for the platform).
+  const filesKey = o.store.dataKeys?.filesKey ?? null;
+  const open = (file: string): Iterable<Buffer> | null => (filesKey && isSealedFile(file) ? readSealedChunks(file, filesKey) : null);
   try {
     let bytes = 0;
     if (records.length) bytes += w.addBuffer(Buffer.from(JSON.stringify(records)), 'records').size;
-    for (const f of files) bytes += (await w.addFile(f.path, f, f.kind, f.sessionId)).size;
+    for (const f of files) bytes += (await w.addFile(f.path, f, f.kind, f.sessionId, open)).size;
     const school = o.store.school();
     const classroom = o.store.classroom();
     const done = w.finish(

@@ -27,7 +27,7 @@ export interface LessonImportResult {
 /** Import a verified lessons bundle into the local library. `securityDb` remembers bundle ids. */
 export async function importLessonBundle(o: { dir: string; trusted: readonly TrustedSigner[]; store: Store; cache: ContentCache; securityDb: Db; now?: () => Date }): Promise<LessonImportResult> {
   const b = await readBundle(o.dir, o.trusted);
-  if (b.manifest.kind !== 'lessons') throw new BundleError('WRONG_KIND', `This is a ${b.manifest.kind} bundle (for the platform), not lesson packages.`);
+  if (b.manifest.kind !== 'lessons' || b.manifest.encryption) throw new BundleError('WRONG_KIND', `This is a ${b.manifest.kind} bundle (for the platform), not lesson packages.`);
   const seen = o.securityDb.prepare('SELECT 1 FROM imported_bundles WHERE id = ?').get(b.manifest.id) !== undefined;
   let filesAdded = 0;
   let filesPresent = 0;

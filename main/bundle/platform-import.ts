@@ -5,11 +5,18 @@
  * arrives over the network later, or the same bundle imported twice, is a
  * duplicate and changes nothing. Files go where completed uploads go,
  * marked complete, so the classroom's uploader skips them.
+ *
+ * Encrypted bundles (version 2) are opened with the platform's own key
+ * (crypto.ts, in the platform's data folder); one for another platform is
+ * refused before anything is applied. Version 1 bundles are still read.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { PlatformStore } from '../platform/store.ts';
 import { publishFile } from '../platform/server.ts';
 import { MAX_BATCH_RECORDS } from '../sync/wire.ts';
-import { BundleError, bundleRecords, readBundle } from './format.ts';
+import type { Recipient } from './crypto.ts';
+import { BundleError, bundleContentKey, bundleRecords, readBundle, writePlainPayload } from './format.ts';
 import type { TrustedSigner } from './signing.ts';
 
 export interface UploadImportResult {
@@ -21,10 +28,11 @@ export interface UploadImportResult {
 }
 
 /** Apply a verified upload bundle for `classroomId` (the classroom whose key signed it). */
-export async function importUploadBundle(o: { dir: string; trusted: readonly TrustedSigner[]; platform: PlatformStore; filesDir: string; classroomId: string }): Promise<UploadImportResult> {
+export async function importUploadBundle(o: { dir: string; trusted: readonly TrustedSigner[]; platform: PlatformStore; filesDir: string; classroomId: string; recipient: Recipient | null }): Promise<UploadImportResult> {
   const b = await readBundle(o.dir, o.trusted);
   if (b.manifest.kind !== 'upload') throw new BundleError('WRONG_KIND', `This is a ${b.manifest.kind} bundle (for a classroom), not a classroom's upload.`);
-  const records = bundleRecords(b);
+  const contentKey = bundleContentKey(b, o.recipient);
+  const records = bundleRecords(b, contentKey);
   let applied = 0;
   let duplicates = 0;
   for (let i = 0; i < records.length; i += MAX_BATCH_RECORDS) {
@@ -37,7 +45,19 @@ export async function importUploadBundle(o: { dir: string; trusted: readonly Tru
     if (f.role === 'records') continue;
     const status = await o.platform.upload(f.sha256);
     if (status?.complete) continue;
-    await publishFile(o.filesDir, b.payloadPath(f.sha256));
+    if (f.stored) {
+      // Decrypted next to the platform's files (same disk), checked against its plaintext hash, then published.
+      fs.mkdirSync(o.filesDir, { recursive: true });
+      const tmp = path.join(o.filesDir, `.bundle-${b.manifest.id}-${f.sha256}`);
+      try {
+        writePlainPayload(b, f, contentKey, tmp);
+        await publishFile(o.filesDir, tmp);
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
+    } else {
+      await publishFile(o.filesDir, b.payloadPath(f.sha256));
+    }
     await o.platform.beginUpload({ sha256: f.sha256, size: f.size, classroomId: o.classroomId });
     await o.platform.completeUpload(f.sha256);
     files++;

@@ -7,6 +7,7 @@
  *   key                              this classroom's public signing key (give it to the platform)
  *   trust --name N --key BASE64      trust bundles signed by that key
  *   platform-import DIR --classroom ID [--platform-data D] [--pg URL]   platform side: apply an upload bundle
+ *   platform-key BASE64              the platform's bundle encryption key, for a classroom that never synced
  *
  * Exports need a teacher's sign-in (password prompted, or one line on stdin
  * with --password-stdin): online through the configured platform, else the
@@ -27,6 +28,7 @@ import { SignInError, TeacherIdentity } from '../security/identity.ts';
 import { silentLogger } from '../services/log.ts';
 import { StoreError } from '../store/database.ts';
 import { Store } from '../store/store.ts';
+import { SyncRepo } from '../store/sync.ts';
 import { SyncEngine } from '../sync/engine.ts';
 import { defaultDataDir } from './paths.ts';
 import { readPassword } from './password.ts';
@@ -38,6 +40,7 @@ const USAGE = `Usage: npm run bundle -- <command> [options]
   key                                                  print this classroom's public signing key
   trust --name NAME --key BASE64                       trust bundles signed by that key
   platform-import DIR --classroom ID [--platform-data DIR] [--pg URL]
+  platform-key BASE64                                  the platform's key (npm run platform -- key) to encrypt bundles for
 Common: --data DIR (default ${defaultDataDir()})`;
 
 class Usage extends Error {}
@@ -89,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     const platform = openPlatformStore(platformDir, values.pg ?? null);
     try {
       await platform.migrate();
-      const r = await importUploadBundle({ dir: path.resolve(arg), trusted: trustedSigners(dataDir), platform, filesDir: path.join(platformDir, 'platform-files'), classroomId: values.classroom });
+      const { loadRecipient } = await import('../bundle/crypto.ts');
+      const r = await importUploadBundle({ dir: path.resolve(arg), trusted: trustedSigners(dataDir), platform, filesDir: path.join(platformDir, 'platform-files'), classroomId: values.classroom, recipient: loadRecipient(platformDir) });
       console.log(`Applied ${r.applied} records (${r.duplicates} were already on the platform) and ${r.files} files from ${values.classroom}.`);
       return 0;
     } finally {
@@ -98,6 +102,17 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const store = new Store(path.join(dataDir, 'ketang.db'), { keys: defaultKeyProvider(dataDir) });
+  if (command === 'platform-key') {
+    try {
+      if (!arg) throw new Usage('platform-key needs the key (the base64 line "npm run platform -- key" prints)');
+      const { savePlatformKey } = await import('../bundle/crypto.ts');
+      const { key } = savePlatformKey(new SyncRepo(store.db), arg);
+      console.log(`Upload bundles are now encrypted for the platform key ${key.keyId}.`);
+      return 0;
+    } finally {
+      store.close();
+    }
+  }
   const security = openSecurityDb(dataDir);
   const audit = new AuditLog(security);
   const engine = new SyncEngine({ store, cache: new ContentCache(path.join(dataDir, 'courseware')), dataDir, log: silentLogger, isClassLive: () => false });
@@ -133,7 +148,8 @@ async function main(argv: string[]): Promise<number> {
               ? await exportUploadBundle({ store, repo: engine.repo, signer, toDir, hubId })
               : await exportLessonBundle({ store, cache, lessonIds: values.lesson ?? [], signer, toDir, hubId });
           audit.record('bundle.export', 'ok', teacher.login, { kind: r.manifest.kind, dir: r.dir, id: r.manifest.id, records: r.records, files: r.files, bytes: r.bytes });
-          console.log(`Wrote ${r.dir}: ${r.records} records, ${r.files} files, ${r.bytes} bytes, signed by ${signer.keyId}.`);
+          const sealed = r.manifest.encryption ? `, encrypted for the platform key ${r.manifest.encryption.recipientKeyId}` : '';
+          console.log(`Wrote ${r.dir}: ${r.records} records, ${r.files} files, ${r.bytes} bytes, signed by ${signer.keyId}${sealed}.`);
           if (command === 'export') console.log('The records stay queued here until the platform acknowledges them.');
           return 0;
         } catch (err) {

@@ -4,6 +4,7 @@
  *   npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
  *   npm run platform -- provision --classroom ID --school ID [--name NAME] [--data DIR] [--pg URL]
  *   npm run platform -- load FILE.json [--data DIR] [--pg URL]     (a school: classes, lessons, teachers)
+ *   npm run platform -- key [--data DIR]     (the public key classrooms encrypt USB bundles for)
  *
  * A process of its own rather than a mode of `npm run hub`: a district
  * server runs no classroom (no socket.io, no join codes, no sample school),
@@ -18,10 +19,12 @@ import { consoleLogger } from '../services/log.ts';
 import { PackageItem, RosterClass, TimetableLesson } from '../sync/wire.ts';
 import { defaultDataDir } from '../cli/paths.ts';
 import { openPlatformStore, runPlatform } from './index.ts';
+import { loadOrCreateRecipient } from '../bundle/crypto.ts';
 
 const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
        npm run platform -- provision --classroom ID --school ID [--name NAME]
        npm run platform -- load SCHOOL.json
+       npm run platform -- key        (print the key classrooms encrypt USB bundles for)
   --pg     keep records in PostgreSQL (or set KETANG_PLATFORM_PG); default: DIR/platform.db`;
 
 const SchoolFile = z.object({
@@ -81,6 +84,12 @@ async function main(): Promise<void> {
     }
     await store.close();
     console.log(`loaded ${r.data.classes.length} classes and ${r.data.lessons.length} lessons for ${r.data.school.id}`);
+    return;
+  }
+  if (command === 'key') {
+    const k = loadOrCreateRecipient(dataDir);
+    console.log(`Bundle encryption key ${k.keyId} of this platform (classrooms receive it when they sync; for one that never does: npm run bundle -- platform-key <key>):`);
+    console.log(k.publicKey);
     return;
   }
   if (command) fail(`Unknown command ${command}\n${USAGE}`);

@@ -9,6 +9,7 @@ import { startPlatform, type Fault, type PlatformServer, type RouteName } from '
 import { PgPlatformStore } from './store-pg.ts';
 import { SqlitePlatformStore } from '../store/platform-sqlite.ts';
 import type { PlatformStore } from './store.ts';
+import { loadOrCreateRecipient } from '../bundle/crypto.ts';
 
 export interface PlatformConfig {
   dataDir: string;
@@ -36,7 +37,9 @@ export async function runPlatform(cfg: PlatformConfig): Promise<Platform> {
   try {
     await store.migrate();
     const filesDir = path.join(cfg.dataDir, 'platform-files');
-    const server = await startPlatform({ store, filesDir, log: cfg.log, host: cfg.host, port: cfg.port, faults: cfg.faults });
+    // The key classrooms encrypt USB bundles for: made once, kept owner-only in the data folder.
+    const { publicKey, keyId } = loadOrCreateRecipient(cfg.dataDir);
+    const server = await startPlatform({ store, filesDir, log: cfg.log, host: cfg.host, port: cfg.port, faults: cfg.faults, bundleKey: { publicKey, keyId } });
     return {
       store,
       server,

@@ -34,6 +34,8 @@ export interface PlatformOptions {
   host: string;
   port: number;
   faults?: (route: RouteName, req: http.IncomingMessage) => Fault | null;
+  /** The platform's public key that classrooms encrypt upload bundles for (main/bundle/crypto.ts). */
+  bundleKey?: { publicKey: string; keyId: string } | null;
 }
 
 /** The routes, as written in docs/sync-openapi.yaml (a test compares them). */
@@ -47,6 +49,7 @@ export const ROUTES = [
   { name: 'packages', method: 'GET', path: '/v1/packages' },
   { name: 'content', method: 'GET', path: '/v1/content/{sha256}' },
   { name: 'teacherSignIn', method: 'POST', path: '/v1/teachers/sign-in' },
+  { name: 'keys', method: 'GET', path: '/v1/keys' },
 ] as const;
 export type RouteName = (typeof ROUTES)[number]['name'];
 
@@ -177,6 +180,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
         }
         return after(200, { teacherId: t.id, name: t.name, schoolId: t.schoolId });
       }
+      case 'keys':
+        // Public, but handed out to provisioned classrooms only: they keep it and encrypt USB bundles for it.
+        if (!opts.bundleKey) throw new HttpError(404, 'NOT_FOUND', 'This platform has no bundle encryption key');
+        return after(200, { bundleKey: opts.bundleKey });
       default:
         throw new HttpError(404, 'NOT_FOUND', 'No such route');
     }

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { ByteBucket } from './throttle.ts';
 import {
   PackageManifest,
+  PlatformKeys,
   PushReply,
   Roster,
   TeacherSignInReply,
@@ -80,6 +81,8 @@ export interface PlatformAdapter {
   downloadFile(sha256: string, offset: number, onData: (chunk: Buffer) => void | Promise<void>): Promise<{ size: number }>;
   /** A teacher signs in against the platform (online); the offline credential is kept by the caller. */
   signInTeacher(login: string, password: string): Promise<TeacherSignInReply>;
+  /** The platform's public keys (null: it has none); optional for platforms that take no USB bundles. */
+  keys?(): Promise<PlatformKeys | null>;
 }
 
 export interface HttpAdapterOptions {
@@ -201,6 +204,15 @@ export class HttpPlatformAdapter implements PlatformAdapter {
 
   signInTeacher(login: string, password: string): Promise<TeacherSignInReply> {
     return this.json('POST', '/v1/teachers/sign-in', TeacherSignInReply, { login, password });
+  }
+
+  async keys(): Promise<PlatformKeys | null> {
+    try {
+      return await this.json('GET', '/v1/keys', PlatformKeys);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
   }
 
   downloadFile(sha256: string, offset: number, onData: (chunk: Buffer) => void | Promise<void>): Promise<{ size: number }> {

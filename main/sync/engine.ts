@@ -11,6 +11,7 @@ import type { ContentCache } from '../courseware/cache.ts';
 import type { Logger } from '../services/log.ts';
 import type { Store } from '../store/store.ts';
 import { SyncRepo, type PendingSummary } from '../store/sync.ts';
+import { platformKey, savePlatformKey } from '../bundle/crypto.ts';
 import { HttpPlatformAdapter, SyncError, type PlatformAdapter, type SyncErrorCode } from './adapter.ts';
 import { Downloader } from './download.ts';
 import { blockedReason, DEFAULT_CONFIG, kbpsToBytes, SyncConfig, type Blocked } from './policy.ts';
@@ -166,9 +167,16 @@ export class SyncEngine {
     return this.adapter;
   }
 
-  /** Sign a teacher in against the platform (online). */
-  signInTeacher(login: string, password: string): ReturnType<PlatformAdapter['signInTeacher']> {
-    return this.getAdapter().signInTeacher(login, password);
+  /**
+   * Sign a teacher in against the platform (online). It is also when a
+   * classroom whose sync never ran (a class was always on, or it is paused)
+   * receives the platform's key for USB bundles.
+   */
+  async signInTeacher(login: string, password: string): ReturnType<PlatformAdapter['signInTeacher']> {
+    const adapter = this.getAdapter();
+    const reply = await adapter.signInTeacher(login, password);
+    if (!platformKey(this.repo)) await this.refreshPlatformKey(adapter);
+    return reply;
   }
 
   // ---------------------------------------------------------------- status
@@ -231,6 +239,7 @@ export class SyncEngine {
         downloaded = true;
         this.o.log.info('sync: downloaded', { ...got });
       }
+      if ((due || !platformKey(this.repo)) && !shouldStop()) await this.refreshPlatformKey(adapter);
       this.applyRetention();
       this.failures = 0;
       this.retryAt = null;
@@ -247,6 +256,24 @@ export class SyncEngine {
       this.o.onPass?.({ ok: false, code: e.code, message: e.message });
     } finally {
       this.saveState();
+    }
+  }
+
+  /**
+   * Keep the platform's bundle encryption key (USB bundles are encrypted for
+   * it). Received with the first sync after provisioning and checked with
+   * each download; a platform without one, or a failure here, only means
+   * bundles wait for the key — the pass itself is not failed for it.
+   */
+  private async refreshPlatformKey(adapter: PlatformAdapter): Promise<void> {
+    if (!adapter.keys) return;
+    try {
+      const keys = await adapter.keys();
+      if (!keys) return;
+      const { key, changed } = savePlatformKey(this.repo, keys.bundleKey.publicKey);
+      if (changed) this.o.log.info('sync: kept the platform\'s bundle encryption key', { keyId: key.keyId });
+    } catch (err) {
+      this.o.log.warn('sync: could not get the platform\'s bundle encryption key; USB bundles wait for it', { error: (err as Error).message });
     }
   }
 

@@ -129,4 +129,8 @@ export const TeacherSignIn = z.object({ login: z.string().min(1).max(100), passw
 export const TeacherSignInReply = z.object({ teacherId: z.string(), name: z.string(), schoolId: z.string() });
 export type TeacherSignInReply = z.infer<typeof TeacherSignInReply>;
 
+/** GET /v1/keys: the key classrooms encrypt USB upload bundles for (main/bundle/crypto.ts checks it is X25519). */
+export const PlatformKeys = z.object({ bundleKey: z.object({ publicKey: z.string().min(40).max(200), keyId: z.string().max(32) }) });
+export type PlatformKeys = z.infer<typeof PlatformKeys>;
+
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -9,6 +9,7 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadOrCreateRecipient, savePlatformKey } from '../../../main/bundle/crypto.ts';
 import { exportLessonBundle, exportUploadBundle, pendingRecords } from '../../../main/bundle/export.ts';
 import { BundleError } from '../../../main/bundle/format.ts';
 import { importLessonBundle } from '../../../main/bundle/import.ts';
@@ -93,6 +94,9 @@ describe('upload bundles', () => {
     const usb = path.join(root, 'usb');
     fs.mkdirSync(usb);
     const signer = loadOrCreateSigner(room.dir);
+    const platformDir = path.join(root, 'platform');
+    const recipient = loadOrCreateRecipient(platformDir);
+    savePlatformKey(room.repo, recipient.publicKey); // as the first sync after provisioning does
     const out = await exportUploadBundle({ store: room.store, repo: room.repo, signer, toDir: usb, hubId: 'hub1' });
     const pending = pendingRecords(room.repo);
     expect(out.records).toBe(pending.length);
@@ -102,14 +106,13 @@ describe('upload bundles', () => {
     // Exporting acknowledges nothing: the classroom still holds it all for the network.
     expect(room.repo.pending()).toMatchObject({ events: out.records - 1, outbox: 1, files: 1 });
 
-    const platformDir = path.join(root, 'platform');
     const platform = new SqlitePlatformStore(path.join(platformDir, 'platform.db'));
     await platform.migrate();
     closers.push(() => void platform.close());
     const trusted = [{ name: 'room-1', publicKey: signer.publicKey }];
-    const first = await importUploadBundle({ dir: out.dir, trusted, platform, filesDir: path.join(platformDir, 'files'), classroomId: 'room-1' });
+    const first = await importUploadBundle({ dir: out.dir, trusted, platform, filesDir: path.join(platformDir, 'files'), classroomId: 'room-1', recipient });
     expect(first).toMatchObject({ applied: out.records, duplicates: 0, files: 1 });
-    const again = await importUploadBundle({ dir: out.dir, trusted, platform, filesDir: path.join(platformDir, 'files'), classroomId: 'room-1' });
+    const again = await importUploadBundle({ dir: out.dir, trusted, platform, filesDir: path.join(platformDir, 'files'), classroomId: 'room-1', recipient });
     expect(again).toMatchObject({ applied: 0, duplicates: out.records, files: 0 });
     expect(await platform.records('room-1')).toHaveLength(out.records);
     expect([...(await platform.sessionTotals('room-1')).values()].reduce((a, b) => a + b, 0)).toBe(out.records);
@@ -246,6 +249,7 @@ describe('lesson bundles', () => {
 
     // An upload bundle is not a lesson bundle.
     seedClass(room);
+    savePlatformKey(room.repo, loadOrCreateRecipient(path.join(root, 'platform')).publicKey);
     const usb = path.join(root, 'usb2');
     fs.mkdirSync(usb);
     const out = await exportUploadBundle({ store: room.store, repo: room.repo, signer, toDir: usb, hubId: 'hub1' });

@@ -21,8 +21,8 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir('ketang-bundle-cli-')));
 afterEach(() => cleanup());
 
-function run(script: 'bundle' | 'audit', args: string[], input = ''): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'main/cli', `${script}.ts`), ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, KETANG_DATA: '', KETANG_KEY_FILE: '' }, timeout: 60_000 });
+function run(script: 'bundle' | 'audit' | 'platform', args: string[], input = ''): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, script === 'platform' ? 'main/platform/cli.ts' : `main/cli/${script}.ts`), ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, KETANG_DATA: '', KETANG_KEY_FILE: '' }, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -64,10 +64,30 @@ describe('npm run bundle / audit', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/Wrong login or password \(4 tries left/);
     expect(fs.readdirSync(usb)).toEqual([]);
+    // No platform key yet: nothing is written in the clear.
+    const noKey = run('bundle', ['export', '--to', usb, '--data', room, '--login', 'lin', '--password-stdin'], 'pw-lin-2026\n');
+    expect(noKey).toMatchObject({ code: 1, err: expect.stringMatching(/not received its platform's encryption key/) });
+    expect(fs.readdirSync(usb)).toEqual([]);
+    // The platform's key, typed in by the IT admin (a classroom that never synced).
+    const platformDir = path.join(dir, 'platform');
+    const platformKey = run('platform', ['key', '--data', platformDir]).out.trim().split('\n')[1]!;
+    expect(run('bundle', ['platform-key', 'not-a-key', '--data', room]).code).not.toBe(0);
+    expect(run('bundle', ['platform-key', platformKey, '--data', room]).out).toMatch(/encrypted for the platform key [0-9a-f]{16}/);
     const ok = run('bundle', ['export', '--to', usb, '--data', room, '--login', 'lin', '--password-stdin'], 'pw-lin-2026\n');
     expect(ok.err).toBe('');
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/Wrote .*ketang-upload-.*: 2 records, 0 files/);
+    expect(ok.out).toMatch(/Wrote .*ketang-upload-.*: 2 records, 0 files, .*encrypted for the platform key/);
+    // The platform opens it with its own key (after trusting the classroom's signing key).
+    const roomKey = run('bundle', ['key', '--data', room]).out.trim().split('\n')[1]!;
+    expect(run('bundle', ['trust', '--data', platformDir, '--name', 'room-1', '--key', roomKey]).code).toBe(0);
+    const uploadDir = path.join(usb, fs.readdirSync(usb).find((n) => n.startsWith('ketang-upload-'))!);
+    const applied = run('bundle', ['platform-import', uploadDir, '--classroom', 'room-1', '--data', platformDir, '--platform-data', platformDir]);
+    expect(applied).toMatchObject({ code: 0, out: expect.stringMatching(/Applied 2 records \(0 were already on the platform\)/) });
+    // A platform with another key cannot.
+    const other = path.join(dir, 'other-platform');
+    run('platform', ['key', '--data', other]);
+    expect(run('bundle', ['trust', '--data', other, '--name', 'room-1', '--key', roomKey]).code).toBe(0);
+    expect(run('bundle', ['platform-import', uploadDir, '--classroom', 'room-1', '--data', other, '--platform-data', other])).toMatchObject({ code: 1, err: expect.stringMatching(/encrypted for another platform/) });
 
     // Lessons from the central school: trust its key, import twice, refuse a damaged copy.
     const key = run('bundle', ['key', '--data', central]).out.trim().split('\n')[1]!;
@@ -90,12 +110,12 @@ describe('npm run bundle / audit', () => {
     expect(audit.code).toBe(0);
     const lines = audit.out.split('\n');
     const summary = (action: string): string[] => lines.filter((l) => l.includes(` ${action} `)).map((l) => l.split(/\s+/)[2]!);
-    expect(summary('signin')).toEqual(['ok', 'failed', 'ok']); // the online one, the wrong password, the export's
-    expect(summary('bundle.export')).toEqual(['ok']);
+    expect(summary('signin')).toEqual(['ok', 'failed', 'ok', 'ok']); // the online one, the wrong password, the two exports'
+    expect(summary('bundle.export')).toEqual(['failed', 'ok']);
     expect(summary('bundle.import')).toEqual(['refused', 'ok', 'ok', 'refused']);
     const file = path.join(dir, 'audit.jsonl');
     expect(run('audit', ['--data', room, '--export', file, '--since', '2000-01-01']).code).toBe(0);
     expect(fs.readFileSync(file, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(7);
     expect(run('audit', ['--data', room, '--since', 'yesterday'])).toMatchObject({ code: 2, err: expect.stringContaining('must be a date') });
-  });
+  }, 180_000); // some twenty real CLI processes
 });
