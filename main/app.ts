@@ -215,6 +215,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     const started = hub;
     const media = new MediaEngine({ log });
     classroom.live.setMedia(() => media.info, () => media.sfu());
+    media.onSessionsLost((liveIds) => classroom.live.mediaLost(liveIds));
     // The launcher opens these on this machine: loopback when listening on every interface.
     const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
     return {

@@ -30,6 +30,7 @@ export class MediaEngine {
   private starting: Promise<Sfu | null> | null = null;
   private readonly log: Logger;
   private readonly opts: MediaEngineOptions;
+  private readonly lost = new Set<(sessions: string[]) => void>();
 
   constructor(opts: MediaEngineOptions = {}) {
     this.opts = opts;
@@ -57,12 +58,22 @@ export class MediaEngine {
     const env = this.opts.env ?? process.env;
     const listenIp = this.opts.listenIp ?? env.KETANG_SFU_LISTEN_IP;
     const announcedAddress = this.opts.announcedAddress ?? env.KETANG_SFU_ANNOUNCED_ADDRESS;
-    this.starting ??= Sfu.start({ ...this.opts, listenIp, announcedAddress, workerBin: bin, log: this.log }).catch((err: unknown) => {
+    const onWorkerDied: SfuOptions['onWorkerDied'] = (info) => {
+      this.opts.onWorkerDied?.(info);
+      for (const fn of this.lost) fn(info.sessions);
+    };
+    this.starting ??= Sfu.start({ ...this.opts, listenIp, announcedAddress, onWorkerDied, workerBin: bin, log: this.log }).catch((err: unknown) => {
       this.current = { engine: 'p2p', workerBin: null, reason: (err as Error).message };
       this.log.error('media engine: the SFU cannot start, using p2p', { reason: this.current.reason });
       return null;
     });
     return this.starting;
+  }
+
+  /** Routers lost with a worker that died (their sessions must set up again); returns the unsubscribe. */
+  onSessionsLost(fn: (sessions: string[]) => void): () => void {
+    this.lost.add(fn);
+    return () => this.lost.delete(fn);
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,8 @@ export interface LiveFeature extends Feature<keyof typeof liveOperations> {
   tokenIsValid(token: string): boolean;
   /** The hub's media engine, once the app made one (main/media), and its SFU (started on first use). */
   setMedia(info: () => MediaEngineInfo | null, sfu?: () => Promise<Sfu | null>): void;
+  /** A mediasoup worker died with these live sessions' routers: set them up again and have everyone restart media. */
+  mediaLost(liveIds: string[]): void;
   /** Which live member a connection is, if any (for features that act across classrooms: main/services/live-quiz.ts). */
   memberOf(conn: Connection): LiveMembership | null;
   /** The live session running for a class session, if any. */
@@ -128,6 +130,39 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
     return { choice: chooseEngine(media()), sfu: null };
   }
 
+  /**
+   * A worker died and took these routers: a new router (on another worker, or
+   * the restarted one — a few tries), then every connection of the live
+   * session gets a snapshot, on which its page starts its media afresh. The
+   * lesson data never stopped; media is back within seconds.
+   */
+  async function recoverRouter(liveId: string): Promise<void> {
+    const old = rooms.get(liveId);
+    if (!old) return;
+    old.close();
+    rooms.delete(liveId);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const live = registry.byId(liveId);
+      const sfu = await startSfu();
+      if (!live || !sfu) return;
+      try {
+        rooms.set(live.id, await SfuRoom.open(sfu, live, log));
+      } catch (err) {
+        log.warn('live session: no router yet after a worker died; retrying', { live: liveId, attempt, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      log.warn('live session: SFU router set up again after a worker died', { live: live.id, attempt });
+      if (live.lead) live.lead.send('live.snapshot', snapshot(live, null));
+      for (const m of live.members.values()) {
+        const snap = snapshot(live, m);
+        for (const c of m.conns) c.send('live.snapshot', snap);
+      }
+      return;
+    }
+    log.error('live session: the SFU router could not be set up again; media stays off until the live session is opened again', { live: liveId });
+  }
+
   function closeLive(live: LiveRecord, reason: string): void {
     rooms.get(live.id)?.close();
     rooms.delete(live.id);
@@ -146,6 +181,10 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
   }
 
   return {
+    mediaLost(liveIds) {
+      for (const id of liveIds) void recoverRouter(id);
+    },
+
     setMedia(info, sfu) {
       media = info;
       if (sfu) startSfu = sfu;

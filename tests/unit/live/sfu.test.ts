@@ -218,6 +218,26 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     expect(state()).toEqual({ video: { paused: false, preferredSpatial: 0 }, audio: false });
   });
 
+  it('sets the router up again when its worker dies, and has everyone start media afresh', async () => {
+    const s = await sfuClass();
+    const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
+    const sfu = (await app.media.sfu())!;
+    s.t.clearEvents();
+    a.c.clearEvents();
+    process.kill(sfu.sessionWorkerPid(s.liveId), 'SIGKILL');
+    // Both get a snapshot once the new router is there, and their media steps work on it.
+    await s.t.waitForEvent('live.snapshot', () => true, 15_000);
+    const snap = await a.c.waitForEvent('live.snapshot', () => true, 15_000);
+    expect(snap.you?.memberId).toBe(a.memberId);
+    expect(sfu.hasSession(s.liveId)).toBe(true);
+    expect(log.lines.some((l) => l.msg === 'mediasoup worker died')).toBe(true);
+    expect(log.lines.some((l) => l.msg === 'live session: SFU router set up again after a worker died')).toBe(true);
+    await a.c.ok('live.sfu.join', { liveId: s.liveId });
+    const send = await a.c.ok('live.sfu.transport', { liveId: s.liveId, direction: 'send' });
+    await a.c.ok('live.sfu.produce', { liveId: s.liveId, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(2222) });
+    expect(sfu.producerIds(s.liveId)).toHaveLength(1);
+  });
+
   it('closes a member’s transports, producers and consumers when it leaves or drops, and the router when the live session closes', async () => {
     const s = await sfuClass();
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
