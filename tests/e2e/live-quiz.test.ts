@@ -12,14 +12,18 @@
  * remote media on the room's board only, lesson data keeps coming, and
  * resuming shows the current page. 连麦: a classroom on stage is heard and
  * seen by the other classroom (getStats through `ketangLive.inbound()`).
+ * The quiz and the pause run on both media engines; 连麦 on peer to peer.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { skipReason } from '../unit/media/worker-env.ts';
 
 const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'];
+
+const SFU_SKIP = skipReason();
 
 let sendingHub: TestHub;
 let roomHub: TestHub;
@@ -28,18 +32,10 @@ let lead: TestClient;
 let roomTeacher: TestClient;
 
 beforeAll(async () => {
-  sendingHub = await startTestHub();
-  roomHub = await startTestHub();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS], headless: true });
-  lead = await connect(sendingHub.url, { token: sendingHub.app.secrets.consoleToken });
-  roomTeacher = await connect(roomHub.url, { token: roomHub.app.secrets.consoleToken });
 });
 afterAll(async () => {
-  lead?.close();
-  roomTeacher?.close();
   await browser?.close();
-  await sendingHub?.close();
-  await roomHub?.close();
 });
 
 interface Inbound {
@@ -84,8 +80,26 @@ async function joinLive(code: string, name: string, kind: 'classroom' | 'assista
 const ROOM = '石桥小学 三(1)班';
 const OTHER = '河口小学 三(2)班';
 
-describe('a live class across classrooms', () => {
-  it('a quiz answered on the receiving room’s own tablets is recorded per classroom and per student on the sending hub; pause and resume; 连麦', async () => {
+describe.each(['p2p', 'sfu'] as const)('a live class across classrooms, %s engine', (engine) => {
+  // Fresh hubs per engine: one class (and one live session) at a time per classroom.
+  beforeAll(async () => {
+    if (engine === 'sfu' && SFU_SKIP) {
+      console.warn(`live-quiz (sfu) skipped: ${SFU_SKIP}`);
+      return;
+    }
+    sendingHub = await startTestHub();
+    roomHub = await startTestHub();
+    lead = await connect(sendingHub.url, { token: sendingHub.app.secrets.consoleToken });
+    roomTeacher = await connect(roomHub.url, { token: roomHub.app.secrets.consoleToken });
+  });
+  afterAll(async () => {
+    lead?.close();
+    roomTeacher?.close();
+    await sendingHub?.close();
+    await roomHub?.close();
+  });
+
+  it.skipIf(engine === 'sfu' && SFU_SKIP !== null)('a quiz answered on the receiving room’s own tablets is recorded per classroom and per student on the sending hub; pause and resume; 连麦', async () => {
     // The sending classroom: a class with a page on show, and the lead teacher's 远程课堂 panel.
     const { session } = await lead.ok('session.start', { lessonId: 'sample-lesson-fractions' });
     const lesson = await lead.ok('lesson.get', { lessonId: session.lessonId });
@@ -93,9 +107,11 @@ describe('a live class across classrooms', () => {
     await lead.ok('session.setState', { sessionId: session.id, patch: { itemId, page: 0 } });
     const { page: consolePage } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
     await consolePage.goto(`${sendingHub.url}/#/console?token=${sendingHub.app.secrets.consoleToken}`);
+    if (engine === 'p2p') await consolePage.getByTestId('live-engine-pref').selectOption('p2p');
     await consolePage.getByTestId('live-max').selectOption('2');
     await consolePage.getByTestId('live-open').click();
     const code = (await consolePage.getByTestId('live-code').getAttribute('data-code'))!;
+    expect(await consolePage.getByTestId('live-engine').getAttribute('data-engine')).toBe(engine);
 
     // The receiving room runs its own class on its own hub; two of its pupils join on tablets.
     const roomClass = await roomTeacher.ok('session.start', { lessonId: 'sample-lesson-fractions' });
@@ -160,6 +176,9 @@ describe('a live class across classrooms', () => {
       [roster[1]!.name, ['C']],
     ].sort());
 
+    // The tablets are done: close them (two CPU cores carry every page of this test).
+    for (const t of tablets) await t.context().close();
+
     // Media reaches both boards before the pause.
     for (const b of [board, other]) await until('lead teacher media on a board', () => inbound(b), (l) => mediaFlows(l, 1));
 
@@ -178,6 +197,13 @@ describe('a live class across classrooms', () => {
     await expect.poll(() => board.getByTestId('live-paused').count(), { timeout: 10_000 }).toBe(0);
     expect(await board.getByTestId('live-page').isVisible()).toBe(true);
     expect(await board.getByTestId('live-page').getAttribute('data-page')).toBe('1');
+    if (engine === 'sfu') {
+      // The quiz and the pause are the same on both engines (hub data and this room's screens). Media
+      // after the first seconds is the SFU engine's own suite (tests/e2e/live.test.ts); 连麦 is checked
+      // here on the peer-to-peer engine, where the lead teacher forwards the stage.
+      console.info('live-quiz (sfu): media after resume and 连麦 are checked on the p2p engine here');
+      return;
+    }
     await expect.poll(() => board.getByTestId('live-lead-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth), { timeout: 15_000 }).toBeGreaterThan(0);
 
     // 连麦: the lead teacher brings the room on stage; the other classroom hears and sees it beside the lead teacher.
