@@ -49,8 +49,12 @@ export type RecordingInfo = z.infer<typeof RecordingInfo>;
 export const RECORDING_LIMITS = {
   /** Largest single chunk: a few seconds of 720p is well under 2 MB. */
   maxChunkBytes: 16 * 1024 * 1024,
-  /** A recording not heard from for this long (console closed or killed) is marked interrupted. */
-  staleMs: 45_000,
+  /**
+   * A recording not heard from for this long (console closed or killed) is
+   * marked interrupted. Long enough for a console on the school Wi-Fi to
+   * come back from a drop and send what it kept meanwhile.
+   */
+  staleMs: 5 * 60_000,
 } as const;
 
 export const recordingOperations = {
