@@ -4,6 +4,7 @@
  *   npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
  *   npm run platform -- provision --classroom ID --school ID [--name NAME] [--data DIR] [--pg URL]
  *   npm run platform -- load FILE.json [--data DIR] [--pg URL]     (a school: classes, lessons, teachers)
+ *   npm run platform -- remove-lesson ID --school ID [--data DIR] [--pg URL]   (classrooms drop it, or archive it when written on)
  *   npm run platform -- key [--data DIR]     (the public key classrooms encrypt USB bundles for)
  *
  * A process of its own rather than a mode of `npm run hub`: a district
@@ -24,6 +25,7 @@ import { loadOrCreateRecipient } from '../bundle/crypto.ts';
 const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
        npm run platform -- provision --classroom ID --school ID [--name NAME]
        npm run platform -- load SCHOOL.json
+       npm run platform -- remove-lesson LESSON_ID --school ID
        npm run platform -- key        (print the key classrooms encrypt USB bundles for)
   --pg     keep records in PostgreSQL (or set KETANG_PLATFORM_PG); default: DIR/platform.db`;
 
@@ -84,6 +86,16 @@ async function main(): Promise<void> {
     }
     await store.close();
     console.log(`loaded ${r.data.classes.length} classes and ${r.data.lessons.length} lessons for ${r.data.school.id}`);
+    return;
+  }
+  if (command === 'remove-lesson') {
+    if (!arg || !values.school) fail(`remove-lesson needs the lesson id and --school\n${USAGE}`);
+    const store = openPlatformStore(dataDir, pgUrl);
+    await store.migrate();
+    const removed = await store.removeLesson(values.school, arg);
+    await store.close();
+    if (!removed) fail(`${values.school} has no lesson ${arg}`);
+    console.log(`removed ${arg}: classrooms drop it at their next download (or keep it archived where a teacher wrote on it)`);
     return;
   }
   if (command === 'key') {

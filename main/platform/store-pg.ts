@@ -201,6 +201,10 @@ export class PgPlatformStore implements PlatformStore {
     return r.rows.map((row) => row.doc);
   }
 
+  async removeLesson(schoolId: string, id: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM school_lessons WHERE school_id = $1 AND id = $2', [schoolId, id])).rowCount ?? 0) === 1;
+  }
+
   async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {
     await this.pool.query(
       'INSERT INTO teachers(id, school_id, login, name, password_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(id) DO UPDATE SET login = excluded.login, name = excluded.name, password_hash = excluded.password_hash',

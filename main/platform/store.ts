@@ -55,6 +55,8 @@ export interface PlatformStore {
   roster(schoolId: string): Promise<RosterClass[]>;
   putLesson(schoolId: string, l: LessonPackage): Promise<void>;
   lessons(schoolId: string): Promise<LessonPackage[]>;
+  /** Stop offering a lesson; classrooms remove it at their next download (or archive it when it holds a teacher's work). False when there was none. */
+  removeLesson(schoolId: string, id: string): Promise<boolean>;
 
   putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void>;
   teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null>;

@@ -167,6 +167,10 @@ export class SqlitePlatformStore implements PlatformStore {
     return (this.db.prepare('SELECT doc FROM school_lessons WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as LessonPackage);
   }
 
+  async removeLesson(schoolId: string, id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM school_lessons WHERE school_id = ? AND id = ?').run(schoolId, id).changes === 1;
+  }
+
   async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {
     this.db
       .prepare('INSERT INTO teachers(id, school_id, login, name, password_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET login = excluded.login, name = excluded.name, password_hash = excluded.password_hash')

@@ -273,7 +273,7 @@ export class Store {
   lessonsFor(day: string): Lesson[] {
     const rows = this.sql(
         `SELECT id, title, subject, class_id, scheduled_at FROM lessons
-         WHERE substr(scheduled_at, 1, 10) = ? OR scheduled_at IS NULL
+         WHERE (substr(scheduled_at, 1, 10) = ? OR scheduled_at IS NULL) AND archived_at IS NULL
          ORDER BY scheduled_at IS NULL, scheduled_at, title`,
       )
       .all(day) as Row[];

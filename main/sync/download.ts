@@ -4,6 +4,10 @@
  * hash). A file already in the cache is never fetched again; a partial one
  * resumes with a Range request from what is on disk; every file is checked
  * against its SHA-256 before it enters the cache.
+ *
+ * A lesson the platform delivered and no longer offers is removed here too
+ * (the platform wins for what it owns), or archived when the teacher wrote
+ * on it or held a class with it (store/platform-lessons.ts).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,6 +15,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ContentCache } from '../courseware/cache.ts';
 import type { Logger } from '../services/log.ts';
+import { PlatformLessonsRepo } from '../store/platform-lessons.ts';
 import type { Store } from '../store/store.ts';
 import { SyncError, type PlatformAdapter } from './adapter.ts';
 import type { LessonPackage } from './wire.ts';
@@ -21,6 +26,9 @@ export interface DownloadProgress {
   filesFetched: number;
   filesPresent: number;
   bytes: number;
+  /** Lessons the platform stopped offering: deleted, or archived because they hold the teacher's work. */
+  lessonsRemoved: number;
+  lessonsArchived: number;
 }
 
 export class Downloader {
@@ -31,8 +39,12 @@ export class Downloader {
   /** Partial downloads live here (not in the cache's tmp, which is swept at start). */
   private readonly partialDir: string;
   private readonly shouldStop: () => boolean;
+  private readonly owned: PlatformLessonsRepo;
+  private readonly nowIso: () => string;
 
-  constructor(o: { store: Store; cache: ContentCache; adapter: PlatformAdapter; log: Logger; partialDir: string; shouldStop?: () => boolean }) {
+  constructor(o: { store: Store; cache: ContentCache; adapter: PlatformAdapter; log: Logger; partialDir: string; shouldStop?: () => boolean; nowIso?: () => string }) {
+    this.owned = new PlatformLessonsRepo(o.store.db);
+    this.nowIso = o.nowIso ?? (() => new Date().toISOString());
     this.store = o.store;
     this.cache = o.cache;
     this.adapter = o.adapter;
@@ -43,7 +55,7 @@ export class Downloader {
   }
 
   async downloadAll(): Promise<DownloadProgress> {
-    const progress: DownloadProgress = { classes: 0, lessons: 0, filesFetched: 0, filesPresent: 0, bytes: 0 };
+    const progress: DownloadProgress = { classes: 0, lessons: 0, filesFetched: 0, filesPresent: 0, bytes: 0, lessonsRemoved: 0, lessonsArchived: 0 };
     const roster = await this.adapter.roster();
     const school = this.store.school();
     const schoolId = school?.id ?? roster.schoolId;
@@ -56,6 +68,11 @@ export class Downloader {
       }
     });
     const manifest = await this.adapter.packages();
+    // Removals first, from the complete list the platform sent (not from what this pass managed to fetch).
+    const removed = this.owned.applyRemovals(new Set(manifest.packages.map((p) => p.id)), this.nowIso());
+    progress.lessonsRemoved = removed.deleted.length;
+    progress.lessonsArchived = removed.archived.length;
+    if (removed.deleted.length || removed.archived.length) this.log.info('sync: lessons the platform no longer offers', { deleted: removed.deleted, archived: removed.archived });
     for (const pkg of manifest.packages) {
       if (this.shouldStop()) return progress;
       // Files first: a lesson appears only with all its files present.
@@ -85,6 +102,7 @@ export class Downloader {
         scheduledAt: pkg.scheduledAt,
         items: pkg.items.map((it) => ({ id: it.id, title: it.title, kind: it.kind, sha256: it.sha256, pages: it.pages })),
       });
+      this.owned.delivered(pkg.id, this.nowIso());
     });
   }
 

@@ -233,7 +233,7 @@ export class SyncEngine {
       const due = opts.download ?? this.downloadDue();
       let downloaded = false;
       if (due && !shouldStop()) {
-        const dl = new Downloader({ store: this.o.store, cache: this.o.cache, adapter, log: this.o.log, partialDir: path.join(this.o.dataDir, 'sync-partial'), shouldStop });
+        const dl = new Downloader({ store: this.o.store, cache: this.o.cache, adapter, log: this.o.log, partialDir: path.join(this.o.dataDir, 'sync-partial'), shouldStop, nowIso });
         const got = await dl.downloadAll();
         this.state.lastDownloadAt = nowIso();
         downloaded = true;
