@@ -124,5 +124,12 @@ export function reportCsv(r: SessionReport): string {
     lines.push(row(['小组', '人数', '积分']));
     for (const g of r.groups) lines.push(row([g.name, g.members, g.points]));
   }
+  // Receiving classrooms of a live class (同步课堂): each room's students as the room named them.
+  for (const c of r.classrooms) {
+    lines.push('');
+    lines.push(row(['远程教室', c.name, '已答', ...c.questions.map((q) => q.answered)]));
+    lines.push(row(['学号', '姓名', '答对', ...r.questions.map((_, i) => `第${i + 1}题`)]));
+    for (const s of c.students) lines.push(row([s.number, s.name, s.correct, ...s.answers]));
+  }
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }

@@ -98,6 +98,13 @@ export function liveQuizFeature(ctx: ServiceContext, live: LiveFeature): Feature
   const { store, log } = ctx;
   /** The sending class's current question, per class session, while a live class runs. */
   const current = new Map<string, LiveQuestion>();
+  /** Rooms whose assisting teacher paused the remote feed, per class session: its live id and room names (lower case). */
+  const pausedRooms = new Map<string, { liveId: string; rooms: Set<string> }>();
+  const isPaused = (m: { sessionId: string; liveId: string; name: string }): boolean => {
+    const p = pausedRooms.get(m.sessionId);
+    return !!p && p.liveId === m.liveId && p.rooms.has(roomOf(m.name));
+  };
+  const roomOf = (name: string): string => name.trim().toLowerCase();
 
   const results = (lq: LiveQuestion): LiveQuizResults => {
     const classrooms = [...lq.rooms].map(([memberId, room]) => ({ memberId, name: room.name, ...tally(lq.question, room.answers.values()) }));
@@ -200,8 +207,12 @@ export function liveQuizFeature(ctx: ServiceContext, live: LiveFeature): Feature
         if (!me || me.liveId !== input.liveId) throw new KetangError('NOT_FOUND', `No live session ${input.liveId} for this connection`);
         if (me.kind !== 'assistant') throw new KetangError('FORBIDDEN', "Only the room's assisting teacher pauses the remote feed");
         // The room's board is the classroom member with the assistant's room name: same room, same name.
-        const room = me.name.trim().toLowerCase();
-        live.sendToMembers(me.liveId, 'live.paused', { liveId: me.liveId, paused: input.paused, by: me.name }, (m) => m.kind === 'classroom' && m.name.trim().toLowerCase() === room);
+        const room = roomOf(me.name);
+        let paused = pausedRooms.get(me.sessionId);
+        if (!paused || paused.liveId !== me.liveId) pausedRooms.set(me.sessionId, (paused = { liveId: me.liveId, rooms: new Set() }));
+        if (input.paused) paused.rooms.add(room);
+        else paused.rooms.delete(room);
+        live.sendToMembers(me.liveId, 'live.paused', { liveId: me.liveId, paused: input.paused, by: me.name }, (m) => m.kind === 'classroom' && roomOf(m.name) === room);
         store.appendEvent({ sessionId: me.sessionId, type: input.paused ? 'live.paused' : 'live.resumed', payload: { liveId: me.liveId, member: me.memberId, name: me.name } });
         log.info(input.paused ? 'live feed paused in a room' : 'live feed resumed in a room', { live: me.liveId, member: me.memberId });
         return { done: true as const };
@@ -209,13 +220,17 @@ export function liveQuizFeature(ctx: ServiceContext, live: LiveFeature): Feature
     },
 
     onEnter(conn, sessionId) {
-      // A reconnecting assistant gets the question in progress (a fresh join asks live.quizCurrent).
+      // A reconnecting assistant gets the question in progress (a fresh join asks live.quizCurrent);
+      // a board that reloads during its room's pause stays paused.
       const me = conn.role === 'remote' ? live.memberOf(conn) : null;
+      if (!me) return;
       const lq = current.get(sessionId);
-      if (me && lq && lq.liveId === me.liveId) conn.send('live.quiz', { liveId: me.liveId, question: publicQuestion(lq.question) });
+      if (lq && lq.liveId === me.liveId) conn.send('live.quiz', { liveId: me.liveId, question: publicQuestion(lq.question) });
+      if (me.kind === 'classroom' && isPaused(me)) conn.send('live.paused', { liveId: me.liveId, paused: true, by: me.name });
     },
 
     onSessionEnd(sessionId) {
+      pausedRooms.delete(sessionId);
       current.delete(sessionId);
     },
 

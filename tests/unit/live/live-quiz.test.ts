@@ -133,6 +133,9 @@ describe('a quiz across classrooms', () => {
       { key: 'stu-a', name: '王小明', number: '01', answers: ['C'], correct: 1 },
       { key: 'stu-b', name: '李小红', number: '02', answers: ['C'], correct: 1 },
     ]);
+    const { csv } = await s.t.ok('report.csv', { sessionId: s.sessionId });
+    expect(csv).toContain('远程教室,石桥小学 三(1)班,已答,2');
+    expect(csv).toContain('01,王小明,1,C');
     // Dismissed: the classrooms take it off.
     await s.t.ok('quiz.dismiss', {});
     await assistant.waitForEvent('live.quiz', (p) => p.question === null);
@@ -211,16 +214,23 @@ describe('a quiz across classrooms', () => {
 });
 
 describe('the assisting teacher’s pause', () => {
-  it('reaches the board of the same room only, is logged, and resumes', async () => {
+  it('reaches the board of the same room only (also when it reconnects during the pause), is logged, and resumes', async () => {
     const s = await sending();
     const assistant = await member(s, 'assistant', '石桥小学 三(1)班');
-    const ownBoard = await member(s, 'classroom', '石桥小学 三(1)班');
+    const ownBoard = await client();
+    const { token } = await ownBoard.ok('live.join', { code: s.liveCode, kind: 'classroom', name: '石桥小学 三(1)班' });
     const otherBoard = await member(s, 'classroom', '河口小学 三(2)班');
     await assistant.ok('live.pause', { liveId: s.liveId, paused: true });
     expect(await ownBoard.waitForEvent('live.paused')).toEqual({ liveId: s.liveId, paused: true, by: '石桥小学 三(1)班' });
+    // The board reloads (or drops and comes back) during the pause: it is told again.
+    const back = await client({ resumeToken: token });
+    expect((await back.waitForEvent('live.paused')).paused).toBe(true);
     await assistant.ok('live.pause', { liveId: s.liveId, paused: false });
-    expect((await ownBoard.waitForEvent('live.paused')).paused).toBe(false);
+    expect((await back.waitForEvent('live.paused')).paused).toBe(false);
+    const again = await client({ resumeToken: token });
+    await again.waitForEvent('live.snapshot');
     await sleep(100);
+    expect(again.eventsNamed('live.paused')).toHaveLength(0);
     expect(otherBoard.eventsNamed('live.paused')).toHaveLength(0);
     const types = app.store.events(s.sessionId, 0, 10_000).map((e) => e.type);
     expect(types.filter((t) => t === 'live.paused' || t === 'live.resumed')).toEqual(['live.paused', 'live.resumed']);
