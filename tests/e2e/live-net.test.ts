@@ -56,7 +56,7 @@ afterAll(async () => {
 
 /** Open a live session from the teacher client, then the console that carries the lead teacher's media. */
 async function openLive(opts: { iceServers?: { urls: string; username: string; credential: string }[]; iceTransportPolicy?: 'all' | 'relay' } = {}): Promise<{ liveId: string; code: string; console: Page }> {
-  const { live, code } = await rig.teacher.ok('live.open', { maxReceivers: 2, ...opts });
+  const { live, code } = await rig.teacher.ok('live.open', { maxReceivers: 2, engine: 'p2p', ...opts });
   const console = await openConsole(rig);
   return { liveId: live.id, code, console };
 }

@@ -10,6 +10,21 @@ import { ApiError, type Api, type Credentials, type LinkStatus } from './api.ts'
 /** How long an operation may wait for its answer, reconnects included. */
 const CALL_TIMEOUT_MS = 15_000;
 
+/**
+ * A link that goes silent (Wi-Fi gone, a cut upstream) is noticed by the
+ * engine only after its ping timeout (the hub's pingInterval + pingTimeout,
+ * 30 s), and a TCP connection that outlives the outage delivers what was
+ * queued only at its next retransmission, which has backed off to tens of
+ * seconds by then (measured: a 15 s cut took 9–11 s to show the page turned
+ * during it, bench/live-link.ts). So when nothing has come from the hub for
+ * SILENT_MS (it pings every 10 s) the connection is dropped and made again,
+ * and connect attempts give up after CONNECT_TIMEOUT_MS so they keep coming
+ * through the outage: the first one after the link is back gets through
+ * within a few seconds, and the resume token brings the current state.
+ */
+const SILENT_MS = 13_000;
+const CONNECT_TIMEOUT_MS = 3_000;
+
 function isErrorCode(x: unknown): x is ErrorCode {
   return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
 }
@@ -37,11 +52,22 @@ export function createWebApi(url: string = window.location.origin, opts: { webso
       cb(auth);
     },
     reconnectionDelay: 500,
-    reconnectionDelayMax: 4000,
+    reconnectionDelayMax: 2000,
+    timeout: CONNECT_TIMEOUT_MS,
     ...(opts.websocketOnly ? { transports: ['websocket'] } : {}),
   });
 
-  socket.on('connect', () => setStatus({ state: 'connected', error: null }));
+  let heard = Date.now();
+  socket.io.on('packet', () => (heard = Date.now()));
+  socket.io.on('ping', () => (heard = Date.now()));
+  setInterval(() => {
+    if (socket.connected && Date.now() - heard > SILENT_MS) socket.io.engine?.close();
+  }, 1_000);
+
+  socket.on('connect', () => {
+    heard = Date.now();
+    setStatus({ state: 'connected', error: null });
+  });
   socket.on('connect_error', (err: Error & { data?: { code?: unknown; message?: unknown } }) => {
     const code = err.data?.code;
     if (isErrorCode(code)) {
