@@ -20,7 +20,14 @@ import { connect, type TestClient } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { skipReason } from '../unit/media/worker-env.ts';
 
-const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'];
+const MEDIA_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+  // 共享屏幕 picks the console's own tab without a picker.
+  '--auto-accept-this-tab-capture',
+];
 
 let hub: TestHub;
 let browser: Browser;
@@ -111,6 +118,20 @@ describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
     if (engine === 'sfu') {
       // Through the worker: the lead teacher receives 2 classrooms × (mic + camera), each classroom the lead teacher's two.
       const liveId = (await teacher.ok('live.status', {}))!.live.id;
+      expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
+
+      // 共享屏幕: the lead teacher's screen replaces the page in both classrooms, and the page is back when it stops.
+      await consolePage.getByTestId('live-screen-share').click();
+      await expect.poll(() => consolePage.getByTestId('live-screen-share').getAttribute('data-sharing'), { timeout: 10_000 }).toBe('true');
+      for (const r of receivers) {
+        await until('the lead teacher’s screen in a classroom', () => r.getByTestId('live-screen').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth).catch(() => 0), (w) => w > 0, 40_000);
+      }
+      expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(10);
+      await consolePage.getByTestId('live-screen-share').click();
+      for (const r of receivers) {
+        await expect.poll(() => r.getByTestId('live-screen').count(), { timeout: 10_000 }).toBe(0);
+        expect(await r.getByTestId('live-page').isVisible()).toBe(true);
+      }
       expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
     }
     for (const r of receivers) {

@@ -593,4 +593,7 @@ export const en = {
   // ---- Live classes: media engine choice (SFU / peer to peer)
   'live.engineLabel': 'Media',
   'live.engineAuto': 'Automatic (SFU when the hub has one)',
+  'live.shareScreen': 'Share screen',
+  'live.stopScreen': 'Stop sharing',
+  'live.leadScreen': "Lead teacher's screen",
 } satisfies Messages;

@@ -591,6 +591,9 @@ export const zhCN = {
   // ---- 远程课堂: media engine choice (SFU / 点对点)
   'live.engineLabel': '传输方式',
   'live.engineAuto': '自动（有 SFU 时用 SFU 转发）',
+  'live.shareScreen': '共享屏幕',
+  'live.stopScreen': '停止共享屏幕',
+  'live.leadScreen': '主讲老师的屏幕',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -263,6 +263,8 @@ export interface MemberEvents {
   /** The lead teacher's feed, and the classroom on stage (null stream until it has tracks). */
   onLead(stream: MediaStream): void;
   onStage(stream: MediaStream): void;
+  /** The lead teacher's shared screen (SFU engine), null when it stops. */
+  onScreen?(stream: MediaStream | null): void;
   /** Figures every STATS_PERIOD_MS for `live.stats`. */
   onStats(stats: LinkStats): void;
 }

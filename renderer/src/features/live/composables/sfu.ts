@@ -4,8 +4,9 @@
  * callbacks as the peer-to-peer engine (p2p.ts), so the views only pick the
  * class by `live.engine`:
  *
- *   LeadSfu    the lead teacher's console: sends microphone and camera,
- *              receives every classroom;
+ *   LeadSfu    the lead teacher's console: sends microphone and camera (and
+ *              the screen when the teacher leaves the courseware), receives
+ *              every classroom;
  *   MemberSfu  a receiving classroom's board (sends its room microphone and
  *              camera, receives the lead teacher and the classroom on stage)
  *              or an observer (receives only).
@@ -39,6 +40,8 @@ const CAMERA_LAYERS: types.RtpEncodingParameters[] = [
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 450_000, priority: 'low', networkPriority: 'low' },
 ];
 const MIC_ENCODING: types.RtpEncodingParameters = { maxBitrate: 32_000, priority: 'high', networkPriority: 'high' };
+/** A shared screen: text must stay sharp, so resolution is kept and frames dropped first (contentHint 'detail'). */
+const SCREEN_ENCODING: types.RtpEncodingParameters = { maxBitrate: 1_200_000, maxFramerate: 15, priority: 'low', networkPriority: 'low' };
 
 /**
  * What both sides share: the device, the transports, consuming what the hub
@@ -114,6 +117,19 @@ class SfuLink {
     }
   }
 
+  /** Send a screen (the lead teacher only; the hub refuses anyone else). */
+  async shareScreen(track: MediaStreamTrack): Promise<types.Producer> {
+    this.send ??= await this.transport('send');
+    track.contentHint = 'detail';
+    return this.send.produce({ track, encodings: [SCREEN_ENCODING], appData: { source: 'screen' } });
+  }
+
+  /** Stop a producer here and on the hub (mediasoup-client does not tell the hub by itself). */
+  async unpublish(producer: types.Producer): Promise<void> {
+    producer.close();
+    await this.call('live.sfu.closeProducer', { liveId: this.live.id, producerId: producer.id });
+  }
+
   /** The hub's current list of what this connection may consume. */
   update(list: SfuProducer[]): void {
     this.queue = this.queue.then(() => this.apply(list)).catch((err: unknown) => console.warn('[live sfu] consume failed', err));
@@ -131,7 +147,7 @@ class SfuLink {
       changed = true;
     }
     for (const p of list) {
-      if (this.consumers.has(p.id) || p.source === 'screen') continue;
+      if (this.consumers.has(p.id)) continue;
       const params = await this.call('live.sfu.consume', { liveId: this.live.id, transportId: recv.id, producerId: p.id, rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
       if (this.closed) return;
       const consumer = await recv.consume(params as unknown as types.ConsumerOptions);
@@ -142,10 +158,10 @@ class SfuLink {
     if (changed) this.onChange();
   }
 
-  /** Tracks received from one owner (null: the lead teacher), microphone and camera. */
-  tracksOf(memberId: string | null): MediaStreamTrack[] {
+  /** Tracks received from one owner (null: the lead teacher): microphone and camera, or the screen. */
+  tracksOf(memberId: string | null, screen = false): MediaStreamTrack[] {
     const out: MediaStreamTrack[] = [];
-    for (const { consumer, producer } of this.consumers.values()) if (producer.memberId === memberId && producer.source !== 'screen') out.push(consumer.track);
+    for (const { consumer, producer } of this.consumers.values()) if (producer.memberId === memberId && (producer.source === 'screen') === screen) out.push(consumer.track);
     return out;
   }
 
@@ -202,6 +218,7 @@ export class LeadSfu implements LiveMediaEngine {
   private readonly link: SfuLink;
   private readonly remote = new Map<string, MediaStream>();
   private readonly events: LeadEvents;
+  private screen: types.Producer | null = null;
 
   constructor(local: MediaStream | null, live: LiveRef, call: Call, events: LeadEvents) {
     this.events = events;
@@ -228,7 +245,25 @@ export class LeadSfu implements LiveMediaEngine {
     return this.remote.get(memberId) ?? null;
   }
 
+  /** Share a screen instead of the courseware (getDisplayMedia's track); ends when the track ends or stopScreen(). */
+  async shareScreen(track: MediaStreamTrack, onEnded: () => void): Promise<void> {
+    await this.stopScreen();
+    const producer = (this.screen = await this.link.shareScreen(track));
+    track.addEventListener('ended', () => {
+      if (this.screen === producer) void this.stopScreen().finally(onEnded);
+    });
+  }
+
+  async stopScreen(): Promise<void> {
+    const producer = this.screen;
+    this.screen = null;
+    if (!producer) return;
+    producer.track?.stop();
+    await this.link.unpublish(producer).catch(() => undefined);
+  }
+
   close(): void {
+    this.screen?.track?.stop();
     this.link.close();
   }
 }
@@ -239,6 +274,7 @@ export class MemberSfu implements LiveMediaEngine {
   private readonly link: SfuLink;
   private readonly lead = new MediaStream();
   private readonly stageStream = new MediaStream();
+  private readonly screen = new MediaStream();
   private stage: string | null;
   private last: Totals | null = null;
   private readonly timer: ReturnType<typeof setInterval>;
@@ -273,6 +309,8 @@ export class MemberSfu implements LiveMediaEngine {
     if (fill(this.lead, this.link.tracksOf(null))) this.events.onLead(this.lead);
     const staged = this.stage ? this.link.tracksOf(this.stage) : [];
     if (fill(this.stageStream, staged)) this.events.onStage(this.stageStream);
+    // The lead teacher's screen, when shared: null when it stops.
+    if (fill(this.screen, this.link.tracksOf(null, true))) this.events.onScreen?.(this.screen.getTracks().length ? this.screen : null);
   }
 
   private async poll(): Promise<void> {
