@@ -146,4 +146,40 @@ describe('lesson recording', () => {
 
     await context.close();
   }, 120_000);
+
+  it('goes on in a new recording when the hub restarts mid-recording; the part before it stays playable', async () => {
+    const session = await api.ok('session.start', { lessonId: LESSON });
+    const context = await browser.newContext({ viewport: BOARD_VIEWPORT, locale: 'zh-CN' });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+    await page.goto(`${hub.url}/#/console?token=${hub.app.secrets.consoleToken}`);
+    const panel = page.getByTestId('recording-panel');
+    await expect.poll(() => panel.isVisible(), { timeout: 15_000 }).toBe(true);
+    await panel.getByTestId('recording-start').click();
+    await expect.poll(() => panel.getByTestId('recording-state').textContent(), { timeout: 15_000 }).toContain('录制中');
+    const chunksOf = (id: string): number => Number(hub.app.store.db.prepare('SELECT chunks FROM recordings WHERE id = ?').pluck().get(id) ?? 0);
+    const first = (hub.app.store.db.prepare("SELECT id FROM recordings WHERE session_id = ? AND status = 'recording'").pluck().get(session.session.id) as string | undefined)!;
+    await expect.poll(() => chunksOf(first), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+
+    api.socket.close();
+    await hub.restart(1500);
+    api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+
+    // The hub ended the first part as interrupted at start-up; the console goes on in a second one.
+    const parts = (): RecordingInfo[] => hub.app.store.db.prepare('SELECT id, status, chunks FROM recordings WHERE session_id = ? ORDER BY started_at').all(session.session.id) as never;
+    await expect.poll(() => parts().length, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => parts()[1]!.chunks, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    expect(parts()[0]).toMatchObject({ id: first, status: 'interrupted' });
+    expect(await panel.getByTestId('recording-error').count()).toBe(0);
+
+    await panel.getByTestId('recording-stop').click();
+    await expect.poll(() => parts()[1]!.status, { timeout: 20_000 }).toBe('finished');
+    // Both parts are whole webm files: each starts with its own header.
+    for (const p of parts()) {
+      const bytes = Buffer.from(await (await fetch(`${hub.url}/recordings/${p.id}/media?t=${hub.app.secrets.consoleToken}`)).arrayBuffer());
+      expect(bytes.subarray(0, 4).toString('hex')).toBe('1a45dfa3');
+    }
+    await expect.poll(() => panel.locator('[data-testid="recording-item"][data-status="interrupted"]').count(), { timeout: 10_000 }).toBe(1);
+    await context.close();
+  }, 120_000);
 });

@@ -21,12 +21,16 @@ export const CHUNK_MS = 3000;
 const FPS = 5;
 const VIDEO_BPS = 1_000_000;
 const AUDIO_BPS = 64_000;
+/** New parts after the hub ended one, at most (a hub that keeps refusing is a problem to show, not to loop on). */
+const MAX_RESTARTS = 5;
 
 export interface RecorderEvents {
   progress(p: { chunks: number; bytes: number; queued: number }): void;
   retrying(on: boolean): void;
   /** The hub refused a chunk or the recorder broke: the recording stopped here. */
   failed(f: UploadFailure): void;
+  /** The hub had ended the recording (it restarted): recording goes on in this new one. */
+  restarted(info: RecordingInfo): void;
 }
 
 export interface StartOptions {
@@ -57,6 +61,11 @@ export class LessonRecorder {
   private seq = 0;
   private t0 = 0;
   private info: RecordingInfo | null = null;
+  /** The recorded tracks (board canvas, microphone), kept across parts. */
+  private tracks: MediaStreamTrack[] = [];
+  private part: { sessionId: string; mime: string; camera: boolean; token: string | null } | null = null;
+  private stopping = false;
+  private restarts = 0;
   /** Set when the microphone could not be opened: the recording has no sound. */
   noAudio = false;
 
@@ -120,42 +129,85 @@ export class LessonRecorder {
         }
       }
 
-      this.info = await this.api.call('recording.start', { sessionId: o.sessionId, mime, camera: o.camera });
-      const uploader = (this.uploader = new ChunkUploader({
-        recordingId: this.info.id,
-        token: o.token,
-        onSent: (p) => {
-          this.ev.retrying(false);
-          this.ev.progress(p);
-        },
-        onRetrying: () => this.ev.retrying(true),
-        onFailed: (f) => {
-          this.ev.failed(f);
-          void this.halt();
-        },
-      }));
-      const recorder = (this.media = new MediaRecorder(new MediaStream(tracks), { mimeType: mime, videoBitsPerSecond: VIDEO_BPS, audioBitsPerSecond: AUDIO_BPS }));
-      this.seq = 0;
-      this.t0 = performance.now();
-      recorder.ondataavailable = (e) => {
-        if (e.data.size === 0) return;
-        uploader.push({ seq: this.seq++, ms: performance.now() - this.t0, data: e.data });
-        this.ev.progress({ chunks: this.seq, bytes: 0, queued: uploader.queued });
-      };
-      recorder.onerror = () => {
-        this.ev.failed({ code: 'RECORDER', message: 'The browser stopped recording' });
-        void this.halt();
-      };
-      recorder.start(CHUNK_MS);
-      return this.info;
+      this.tracks = tracks;
+      this.part = { sessionId: o.sessionId, mime, camera: o.camera, token: o.token };
+      this.stopping = false;
+      this.restarts = 0;
+      await this.openPart();
+      return this.info!;
     } catch (err) {
       this.release();
       throw err;
     }
   }
 
+  /**
+   * One recording on the hub: `recording.start`, a fresh MediaRecorder on
+   * the same tracks (its first chunk carries the webm header) and its own
+   * uploader.
+   */
+  private async openPart(): Promise<void> {
+    const part = this.part!;
+    const info = await this.api.call('recording.start', { sessionId: part.sessionId, mime: part.mime, camera: part.camera });
+    this.info = info;
+    const uploader: ChunkUploader = (this.uploader = new ChunkUploader({
+      recordingId: info.id,
+      token: part.token,
+      onSent: (p) => {
+        this.ev.retrying(false);
+        this.ev.progress(p);
+      },
+      onRetrying: () => this.ev.retrying(true),
+      onFailed: (f) => void this.uploadFailed(f, uploader),
+    }));
+    const recorder = (this.media = new MediaRecorder(new MediaStream(this.tracks), { mimeType: part.mime, videoBitsPerSecond: VIDEO_BPS, audioBitsPerSecond: AUDIO_BPS }));
+    this.seq = 0;
+    this.t0 = performance.now();
+    recorder.ondataavailable = (e) => {
+      if (e.data.size === 0) return;
+      uploader.push({ seq: this.seq++, ms: performance.now() - this.t0, data: e.data });
+      this.ev.progress({ chunks: this.seq, bytes: 0, queued: uploader.queued });
+    };
+    recorder.onerror = () => {
+      this.ev.failed({ code: 'RECORDER', message: 'The browser stopped recording' });
+      void this.halt();
+    };
+    recorder.start(CHUNK_MS);
+  }
+
+  /**
+   * The hub refused a chunk. When it ended the recording on its side (it
+   * restarted, or found it silent too long) the recorder goes on in a new
+   * recording — what was stored stays as the interrupted part, and only what
+   * waited while the hub was away is lost. Any other refusal stops it.
+   */
+  private async uploadFailed(f: UploadFailure, uploader: ChunkUploader): Promise<void> {
+    if (uploader !== this.uploader || this.stopping) return;
+    if ((f.code === 'ENDED' || f.code === 'NOT_FOUND') && this.media && this.restarts < MAX_RESTARTS) {
+      this.restarts++;
+      await this.stopRecorder();
+      for (let attempt = 1; attempt <= 20 && !this.stopping; attempt++) {
+        try {
+          await this.openPart();
+          if (this.stopping) {
+            // The teacher pressed stop meanwhile: end the new part at once.
+            await this.stopRecorder();
+            await this.api.call('recording.stop', { recordingId: this.info!.id }).catch(() => undefined);
+          }
+          this.ev.restarted(this.info!);
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, Math.min(5, attempt) * 1000));
+        }
+      }
+    }
+    this.ev.failed(f);
+    await this.halt();
+  }
+
   /** Stop: the last piece goes up, then the hub joins and seals the recording. */
   async stop(): Promise<RecordingInfo | null> {
+    this.stopping = true;
     const id = this.info?.id;
     await this.halt();
     await this.uploader?.drained();
@@ -168,6 +220,12 @@ export class LessonRecorder {
 
   /** Stop recording (the last chunk is handed to the uploader) and let go of camera, microphone and canvas. */
   private async halt(): Promise<void> {
+    await this.stopRecorder();
+    this.release();
+  }
+
+  /** Stop the MediaRecorder only (its last chunk is handed to the uploader); tracks and canvas go on. */
+  private async stopRecorder(): Promise<void> {
     const recorder = this.media;
     this.media = null;
     if (recorder && recorder.state !== 'inactive') {
@@ -176,7 +234,6 @@ export class LessonRecorder {
         recorder.stop();
       });
     }
-    this.release();
   }
 
   private release(): void {
@@ -184,6 +241,7 @@ export class LessonRecorder {
     this.frameTimer = null;
     for (const off of this.unsubscribe.splice(0)) off();
     for (const s of this.streams.splice(0)) for (const t of s.getTracks()) t.stop();
+    for (const t of this.tracks.splice(0)) t.stop();
     this.painter?.dispose();
     this.painter = null;
   }

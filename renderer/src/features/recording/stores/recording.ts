@@ -98,6 +98,12 @@ export const useRecordingStore = defineStore('recording', {
             this.chunks = Math.max(this.chunks, p.chunks);
           },
           retrying: (on) => (this.retrying = on),
+          restarted: (info) => {
+            // The hub restarted: the part before it is kept (interrupted), recording goes on in a new one.
+            this.recordingId = info.id;
+            this.upsert(info);
+            void this.refresh();
+          },
           failed: (f) => {
             this.error = f.code;
             this.phase = 'idle';
