@@ -23,6 +23,9 @@ import { ChunkError, type RecordingRoutes } from '../recording/http.ts';
 import { RecordingRepo, type RecordingRow } from '../store/recordings.ts';
 import type { Feature, ServiceContext } from './context.ts';
 
+/** The longest `recording.stop` waits for the join before it answers (the client's own timeout is 15 s). */
+const STOP_REPLY_MS = 8_000;
+
 export interface RecordingDeps {
   /** <data>/recordings */
   dir: string;
@@ -218,7 +221,11 @@ export function recordingFeature(ctx: ServiceContext, deps: RecordingDeps | null
         const pending = ending.get(r.id);
         if (pending) return info(await pending);
         if (r.status !== 'recording') throw new KetangError('CONFLICT', 'This recording has already ended');
-        return info(await end(r.id, 'finished', 'stopped by the teacher'));
+        // Joining a long lesson on a busy PC can outlast a client's patience: answer by STOP_REPLY_MS at
+        // the latest (no more chunks are taken from here on); 'recording.changed' says when it is sealed.
+        const work = end(r.id, 'finished', 'stopped by the teacher');
+        const done = await Promise.race([work, new Promise<null>((resolve) => setTimeout(() => resolve(null), STOP_REPLY_MS).unref())]);
+        return info(done ?? repo.get(r.id)!);
       },
       'recording.list': (_conn, input) => repo.list(input.sessionId).map(info),
     },
