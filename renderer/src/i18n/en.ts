@@ -32,7 +32,7 @@ export const en = {
   'recording.none': 'No recordings yet',
   'recording.untitled': '(untitled lesson)',
   'recording.play': 'Play',
-  'recording.close': 'Close',
+  'recording.close': 'Close player',
   'recording.status.recording': 'Recording',
   'recording.status.finished': 'Finished',
   'recording.status.interrupted': 'Interrupted (kept up to the break)',
