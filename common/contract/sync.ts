@@ -70,4 +70,10 @@ export const syncOperations = {
   }),
 };
 
-export const syncEvents = {} satisfies Record<string, EventSpec>;
+export const syncEvents = {
+  'sync.changed': {
+    payload: SyncStatus,
+    to: ['teacher'] as const,
+    doc: 'The sync status changed (a pass started or ended, settings changed, a class started or ended, the time window opened or closed, an error or its retry): sent to every teacher console, so the 数据同步 panel needs no polling.',
+  },
+} as const satisfies Record<string, EventSpec>;

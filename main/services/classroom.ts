@@ -104,7 +104,7 @@ export class ClassroomService implements ServiceContext {
     const groups = groupsFeature(this);
     const interaction = interactionFeature(this);
     const share = (this.share = shareFeature(this));
-    const sync = syncFeature(() => opts.sync?.() ?? null);
+    const sync = syncFeature(this, () => opts.sync?.() ?? null);
     const security = securityFeature(() => opts.security?.() ?? null);
     const live = (this.live = liveFeature(this));
     const liveQuiz = liveQuizFeature(this, live);
@@ -496,6 +496,11 @@ export class ClassroomService implements ServiceContext {
       if (c !== except && c.sessionId === sessionId && c.role && to.includes(c.role)) c.send(event, payload);
     }
     for (const h of this.hooks) h.onBroadcast?.(sessionId, event, payload);
+  }
+
+  sendAll<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    const to = eventSpecs[event].to as readonly Role[];
+    for (const c of this.connections) if (c.role && to.includes(c.role)) c.send(event, payload);
   }
 
   private pushDevices(sessionId: string): void {

@@ -70,4 +70,6 @@ export interface ServiceContext {
   sendWhere<E extends EventName>(sessionId: string, filter: (c: Connection) => boolean, event: E, payload: EventPayload<E>): void;
   /** Whether a device currently has a live connection. */
   isOnline(deviceId: string): boolean;
+  /** Send an event to every live connection whose role receives it, in a class or not (classroom-wide state, e.g. sync). */
+  sendAll<E extends EventName>(event: E, payload: EventPayload<E>): void;
 }

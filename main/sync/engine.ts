@@ -117,8 +117,20 @@ export class SyncEngine {
 
   private saveState(): void {
     this.repo.setMeta(STATE_KEY, JSON.stringify(this.state));
+    this.notify();
+  }
+
+  /** Tell listeners the status may have changed (they compare; the teacher console gets `sync.changed`). */
+  private notify(): void {
+    if (this.listeners.size === 0) return;
     const s = this.status();
-    for (const l of this.listeners) l(s);
+    for (const l of this.listeners) {
+      try {
+        l(s);
+      } catch (err) {
+        this.o.log.error('sync: a status listener failed', { error: (err as Error).stack ?? String(err) });
+      }
+    }
   }
 
   get config(): SyncConfig {
@@ -214,9 +226,16 @@ export class SyncEngine {
    */
   syncOnce(opts: { download?: boolean } = {}): Promise<void> {
     if (this.running) return this.running;
+    if (this.blocked()) {
+      // Nothing to run; a window that closed or a class that started shows up here on the loop's next turn.
+      this.notify();
+      return Promise.resolve();
+    }
     this.running = this.pass(opts).finally(() => {
       this.running = null;
+      this.notify();
     });
+    this.notify();
     return this.running;
   }
 

@@ -3,6 +3,8 @@
  * reference platform: not set up at first; the teacher enters the platform
  * address and classroom key; queued records reach the platform and the panel
  * says all is synced; pause shows 已暂停; a wrong key is explained plainly.
+ * The panel asks for the status once: every later change is pushed by the
+ * hub (sync.changed), including changes nobody made from this page.
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -37,9 +39,18 @@ afterAll(async () => {
 
 const state = (): Promise<string> => page.getByTestId('sync-state').innerText();
 
+/** sync.status calls the page makes (over the websocket or HTTP long-polling). */
+let statusCalls = 0;
+const countStatusCalls = (text: string | null | undefined): void => {
+  if (text?.includes('"sync.status"')) statusCalls++;
+};
+
 it('sets up sync from the console and shows records reaching the platform', async () => {
+  page.on('websocket', (ws) => ws.on('framesent', (f) => countStatusCalls(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'))));
+  page.on('request', (r) => countStatusCalls(r.postData()));
   await page.goto(hub.app.consoleUrl);
   await expect.poll(state, { timeout: 15_000 }).toBe('未设置平台');
+  expect(statusCalls).toBe(1); // the one look when the panel opens
 
   hub.app.store.enqueue({ idempotencyKey: 'report:e2e', stream: 'reports', kind: 'lesson.report', payload: { ok: true } });
   const token = await platform.store.provisionClassroom({ id: 'room-e2e', schoolId: 'sample-school', name: '301' });
@@ -63,5 +74,14 @@ it('sets up sync from the console and shows records reaching the platform', asyn
   await expect.poll(state).toBe('已暂停');
   await page.getByTestId('sync-resume').click();
   await expect.poll(state).not.toBe('已暂停');
+
+  // Changes made elsewhere (another console, the engine's own loop) arrive without the page asking.
+  hub.app.sync.pause();
+  await expect.poll(state).toBe('已暂停');
+  hub.app.store.enqueue({ idempotencyKey: 'report:e2e-2', stream: 'reports', kind: 'lesson.report', payload: { ok: 2 } });
+  hub.app.sync.resume();
+  await expect.poll(state, { timeout: 15_000 }).toBe('已全部同步');
+  expect((await platform.store.records('room-e2e')).map((r) => r.key)).toContain('report:e2e-2');
+  expect(statusCalls).toBe(1); // no polling: every change above was pushed
   await page.screenshot({ path: path.join(process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots', 'sync-panel.png') });
 });

@@ -53,4 +53,28 @@ describe('sync operations', () => {
     expect(await teacher.call('sync.status', {})).toMatchObject({ ok: true, data: { pending: { outbox: 0 }, lastError: null } });
     expect((await p.store.records('room-301')).map((r) => r.key)).toContain('report:1');
   });
+
+  it('pushes every status change to teacher consoles (sync.changed), once per change, and never to the board', async () => {
+    const board = await connect(app.hub.url, { token: app.secrets.boardToken });
+    const other = await connect(app.hub.url, { token: app.secrets.consoleToken });
+    try {
+      expect(await teacher.call('sync.status', {})).toMatchObject({ ok: true });
+      // Changed on the engine directly (another console, the engine's loop): both consoles hear it.
+      app.sync.pause();
+      expect(await teacher.waitForEvent('sync.changed', (s) => s.paused && s.blocked === 'paused')).toMatchObject({ paused: true });
+      await other.waitForEvent('sync.changed', (s) => s.paused);
+      // Asking again, or the engine's loop finding nothing new, sends nothing.
+      const afterPause = teacher.eventsNamed('sync.changed').length;
+      app.sync.kick();
+      await teacher.call('sync.status', {});
+      await sleep(100);
+      expect(teacher.eventsNamed('sync.changed').length).toBe(afterPause);
+      app.sync.resume();
+      await teacher.waitForEvent('sync.changed', (s) => !s.paused);
+      expect(board.eventsNamed('sync.changed')).toEqual([]);
+    } finally {
+      board.close();
+      other.close();
+    }
+  });
 });
