@@ -141,43 +141,43 @@ const MsId = z.string().min(1).max(64);
 const SFU_ROLES = ['teacher', 'remote', 'observer'] as const;
 
 const sfuOperations = {
-  'live.sfu.join': op({
+  'live.sfuJoin': op({
     roles: SFU_ROLES,
     input: z.object({ liveId: Id }).strict(),
     output: z.object({ rtpCapabilities: Opaque, producers: z.array(SfuProducer) }),
-    doc: "SFU engine: the router's RTP capabilities (load the mediasoup-client Device with them) and the producers this connection may consume now. From then on `live.sfu.producers` keeps the list current.",
+    doc: "SFU engine: the router's RTP capabilities (load the mediasoup-client Device with them) and the producers this connection may consume now. From then on `live.sfuProducers` keeps the list current.",
   }),
-  'live.sfu.transport': op({
+  'live.sfuTransport': op({
     roles: SFU_ROLES,
     input: z.object({ liveId: Id, direction: z.enum(['send', 'recv']) }).strict(),
     output: z.object({ id: MsId, iceParameters: Opaque, iceCandidates: z.array(Opaque), dtlsParameters: Opaque }),
     doc: 'SFU engine: a WebRtcTransport on the router, to send (the lead teacher, a receiving classroom\'s board) or to receive. Observers and assisting teachers only receive.',
   }),
-  'live.sfu.connect': op({
+  'live.sfuConnect': op({
     roles: SFU_ROLES,
     input: z.object({ liveId: Id, transportId: MsId, dtlsParameters: Opaque }).strict(),
     output: Ok,
     doc: "SFU engine: the client's DTLS parameters for one of its own transports.",
   }),
-  'live.sfu.produce': op({
+  'live.sfuProduce': op({
     roles: ['teacher', 'remote'],
     input: z.object({ liveId: Id, transportId: MsId, kind: z.enum(['audio', 'video']), source: SfuSource, rtpParameters: Opaque }).strict(),
     output: z.object({ producerId: MsId }),
     doc: "SFU engine: send a track. The lead teacher sends microphone, camera and screen; a receiving classroom's board its room microphone and camera; nobody else sends.",
   }),
-  'live.sfu.consume': op({
+  'live.sfuConsume': op({
     roles: SFU_ROLES,
     input: z.object({ liveId: Id, transportId: MsId, producerId: MsId, rtpCapabilities: Opaque }).strict(),
     output: z.object({ id: MsId, producerId: MsId, kind: z.enum(['audio', 'video']), rtpParameters: Opaque }),
-    doc: 'SFU engine: receive a producer this connection may see (the lead teacher every classroom; the classrooms and observers the lead teacher and the classroom on stage). Created paused: call `live.sfu.resume` once the consumer is set up.',
+    doc: 'SFU engine: receive a producer this connection may see (the lead teacher every classroom; the classrooms and observers the lead teacher and the classroom on stage). Created paused: call `live.sfuResume` once the consumer is set up.',
   }),
-  'live.sfu.resume': op({
+  'live.sfuResume': op({
     roles: SFU_ROLES,
     input: z.object({ liveId: Id, consumerId: MsId }).strict(),
     output: Ok,
     doc: "SFU engine: start one of this connection's consumers. Video stays paused while the hub holds it off for a weak link (audio and lesson data go on).",
   }),
-  'live.sfu.closeProducer': op({
+  'live.sfuCloseProducer': op({
     roles: ['teacher', 'remote'],
     input: z.object({ liveId: Id, producerId: MsId }).strict(),
     output: Ok,
@@ -281,10 +281,10 @@ export const liveEvents = {
     to: ['teacher', 'remote', 'observer'] as const,
     doc: 'WebRTC signalling from `from` (a connection id).',
   },
-  'live.sfu.producers': {
+  'live.sfuProducers': {
     payload: z.object({ liveId: Id, producers: z.array(SfuProducer) }),
     to: ['teacher', 'remote', 'observer'] as const,
-    doc: 'SFU engine: every producer this connection may consume now (sent after `live.sfu.join` whenever one starts or stops, or the stage changes). Consume the new ones; a consumer whose producer left the list is closed by the hub.',
+    doc: 'SFU engine: every producer this connection may consume now (sent after `live.sfuJoin` whenever one starts or stops, or the stage changes). Consume the new ones; a consumer whose producer left the list is closed by the hub.',
   },
   'live.closed': { payload: z.object({ liveId: Id, reason: z.string() }), to: ['remote', 'observer'] as const, doc: 'The live session ended (closed by the lead teacher, 下课, or this member was removed).' },
 } as const satisfies Record<string, EventSpec>;

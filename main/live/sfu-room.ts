@@ -13,7 +13,7 @@
  *   - a transport, producer or consumer id is only good for the connection
  *     that created it (a forged or borrowed id is NOT_FOUND).
  * When the stage changes, consumers no longer allowed are closed and every
- * connection gets its new list (`live.sfu.producers`). A connection leaving
+ * connection gets its new list (`live.sfuProducers`). A connection leaving
  * closes its transports (and with them its producers and consumers); the
  * live session closing closes the router.
  */
@@ -135,7 +135,7 @@ export class SfuRoom {
 
   private party(conn: Connection): Party {
     const p = this.joined.get(conn);
-    if (!p) throw new KetangError('CONFLICT', 'Call live.sfu.join first');
+    if (!p) throw new KetangError('CONFLICT', 'Call live.sfuJoin first');
     return p;
   }
 
@@ -237,7 +237,7 @@ export class SfuRoom {
 
   /** Every joined connection's list of what it may consume now. */
   private announce(): void {
-    for (const [conn, party] of this.joined) conn.send('live.sfu.producers', { liveId: this.live.id, producers: this.visibleTo(partyKey(party)) });
+    for (const [conn, party] of this.joined) conn.send('live.sfuProducers', { liveId: this.live.id, producers: this.visibleTo(partyKey(party)) });
   }
 
   /**

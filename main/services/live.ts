@@ -387,31 +387,31 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         return { done: true as const };
       },
 
-      'live.sfu.join': (conn, input) => {
+      'live.sfuJoin': (conn, input) => {
         const { room, party } = sfuOf(conn, input.liveId);
         return room.join(conn, party);
       },
 
-      'live.sfu.transport': (conn, input) => sfuOf(conn, input.liveId).room.transport(conn, input.direction),
+      'live.sfuTransport': (conn, input) => sfuOf(conn, input.liveId).room.transport(conn, input.direction),
 
-      'live.sfu.connect': async (conn, input) => {
+      'live.sfuConnect': async (conn, input) => {
         await sfuOf(conn, input.liveId).room.connect(conn, input.transportId, input.dtlsParameters);
         return { done: true as const };
       },
 
-      'live.sfu.produce': async (conn, input) => {
+      'live.sfuProduce': async (conn, input) => {
         const { room } = sfuOf(conn, input.liveId);
         return { producerId: await room.produce(conn, input) };
       },
 
-      'live.sfu.consume': (conn, input) => sfuOf(conn, input.liveId).room.consume(conn, input),
+      'live.sfuConsume': (conn, input) => sfuOf(conn, input.liveId).room.consume(conn, input),
 
-      'live.sfu.resume': async (conn, input) => {
+      'live.sfuResume': async (conn, input) => {
         await sfuOf(conn, input.liveId).room.resume(conn, input.consumerId);
         return { done: true as const };
       },
 
-      'live.sfu.closeProducer': (conn, input) => {
+      'live.sfuCloseProducer': (conn, input) => {
         sfuOf(conn, input.liveId).room.closeProducer(conn, input.producerId);
         return { done: true as const };
       },

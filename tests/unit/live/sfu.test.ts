@@ -54,9 +54,9 @@ async function sfuClass(): Promise<{ t: TestClient; liveId: string; code: string
   expect(opened.live.engine).toBe('sfu');
   expect(opened.live.engineReason).toMatch(/SFU: mediasoup worker/);
   await t.ok('live.status', { lead: true });
-  const { rtpCapabilities } = await t.ok('live.sfu.join', { liveId: opened.live.id });
-  const send = await t.ok('live.sfu.transport', { liveId: opened.live.id, direction: 'send' });
-  const { producerId } = await t.ok('live.sfu.produce', { liveId: opened.live.id, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(1111) });
+  const { rtpCapabilities } = await t.ok('live.sfuJoin', { liveId: opened.live.id });
+  const send = await t.ok('live.sfuTransport', { liveId: opened.live.id, direction: 'send' });
+  const { producerId } = await t.ok('live.sfuProduce', { liveId: opened.live.id, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(1111) });
   return { t, liveId: opened.live.id, code: opened.code, observerCode: opened.observerCode, caps: rtpCapabilities, leadMic: producerId };
 }
 
@@ -64,10 +64,10 @@ async function sfuClass(): Promise<{ t: TestClient; liveId: string; code: string
 async function classroom(liveCode: string, liveId: string, name: string, ssrc: number): Promise<{ c: TestClient; memberId: string; send: string; recv: string; mic: string }> {
   const c = await client();
   const { memberId } = await c.ok('live.join', { code: liveCode, kind: 'classroom', name });
-  await c.ok('live.sfu.join', { liveId });
-  const send = await c.ok('live.sfu.transport', { liveId, direction: 'send' });
-  const recv = await c.ok('live.sfu.transport', { liveId, direction: 'recv' });
-  const { producerId } = await c.ok('live.sfu.produce', { liveId, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(ssrc) });
+  await c.ok('live.sfuJoin', { liveId });
+  const send = await c.ok('live.sfuTransport', { liveId, direction: 'send' });
+  const recv = await c.ok('live.sfuTransport', { liveId, direction: 'recv' });
+  const { producerId } = await c.ok('live.sfuProduce', { liveId, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(ssrc) });
   return { c, memberId, send: send.id, recv: recv.id, mic: producerId };
 }
 
@@ -93,34 +93,34 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
     const b = await classroom(s.code, s.liveId, '河口小学', 3333);
     // The lead teacher is told of both classrooms' microphones; B is told of the lead teacher's only.
-    await s.t.waitForEvent('live.sfu.producers', (p) => p.producers.length === 2);
-    const bList = await b.c.waitForEvent('live.sfu.producers', (p) => p.producers.some((x) => x.id === s.leadMic));
+    await s.t.waitForEvent('live.sfuProducers', (p) => p.producers.length === 2);
+    const bList = await b.c.waitForEvent('live.sfuProducers', (p) => p.producers.some((x) => x.id === s.leadMic));
     expect(bList.producers.map((p) => p.id)).toEqual([s.leadMic]);
 
-    const leadRecv = await s.t.ok('live.sfu.transport', { liveId: s.liveId, direction: 'recv' });
-    const c1 = await s.t.ok('live.sfu.consume', { liveId: s.liveId, transportId: leadRecv.id, producerId: a.mic, rtpCapabilities: s.caps });
+    const leadRecv = await s.t.ok('live.sfuTransport', { liveId: s.liveId, direction: 'recv' });
+    const c1 = await s.t.ok('live.sfuConsume', { liveId: s.liveId, transportId: leadRecv.id, producerId: a.mic, rtpCapabilities: s.caps });
     expect(c1.kind).toBe('audio');
-    await s.t.ok('live.sfu.resume', { liveId: s.liveId, consumerId: c1.id });
-    await b.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: b.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
+    await s.t.ok('live.sfuResume', { liveId: s.liveId, consumerId: c1.id });
+    await b.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
 
     // B may not receive A while A is not on stage: refused, logged, nothing created.
     const sfu = (await app.media.sfu())!;
     const consumersBefore = sfu.consumerCount(s.liveId);
-    const refused = await b.c.call('live.sfu.consume', { liveId: s.liveId, transportId: b.recv, producerId: a.mic, rtpCapabilities: s.caps });
+    const refused = await b.c.call('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: a.mic, rtpCapabilities: s.caps });
     expect(code(refused)).toBe('FORBIDDEN');
-    expect(log.lines.some((l) => l.msg === 'refused' && l.fields?.op === 'live.sfu.consume')).toBe(true);
+    expect(log.lines.some((l) => l.msg === 'refused' && l.fields?.op === 'live.sfuConsume')).toBe(true);
     expect(sfu.consumerCount(s.liveId)).toBe(consumersBefore);
 
     // A on stage (连麦): B is told and may receive A; off stage again, B's consumer of A is closed.
     await s.t.ok('live.stage', { liveId: s.liveId, memberId: a.memberId });
-    await b.c.waitForEvent('live.sfu.producers', (p) => p.producers.some((x) => x.id === a.mic));
-    const staged = await b.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: b.recv, producerId: a.mic, rtpCapabilities: s.caps });
+    await b.c.waitForEvent('live.sfuProducers', (p) => p.producers.some((x) => x.id === a.mic));
+    const staged = await b.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: a.mic, rtpCapabilities: s.caps });
     expect(staged.producerId).toBe(a.mic);
     const withStage = sfu.consumerCount(s.liveId);
     await s.t.ok('live.stage', { liveId: s.liveId, memberId: null });
-    await b.c.waitForEvent('live.sfu.producers', (p) => !p.producers.some((x) => x.id === a.mic));
+    await b.c.waitForEvent('live.sfuProducers', (p) => !p.producers.some((x) => x.id === a.mic));
     expect(sfu.consumerCount(s.liveId)).toBe(withStage - 1);
-    expect(code(await b.c.call('live.sfu.resume', { liveId: s.liveId, consumerId: staged.id }))).toBe('NOT_FOUND');
+    expect(code(await b.c.call('live.sfuResume', { liveId: s.liveId, consumerId: staged.id }))).toBe('NOT_FOUND');
   });
 
   it('never lets an observer or an assisting teacher send, and an observer sees no classroom', async () => {
@@ -128,26 +128,26 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
     const o = await client();
     await o.ok('live.observe', { observerCode: s.observerCode, name: '教研员' });
-    const joined = await o.ok('live.sfu.join', { liveId: s.liveId });
+    const joined = await o.ok('live.sfuJoin', { liveId: s.liveId });
     expect(joined.producers.map((p) => p.id)).toEqual([s.leadMic]);
     const sfu = (await app.media.sfu())!;
     const before = { transports: sfu.transportCount(s.liveId), producers: sfu.producerIds(s.liveId).length };
-    expect(code(await o.call('live.sfu.transport', { liveId: s.liveId, direction: 'send' }))).toBe('FORBIDDEN');
-    const recv = await o.ok('live.sfu.transport', { liveId: s.liveId, direction: 'recv' });
+    expect(code(await o.call('live.sfuTransport', { liveId: s.liveId, direction: 'send' }))).toBe('FORBIDDEN');
+    const recv = await o.ok('live.sfuTransport', { liveId: s.liveId, direction: 'recv' });
     // The contract does not even let an observer call produce; with a receive transport it is refused all the same.
-    expect(code(await o.call('live.sfu.produce', { liveId: s.liveId, transportId: recv.id, kind: 'audio', source: 'mic', rtpParameters: opus(4444) }))).toBe('FORBIDDEN');
-    expect(code(await o.call('live.sfu.consume', { liveId: s.liveId, transportId: recv.id, producerId: a.mic, rtpCapabilities: s.caps }))).toBe('FORBIDDEN');
-    await o.ok('live.sfu.consume', { liveId: s.liveId, transportId: recv.id, producerId: s.leadMic, rtpCapabilities: s.caps });
+    expect(code(await o.call('live.sfuProduce', { liveId: s.liveId, transportId: recv.id, kind: 'audio', source: 'mic', rtpParameters: opus(4444) }))).toBe('FORBIDDEN');
+    expect(code(await o.call('live.sfuConsume', { liveId: s.liveId, transportId: recv.id, producerId: a.mic, rtpCapabilities: s.caps }))).toBe('FORBIDDEN');
+    await o.ok('live.sfuConsume', { liveId: s.liveId, transportId: recv.id, producerId: s.leadMic, rtpCapabilities: s.caps });
     expect(sfu.producerIds(s.liveId)).toHaveLength(before.producers);
     expect(sfu.transportCount(s.liveId)).toBe(before.transports + 1);
 
     const assistant = await client();
     await assistant.ok('live.join', { code: s.code, kind: 'assistant', name: '石桥 辅讲' });
-    await assistant.ok('live.sfu.join', { liveId: s.liveId });
-    expect(code(await assistant.call('live.sfu.transport', { liveId: s.liveId, direction: 'send' }))).toBe('FORBIDDEN');
+    await assistant.ok('live.sfuJoin', { liveId: s.liveId });
+    expect(code(await assistant.call('live.sfuTransport', { liveId: s.liveId, direction: 'send' }))).toBe('FORBIDDEN');
     // A classroom does not share a screen, and a microphone is audio.
-    expect(code(await a.c.call('live.sfu.produce', { liveId: s.liveId, transportId: a.send, kind: 'video', source: 'screen', rtpParameters: opus(5555) }))).toBe('FORBIDDEN');
-    expect(code(await a.c.call('live.sfu.produce', { liveId: s.liveId, transportId: a.send, kind: 'video', source: 'mic', rtpParameters: opus(5555) }))).toBe('INVALID');
+    expect(code(await a.c.call('live.sfuProduce', { liveId: s.liveId, transportId: a.send, kind: 'video', source: 'screen', rtpParameters: opus(5555) }))).toBe('FORBIDDEN');
+    expect(code(await a.c.call('live.sfuProduce', { liveId: s.liveId, transportId: a.send, kind: 'video', source: 'mic', rtpParameters: opus(5555) }))).toBe('INVALID');
     expect(sfu.producerIds(s.liveId)).toHaveLength(before.producers);
   });
 
@@ -155,18 +155,18 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const s = await sfuClass();
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
     const b = await classroom(s.code, s.liveId, '河口小学', 3333);
-    const mine = await a.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
+    const mine = await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
     const sfu = (await app.media.sfu())!;
     const before = { transports: sfu.transportCount(s.liveId), consumers: sfu.consumerCount(s.liveId), producers: sfu.producerIds(s.liveId).length };
     const attempts = {
-      borrowedTransport: await b.c.call('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps }),
-      borrowedSend: await b.c.call('live.sfu.produce', { liveId: s.liveId, transportId: a.send, kind: 'audio', source: 'mic', rtpParameters: opus(6666) }),
-      borrowedConnect: await b.c.call('live.sfu.connect', { liveId: s.liveId, transportId: a.send, dtlsParameters: { role: 'client', fingerprints: [] } }),
-      borrowedConsumer: await b.c.call('live.sfu.resume', { liveId: s.liveId, consumerId: mine.id }),
-      borrowedProducer: await b.c.call('live.sfu.closeProducer', { liveId: s.liveId, producerId: a.mic }),
-      forgedProducer: await b.c.call('live.sfu.consume', { liveId: s.liveId, transportId: b.recv, producerId: 'forged-producer', rtpCapabilities: s.caps }),
-      forgedTransport: await b.c.call('live.sfu.transport', { liveId: 'forged-live', direction: 'recv' }),
-      garbageRtp: await b.c.call('live.sfu.produce', { liveId: s.liveId, transportId: b.send, kind: 'audio', source: 'mic', rtpParameters: { codecs: 'nope' } }),
+      borrowedTransport: await b.c.call('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps }),
+      borrowedSend: await b.c.call('live.sfuProduce', { liveId: s.liveId, transportId: a.send, kind: 'audio', source: 'mic', rtpParameters: opus(6666) }),
+      borrowedConnect: await b.c.call('live.sfuConnect', { liveId: s.liveId, transportId: a.send, dtlsParameters: { role: 'client', fingerprints: [] } }),
+      borrowedConsumer: await b.c.call('live.sfuResume', { liveId: s.liveId, consumerId: mine.id }),
+      borrowedProducer: await b.c.call('live.sfuCloseProducer', { liveId: s.liveId, producerId: a.mic }),
+      forgedProducer: await b.c.call('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: 'forged-producer', rtpCapabilities: s.caps }),
+      forgedTransport: await b.c.call('live.sfuTransport', { liveId: 'forged-live', direction: 'recv' }),
+      garbageRtp: await b.c.call('live.sfuProduce', { liveId: s.liveId, transportId: b.send, kind: 'audio', source: 'mic', rtpParameters: { codecs: 'nope' } }),
     };
     expect(Object.fromEntries(Object.entries(attempts).map(([k, r]) => [k, code(r)]))).toEqual({
       borrowedTransport: 'NOT_FOUND',
@@ -181,18 +181,18 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     expect({ transports: sfu.transportCount(s.liveId), consumers: sfu.consumerCount(s.liveId), producers: sfu.producerIds(s.liveId).length }).toEqual(before);
     // Another console of the sending classroom is not the lead teacher's: no media through it.
     const other = await client({ token: app.secrets.consoleToken });
-    expect(code(await other.call('live.sfu.join', { liveId: s.liveId }))).toBe('FORBIDDEN');
+    expect(code(await other.call('live.sfuJoin', { liveId: s.liveId }))).toBe('FORBIDDEN');
   });
 
   it('chooses each classroom’s camera layer from its link, and pauses its video (not its audio) below the threshold', async () => {
     const s = await sfuClass();
-    const send = await s.t.ok('live.sfu.transport', { liveId: s.liveId, direction: 'send' });
-    const { producerId: camera } = await s.t.ok('live.sfu.produce', { liveId: s.liveId, transportId: send.id, kind: 'video', source: 'camera', rtpParameters: vp8Simulcast(7000) });
+    const send = await s.t.ok('live.sfuTransport', { liveId: s.liveId, direction: 'send' });
+    const { producerId: camera } = await s.t.ok('live.sfuProduce', { liveId: s.liveId, transportId: send.id, kind: 'video', source: 'camera', rtpParameters: vp8Simulcast(7000) });
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
-    const video = await a.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: camera, rtpCapabilities: s.caps });
-    const audio = await a.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
-    await a.c.ok('live.sfu.resume', { liveId: s.liveId, consumerId: video.id });
-    await a.c.ok('live.sfu.resume', { liveId: s.liveId, consumerId: audio.id });
+    const video = await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: camera, rtpCapabilities: s.caps });
+    const audio = await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
+    await a.c.ok('live.sfuResume', { liveId: s.liveId, consumerId: video.id });
+    await a.c.ok('live.sfuResume', { liveId: s.liveId, consumerId: audio.id });
     const sfu = (await app.media.sfu())!;
     const state = (): { video: unknown; audio: boolean } => ({ video: sfu.consumerState(s.liveId, video.id), audio: sfu.consumerState(s.liveId, audio.id).paused });
     const report = async (loss: number): Promise<void> => {
@@ -207,7 +207,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     await report(0.2);
     await report(0.2);
     expect(state()).toEqual({ video: { paused: true, preferredSpatial: 0 }, audio: false });
-    await a.c.ok('live.sfu.resume', { liveId: s.liveId, consumerId: video.id });
+    await a.c.ok('live.sfuResume', { liveId: s.liveId, consumerId: video.id });
     expect(state().video).toMatchObject({ paused: true });
     expect(log.lines.some((l) => l.msg === 'sfu video for a classroom' && l.fields?.video === false)).toBe(true);
     // Three calm reports: video back, from the lowest layer.
@@ -232,9 +232,9 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     expect(sfu.hasSession(s.liveId)).toBe(true);
     expect(log.lines.some((l) => l.msg === 'mediasoup worker died')).toBe(true);
     expect(log.lines.some((l) => l.msg === 'live session: SFU router set up again after a worker died')).toBe(true);
-    await a.c.ok('live.sfu.join', { liveId: s.liveId });
-    const send = await a.c.ok('live.sfu.transport', { liveId: s.liveId, direction: 'send' });
-    await a.c.ok('live.sfu.produce', { liveId: s.liveId, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(2222) });
+    await a.c.ok('live.sfuJoin', { liveId: s.liveId });
+    const send = await a.c.ok('live.sfuTransport', { liveId: s.liveId, direction: 'send' });
+    await a.c.ok('live.sfuProduce', { liveId: s.liveId, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(2222) });
     expect(sfu.producerIds(s.liveId)).toHaveLength(1);
   });
 
@@ -242,26 +242,26 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const s = await sfuClass();
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
     const b = await classroom(s.code, s.liveId, '河口小学', 3333);
-    await a.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
-    await b.c.ok('live.sfu.consume', { liveId: s.liveId, transportId: b.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
+    await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
+    await b.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
     const sfu = (await app.media.sfu())!;
     expect(sfu.transportCount(s.liveId)).toBe(5);
     expect(sfu.producerIds(s.liveId).sort()).toEqual([s.leadMic, a.mic, b.mic].sort());
 
     await a.c.ok('live.leave', {});
-    await s.t.waitForEvent('live.sfu.producers', (p) => p.producers.length === 1 && p.producers[0]!.id === b.mic);
+    await s.t.waitForEvent('live.sfuProducers', (p) => p.producers.length === 1 && p.producers[0]!.id === b.mic);
     expect(sfu.transportCount(s.liveId)).toBe(3);
     expect(sfu.consumerCount(s.liveId)).toBe(1);
 
     // A dropped board (socket gone) loses its media the same way; its membership stays for the resume.
     s.t.clearEvents();
     b.c.close();
-    await s.t.waitForEvent('live.sfu.producers', (p) => p.producers.length === 0);
+    await s.t.waitForEvent('live.sfuProducers', (p) => p.producers.length === 0);
     expect(sfu.transportCount(s.liveId)).toBe(1);
     expect(sfu.consumerCount(s.liveId)).toBe(0);
 
     // The lead teacher's page starting its media again (a new engine on the same connection): its old transports go.
-    await s.t.ok('live.sfu.join', { liveId: s.liveId });
+    await s.t.ok('live.sfuJoin', { liveId: s.liveId });
     expect(sfu.transportCount(s.liveId)).toBe(0);
     expect(sfu.producerIds(s.liveId)).toEqual([]);
 

@@ -12,7 +12,7 @@
  *              or an observer (receives only).
  *
  * Each side has one send transport (when it sends) and one receive
- * transport. The hub tells it what it may consume (`live.sfu.producers`,
+ * transport. The hub tells it what it may consume (`live.sfuProducers`,
  * current list each time); consumers of producers that left the list are
  * closed here (the hub has closed its side already).
  *
@@ -72,7 +72,7 @@ class SfuLink {
 
   /** Join the router; returns what this connection may consume now. */
   async start(local: MediaStream | null): Promise<void> {
-    const joined = await this.call('live.sfu.join', { liveId: this.live.id });
+    const joined = await this.call('live.sfuJoin', { liveId: this.live.id });
     await this.device.load({ routerRtpCapabilities: joined.rtpCapabilities as unknown as types.RtpCapabilities });
     if (this.closed) return;
     if (local) await this.publish(local);
@@ -81,7 +81,7 @@ class SfuLink {
   }
 
   private async transport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const params = await this.call('live.sfu.transport', { liveId: this.live.id, direction });
+    const params = await this.call('live.sfuTransport', { liveId: this.live.id, direction });
     const options = {
       ...(params as unknown as Pick<types.TransportOptions, 'id' | 'iceParameters' | 'iceCandidates' | 'dtlsParameters'>),
       // TURN and relay-only work for the SFU as for peer to peer: the worker is the far end.
@@ -90,11 +90,11 @@ class SfuLink {
     };
     const t = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     t.on('connect', ({ dtlsParameters }, ok, fail) => {
-      this.call('live.sfu.connect', { liveId: this.live.id, transportId: t.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> }).then(() => ok(), fail);
+      this.call('live.sfuConnect', { liveId: this.live.id, transportId: t.id, dtlsParameters: dtlsParameters as unknown as Record<string, unknown> }).then(() => ok(), fail);
     });
     t.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
       const source = (appData as { source: SfuSource }).source;
-      this.call('live.sfu.produce', { liveId: this.live.id, transportId: t.id, kind, source, rtpParameters: rtpParameters as unknown as Record<string, unknown> }).then(
+      this.call('live.sfuProduce', { liveId: this.live.id, transportId: t.id, kind, source, rtpParameters: rtpParameters as unknown as Record<string, unknown> }).then(
         ({ producerId }) => ok({ id: producerId }),
         fail,
       );
@@ -127,7 +127,7 @@ class SfuLink {
   /** Stop a producer here and on the hub (mediasoup-client does not tell the hub by itself). */
   async unpublish(producer: types.Producer): Promise<void> {
     producer.close();
-    await this.call('live.sfu.closeProducer', { liveId: this.live.id, producerId: producer.id });
+    await this.call('live.sfuCloseProducer', { liveId: this.live.id, producerId: producer.id });
   }
 
   /** The hub's current list of what this connection may consume. */
@@ -148,11 +148,11 @@ class SfuLink {
     }
     for (const p of list) {
       if (this.consumers.has(p.id)) continue;
-      const params = await this.call('live.sfu.consume', { liveId: this.live.id, transportId: recv.id, producerId: p.id, rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
+      const params = await this.call('live.sfuConsume', { liveId: this.live.id, transportId: recv.id, producerId: p.id, rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
       if (this.closed) return;
       const consumer = await recv.consume(params as unknown as types.ConsumerOptions);
       this.consumers.set(p.id, { consumer, producer: p });
-      await this.call('live.sfu.resume', { liveId: this.live.id, consumerId: consumer.id });
+      await this.call('live.sfuResume', { liveId: this.live.id, consumerId: consumer.id });
       changed = true;
     }
     if (changed) this.onChange();
@@ -226,7 +226,7 @@ export class LeadSfu implements LiveMediaEngine {
     this.link.start(local).catch((err: unknown) => console.warn('[live sfu] the lead teacher could not join the SFU', err));
   }
 
-  /** `live.sfu.producers` from the hub. */
+  /** `live.sfuProducers` from the hub. */
   producers(list: SfuProducer[]): void {
     this.link.update(list);
   }
