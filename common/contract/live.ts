@@ -15,7 +15,8 @@
  * GET /files/<sha256>?t=<member token>, resumable), then only page changes
  * (`class.state`) and ink (`live.ink`). Media goes peer to peer between the
  * lead teacher and each classroom, through `live.signal` (the hub checks who
- * may address whom), or through the SFU when the hub says so (`engine`).
+ * may address whom), or through the hub's SFU when it says so (`engine`,
+ * `live.sfu*`: a router per live session, mediasoup-client on the pages).
  *
  * Peers are named by the hub's connection ids (`peer` fields), checked on
  * every relay against the live session's membership.

@@ -247,7 +247,8 @@ export class SfuRoom {
   async onStats(memberId: string, stats: LinkStats): Promise<LayerChoice> {
     let down: number | null = null;
     for (const t of this.transports.values()) {
-      if (t.direction !== 'recv' || partyKey(this.joined.get(t.conn) ?? { lead: true }) !== memberId) continue;
+      const owner = this.joined.get(t.conn);
+      if (t.direction !== 'recv' || !owner || partyKey(owner) !== memberId) continue;
       const bps = await this.sfu.availableOutgoingBitrate(this.key, t.id).catch(() => null);
       if (bps !== null) down = Math.round(bps / 1000);
     }
