@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ContentCache } from './courseware/cache.ts';
 import { ClassroomService } from './services/classroom.ts';
-import { answerPhotoTarget } from './hub/answer-photo.ts';
+import { answerPhotoTarget, sealLegacyAnswerPhotos } from './hub/answer-photo.ts';
 import { CoursewareService } from './services/courseware.ts';
 import { consoleLogger, type Logger } from './services/log.ts';
 import { MediaEngine } from './media/engine.ts';
@@ -164,6 +164,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       recordings: { dir: path.join(dataDir, 'recordings'), filesKey: store.dataKeys!.filesKey },
     });
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
+    // Answer photos of builds before they were sealed: sealed once, their clear copies wiped (never fatal to the start).
+    await sealLegacyAnswerPhotos({ store, cache, sealed: personalCas, log }).catch((err: unknown) => log.error('sealing earlier answer photos failed; tried again at the next start', { error: (err as Error).stack ?? String(err) }));
     cache.sweep();
     // Uploads wait while a class is live unless the teacher allows it (bandwidth etiquette).
     let lastSyncError: string | null = null;

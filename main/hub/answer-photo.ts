@@ -7,11 +7,15 @@
  * goes through the protocol, so the event row holds a hash, never an image.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type http from 'node:http';
 import { Transform } from 'node:stream';
 import type { ContentCache } from '../courseware/cache.ts';
+import { wipeFile } from '../security/files.ts';
+import type { SealedContentStore } from '../security/sealed-store.ts';
 import type { Logger } from '../services/log.ts';
 import type { Store } from '../store/store.ts';
+import { SyncRepo } from '../store/sync.ts';
 
 export const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
 
@@ -125,4 +129,69 @@ export function handleAnswerPhoto(req: http.IncomingMessage, res: http.ServerRes
     )
     .finally(() => inFlight.delete(device.deviceId));
   return true;
+}
+
+/** Set once every clear answer photo of an older build is sealed. */
+export const LEGACY_PHOTOS_DONE = 'answer-photos.sealed';
+
+export interface LegacyPhotoResult {
+  /** Sealed now and their clear copies wiped. */
+  sealed: number;
+  /** Already sealed (a run cut short before wiping): only the clear copy wiped. */
+  wiped: number;
+  /** Named by an answer but in neither store (nothing to protect, nothing lost here). */
+  missing: number;
+  /** A clear copy that no longer matches its hash: left as it is, reported, tried again at the next start. */
+  damaged: number;
+}
+
+/**
+ * One-time, at start-up: answer photos uploaded before they were sealed at
+ * rest went into the clear courseware cache. Each photo an answer names
+ * (quiz.answer events with a photo hash) is sealed into the personal store,
+ * checked against its hash, and only then is the clear copy overwritten and
+ * removed. A run cut short (power cut) is simply run again: what is sealed
+ * stays sealed, and the flag is set only when every photo is done. Photos
+ * the platform is still to receive are unaffected: answers carry the hash,
+ * and /files/<sha256> serves the sealed copy.
+ */
+export async function sealLegacyAnswerPhotos(o: { store: Store; cache: Pick<ContentCache, 'has' | 'pathFor'>; sealed: Pick<SealedContentStore, 'has' | 'putStream'>; log: Logger }): Promise<LegacyPhotoResult | null> {
+  if (o.store.getMeta(LEGACY_PHOTOS_DONE)) return null;
+  const result: LegacyPhotoResult = { sealed: 0, wiped: 0, missing: 0, damaged: 0 };
+  const photos = new Set<string>();
+  const repo = new SyncRepo(o.store.db, (where, stored) => o.store.openText(where, stored));
+  for (let seq = 0; ; ) {
+    const page = repo.eventsAfter(seq, 5000);
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (e.type !== 'quiz.answer') continue;
+      const photo = (JSON.parse(e.payloadJson) as { photo?: unknown }).photo;
+      if (typeof photo === 'string' && /^[0-9a-f]{64}$/.test(photo)) photos.add(photo);
+    }
+    seq = page[page.length - 1]!.seq;
+  }
+  for (const sha of photos) {
+    const clear = o.cache.has(sha) ? o.cache.pathFor(sha) : null;
+    if (!clear) {
+      if (!o.sealed.has(sha)) result.missing++;
+      continue;
+    }
+    if (o.sealed.has(sha)) {
+      result.wiped++;
+    } else {
+      // Hash-checked while sealing: a clear copy that no longer matches its name is refused and left where it is.
+      try {
+        await o.sealed.putStream(fs.createReadStream(clear), { expectSha256: sha });
+      } catch (err) {
+        result.damaged++;
+        o.log.error('an answer photo kept in clear could not be sealed; it is left as it is', { sha256: sha, error: (err as Error).message });
+        continue;
+      }
+      result.sealed++;
+    }
+    wipeFile(clear);
+  }
+  if (result.damaged === 0) o.store.setMeta(LEGACY_PHOTOS_DONE, new Date().toISOString());
+  if (result.sealed || result.wiped || result.missing || result.damaged) o.log.info('sealed the answer photos an earlier version kept in clear', { ...result });
+  return result;
 }
