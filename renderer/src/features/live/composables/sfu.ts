@@ -148,12 +148,17 @@ class SfuLink {
     }
     for (const p of list) {
       if (this.consumers.has(p.id)) continue;
-      const params = await this.call('live.sfuConsume', { liveId: this.live.id, transportId: recv.id, producerId: p.id, rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
-      if (this.closed) return;
-      const consumer = await recv.consume(params as unknown as types.ConsumerOptions);
-      this.consumers.set(p.id, { consumer, producer: p });
-      await this.call('live.sfuResume', { liveId: this.live.id, consumerId: consumer.id });
-      changed = true;
+      try {
+        const params = await this.call('live.sfuConsume', { liveId: this.live.id, transportId: recv.id, producerId: p.id, rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown> });
+        if (this.closed) return;
+        const consumer = await recv.consume(params as unknown as types.ConsumerOptions);
+        this.consumers.set(p.id, { consumer, producer: p });
+        await this.call('live.sfuResume', { liveId: this.live.id, consumerId: consumer.id });
+        changed = true;
+      } catch (err) {
+        // Gone meanwhile (it stopped, the stage moved): the hub's next list says so; the others still come.
+        console.warn('[live sfu] could not consume', p.id, err);
+      }
     }
     if (changed) this.onChange();
   }
