@@ -13,8 +13,8 @@
  * linkPolicy.ts): both engines give way at the same point.
  */
 
-/** The camera's simulcast layers as the clients send them: 90p, 180p, 360p, kbit/s each (see sfu.ts in the renderer). */
-export const SIMULCAST_KBPS = [60, 150, 450] as const;
+/** The camera's simulcast layers as the clients send them: 180p, 360p, kbit/s each (see CAMERA_LAYERS in the renderer's sfu.ts). */
+export const SIMULCAST_KBPS = [150, 450] as const;
 /** Opus with FEC and the lesson data, what must fit next to any video. */
 export const AUDIO_KBPS = 40;
 /** Headroom over a layer's bitrate before choosing it (key frames, retransmissions). */
@@ -38,7 +38,7 @@ export interface LinkReading {
 export interface LayerChoice {
   /** Whether this receiver gets video at all. */
   video: boolean;
-  /** Highest spatial layer it may get (0 = 90p … 2 = 360p). */
+  /** Highest spatial layer it may get (0 = 180p, 1 = 360p). */
   spatial: number;
   /** Consecutive weak / strong readings (hysteresis). */
   bad: number;

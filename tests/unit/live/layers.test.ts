@@ -12,21 +12,22 @@ function run(readings: LinkReading[], from: LayerChoice = FIRST_CHOICE): LayerCh
 
 describe('simulcast layer per receiver', () => {
   it('picks the highest layer that fits the downlink with audio beside it', () => {
-    expect(layerFor(null)).toBe(2);
-    expect(layerFor(2_000)).toBe(2);
-    expect(layerFor(400)).toBe(1);
+    expect(layerFor(null)).toBe(1);
+    expect(layerFor(2_000)).toBe(1);
+    expect(layerFor(600)).toBe(1);
+    expect(layerFor(400)).toBe(0);
     expect(layerFor(150)).toBe(0);
     expect(layerFor(0)).toBe(0);
   });
 
   it('drops at once on a narrower link and climbs back one layer per reading', () => {
     const steps = run([{ downKbps: 300, loss: 0 }, { downKbps: 2_000, loss: 0 }, { downKbps: 2_000, loss: 0 }]);
-    expect(steps.map((s) => s.spatial)).toEqual([1, 2, 2]);
+    expect(steps.map((s) => s.spatial)).toEqual([0, 1, 1]);
     expect(steps.every((s) => s.video)).toBe(true);
   });
 
   it('goes one layer down while packets are lost', () => {
-    expect(run([{ downKbps: 2_000, loss: 0.08 }, { downKbps: 2_000, loss: 0.08 }]).map((s) => s.spatial)).toEqual([1, 0]);
+    expect(run([{ downKbps: 2_000, loss: 0.08 }, { downKbps: 2_000, loss: 0.08 }]).map((s) => s.spatial)).toEqual([0, 0]);
   });
 
   it('stops video below the threshold after consecutive weak readings, and brings it back low after good ones', () => {

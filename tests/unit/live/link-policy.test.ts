@@ -43,6 +43,14 @@ describe('figures from getStats', () => {
     expect(summarize(null, b, true).loss).toBeNull();
   });
 
+  it("leaves mediasoup's probation stream out of the loss (its padding bursts skip sequence numbers on a perfect link)", () => {
+    const probe = (rx: number, lost: number): Record<string, unknown> => ({ type: 'inbound-rtp', kind: 'video', ssrc: 1234, mid: 'probator', packetsReceived: rx, packetsLost: lost });
+    const a = totalsFrom([...report(0, 0, 0, 0, 0), probe(8, 0)], 1_000);
+    const b = totalsFrom([...report(150_000, 50_000, 900, 0, 30), probe(24, 16)], 3_000);
+    expect(b.packetsLostIn).toBe(0);
+    expect(summarize(a, b, true).loss).toBe(0);
+  });
+
   it('grades a link for the teacher', () => {
     expect(linkLevel(null)).toBe('unknown');
     expect(linkLevel({ rttMs: 40, loss: 0, inKbps: 500, outKbps: 300, availableOutKbps: 900, videoOn: true })).toBe('good');

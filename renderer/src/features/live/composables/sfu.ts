@@ -16,8 +16,8 @@
  * current list each time); consumers of producers that left the list are
  * closed here (the hub has closed its side already).
  *
- * Audio first: opus with FEC and DTX at 'high' priority; the camera in three
- * simulcast layers (90p / 180p / 360p) at 'low' priority, so the hub can give
+ * Audio first: opus with FEC and DTX at 'high' priority; the camera in two
+ * simulcast layers (180p / 360p) at 'low' priority, so the hub can give
  * each receiver the layer its link carries, or none (main/live/layers.ts).
  *
  * Media objects live here, never in Pinia (architecture rule 5).
@@ -33,11 +33,17 @@ export type Call = <N extends OperationName>(op: N, input: OpInput<N>) => Promis
 
 type LiveRef = IceConfig & Pick<LiveInfo, 'id'>;
 
-/** Simulcast layers of a camera; the hub's layer policy (main/live/layers.ts) knows these bitrates. */
+/**
+ * Simulcast layers of a camera; the hub's layer policy (main/live/layers.ts)
+ * knows these bitrates. Two, not three: Chromium sends at most two simulcast
+ * layers of a 640×360 source and drops the top ones, so a third (90p) layer
+ * left 360p unsent and every classroom got 180p (seen in the worker's
+ * producer scores, [10, 10, 0]). A 90p picture is no use on a board anyway:
+ * below 180p's bitrate video gives way to audio and the lesson data.
+ */
 const CAMERA_LAYERS: types.RtpEncodingParameters[] = [
-  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 60_000, priority: 'low', networkPriority: 'low' },
-  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 150_000, priority: 'low', networkPriority: 'low' },
-  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 450_000, priority: 'low', networkPriority: 'low' },
+  { rid: 'r0', scaleResolutionDownBy: 2, maxBitrate: 150_000, priority: 'low', networkPriority: 'low' },
+  { rid: 'r1', scaleResolutionDownBy: 1, maxBitrate: 450_000, priority: 'low', networkPriority: 'low' },
 ];
 const MIC_ENCODING: types.RtpEncodingParameters = { maxBitrate: 32_000, priority: 'high', networkPriority: 'high' };
 /** A shared screen: text must stay sharp, so resolution is kept and frames dropped first (contentHint 'detail'). */
