@@ -197,13 +197,6 @@ describe.each(['p2p', 'sfu'] as const)('a live class across classrooms, %s engin
     await expect.poll(() => board.getByTestId('live-paused').count(), { timeout: 10_000 }).toBe(0);
     expect(await board.getByTestId('live-page').isVisible()).toBe(true);
     expect(await board.getByTestId('live-page').getAttribute('data-page')).toBe('1');
-    if (engine === 'sfu') {
-      // The quiz and the pause are the same on both engines (hub data and this room's screens). Media
-      // after the first seconds is the SFU engine's own suite (tests/e2e/live.test.ts); 连麦 is checked
-      // here on the peer-to-peer engine, where the lead teacher forwards the stage.
-      console.info('live-quiz (sfu): media after resume and 连麦 are checked on the p2p engine here');
-      return;
-    }
     await expect.poll(() => board.getByTestId('live-lead-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth), { timeout: 15_000 }).toBeGreaterThan(0);
 
     // 连麦: the lead teacher brings the room on stage; the other classroom hears and sees it beside the lead teacher.
