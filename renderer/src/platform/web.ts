@@ -23,7 +23,7 @@ const CALL_TIMEOUT_MS = 15_000;
  * within a few seconds, and the resume token brings the current state.
  */
 const SILENT_MS = 13_000;
-const CONNECT_TIMEOUT_MS = 3_000;
+const CONNECT_TIMEOUT_MS = 2_000;
 
 function isErrorCode(x: unknown): x is ErrorCode {
   return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
@@ -52,7 +52,7 @@ export function createWebApi(url: string = window.location.origin, opts: { webso
       cb(auth);
     },
     reconnectionDelay: 500,
-    reconnectionDelayMax: 2000,
+    reconnectionDelayMax: 1000,
     timeout: CONNECT_TIMEOUT_MS,
     ...(opts.websocketOnly ? { transports: ['websocket'] } : {}),
   });
