@@ -6,35 +6,13 @@
  * classroom and overall, the report has them; every bad message is refused,
  * logged, and changes nothing.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startKetang, type Ketang } from '../../../main/app.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { describe, expect, it } from 'vitest';
 import type { RemoteAnswer } from '../../../common/contract/live-quiz.ts';
-import { connect, sleep, type TestClient } from '../../helpers/client.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { sleep, type TestClient } from '../../helpers/client.ts';
+import { hubPerTest } from '../../helpers/hub-per-test.ts';
 
-let cleanup: () => void;
-let app: Ketang;
-let log: MemoryLogger;
-const clients: TestClient[] = [];
-
-beforeEach(async () => {
-  let dir: string;
-  ({ dir, cleanup } = tempDir());
-  log = new MemoryLogger();
-  app = await startKetang({ dataDir: dir, host: '127.0.0.1', port: 0, resourcesDir: 'resources', log });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await app.close();
-  cleanup();
-});
-
-async function client(opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> {
-  const c = await connect(app.hub.url, opts);
-  clients.push(c);
-  return c;
-}
+const h = hubPerTest();
+const { client } = h;
 
 interface Sending {
   t: TestClient;
@@ -46,7 +24,7 @@ interface Sending {
 }
 
 async function sending(): Promise<Sending> {
-  const t = await client({ token: app.secrets.consoleToken });
+  const t = await client({ token: h.app.secrets.consoleToken });
   const snap = await t.ok('session.start', { lessonId: 'sample-lesson-fractions' });
   const opened = await t.ok('live.open', { maxReceivers: 3 });
   return { t, sessionId: snap.session.id, code: snap.session.code, liveId: opened.live.id, liveCode: opened.code, observerCode: opened.observerCode };
@@ -69,13 +47,13 @@ async function localStudent(s: Sending): Promise<TestClient> {
 const answer = (key: string, name: string, choice: number[], number: string | null = null): RemoteAnswer => ({ key, name, number, choice, at: '2026-11-23T08:00:00.000Z' });
 
 function remoteRows(sessionId: string): { payload: Record<string, unknown> }[] {
-  const rows = app.store.events(app.store.session(sessionId)!.id, 0, 10_000).filter((e) => e.type === 'live.quiz.answer');
+  const rows = h.app.store.events(h.app.store.session(sessionId)!.id, 0, 10_000).filter((e) => e.type === 'live.quiz.answer');
   return rows.map((e) => ({ payload: e.payload as Record<string, unknown> }));
 }
 
 /** What a refused message must not change. */
 function allEvents(): unknown {
-  return app.store.db.prepare('SELECT seq, type FROM class_events ORDER BY seq').all();
+  return h.app.store.db.prepare('SELECT seq, type FROM class_events ORDER BY seq').all();
 }
 
 describe('a quiz across classrooms', () => {
@@ -155,7 +133,7 @@ describe('a quiz across classrooms', () => {
     // Fill the room close to its limit first: 100 students, recorded.
     expect(await assistant.ok('live.quizAnswers', { liveId: s.liveId, questionId: qid, answers: many(100) })).toEqual({ recorded: 100, total: 100 });
     const before = allEvents();
-    const refusedBefore = log.lines.filter((l) => l.msg === 'refused').length;
+    const refusedBefore = h.log.lines.filter((l) => l.msg === 'refused').length;
     const attempts = [
       await board.call('live.quizAnswers', { liveId: s.liveId, questionId: qid, answers: ok }),
       await observer.call('live.quizAnswers', { liveId: s.liveId, questionId: qid, answers: ok }),
@@ -187,7 +165,7 @@ describe('a quiz across classrooms', () => {
       'FORBIDDEN',
     ]);
     expect(allEvents()).toEqual(before);
-    expect(log.lines.filter((l) => l.msg === 'refused').length - refusedBefore).toBe(attempts.length);
+    expect(h.log.lines.filter((l) => l.msg === 'refused').length - refusedBefore).toBe(attempts.length);
 
     // Closed: refused too, and the count stays.
     await s.t.ok('quiz.close', { questionId: qid });
@@ -232,7 +210,7 @@ describe('the assisting teacher’s pause', () => {
     await sleep(100);
     expect(again.eventsNamed('live.paused')).toHaveLength(0);
     expect(otherBoard.eventsNamed('live.paused')).toHaveLength(0);
-    const types = app.store.events(s.sessionId, 0, 10_000).map((e) => e.type);
+    const types = h.app.store.events(s.sessionId, 0, 10_000).map((e) => e.type);
     expect(types.filter((t) => t === 'live.paused' || t === 'live.resumed')).toEqual(['live.paused', 'live.resumed']);
   });
 });

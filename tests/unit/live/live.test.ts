@@ -5,41 +5,19 @@
  * forged ids, observers nobody sees, and a dropped classroom resuming.
  */
 import http from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startKetang, type Ketang } from '../../../main/app.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { describe, expect, it } from 'vitest';
 import { connect, sleep, type TestClient } from '../../helpers/client.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { hubPerTest } from '../../helpers/hub-per-test.ts';
 import { encodePoints, type InkOp } from '../../../common/ink.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 
-let dir = '';
-let cleanup: () => void;
-let app: Ketang;
-let log: MemoryLogger;
-const clients: TestClient[] = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  log = new MemoryLogger();
-  app = await startKetang({ dataDir: dir, host: '127.0.0.1', port: 0, resourcesDir: 'resources', log });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await app.close();
-  cleanup();
-});
-
-async function client(opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> {
-  const c = await connect(app.hub.url, opts);
-  clients.push(c);
-  return c;
-}
+const h = hubPerTest();
+const { client } = h;
 
 /** A class running on the sending hub with a live session open. */
 async function sending(maxReceivers = 2): Promise<{ t: TestClient; sessionId: string; liveId: string; code: string; observerCode: string; itemId: string }> {
-  const t = await client({ token: app.secrets.consoleToken });
+  const t = await client({ token: h.app.secrets.consoleToken });
   const snap = await t.ok('session.start', { lessonId: 'sample-lesson-fractions' });
   const lesson = await t.ok('lesson.get', { lessonId: snap.session.lessonId });
   const itemId = lesson.items[0]!.id;
@@ -57,7 +35,7 @@ const stroke = (id: string): InkOp[] => [
 
 /** What a refused message must not change. */
 function rows(): unknown {
-  const all = (sql: string): unknown[] => app.store.db.prepare(sql).all();
+  const all = (sql: string): unknown[] => h.app.store.db.prepare(sql).all();
   return { events: all('SELECT * FROM class_events ORDER BY seq'), sessions: all('SELECT * FROM class_sessions ORDER BY rowid'), ink: all('SELECT * FROM ink_ops ORDER BY rowid') };
 }
 
@@ -100,24 +78,24 @@ describe('a live session', () => {
 
   it('lets members fetch courseware by hash with their token, resumable by range; a wrong token is refused', async () => {
     // An image in the lesson, as an import would leave it.
-    const tmp = path.join(dir, 'slide.png');
+    const tmp = path.join(h.dir, 'slide.png');
     fs.writeFileSync(tmp, Buffer.alloc(5_000, 7));
-    const entry = await app.cache.putFile(tmp);
-    app.store.addCoursewareItem('sample-lesson-fractions', { id: 'slide-1', title: '图', kind: 'image', pages: 1, file: { sha256: entry.sha256, size: entry.size, mime: 'image/png' } });
+    const entry = await h.app.cache.putFile(tmp);
+    h.app.store.addCoursewareItem('sample-lesson-fractions', { id: 'slide-1', title: '图', kind: 'image', pages: 1, file: { sha256: entry.sha256, size: entry.size, mime: 'image/png' } });
     const s = await sending();
     const r = await client();
     const { token, snapshot } = await r.ok('live.join', { code: s.code, kind: 'classroom', name: 'A' });
     const sha = snapshot.lesson!.items.find((i) => i.id === 'slide-1')?.sha256;
     expect(sha).toBe(entry.sha256);
-    const url = `${app.hub.url}/files/${sha}?t=${encodeURIComponent(token)}`;
+    const url = `${h.app.hub.url}/files/${sha}?t=${encodeURIComponent(token)}`;
     expect(await getStatus(url)).toBe(200);
     const ranged = await new Promise<number>((resolve) => http.get(url, { headers: { Range: 'bytes=10-99' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))));
     expect(ranged).toBe(206);
-    expect(await getStatus(`${app.hub.url}/files/${sha}?t=forged-token-forged-token`)).toBe(401);
+    expect(await getStatus(`${h.app.hub.url}/files/${sha}?t=forged-token-forged-token`)).toBe(401);
   });
 
   it('caps the receiving classrooms, and peer to peer at four', async () => {
-    const t = await client({ token: app.secrets.consoleToken });
+    const t = await client({ token: h.app.secrets.consoleToken });
     await t.ok('session.start', { lessonId: 'sample-lesson-fractions' });
     const tooMany = await t.call('live.open', { maxReceivers: 5, engine: 'p2p' });
     expect(tooMany.ok ? null : tooMany.error.code).toBe('INVALID');
@@ -147,7 +125,7 @@ describe('roles the hub enforces', () => {
     ];
     expect(attempts.map((a) => (a.ok ? 'ok' : a.error.code))).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     expect(rows()).toEqual(before);
-    expect(log.lines.filter((l) => l.msg === 'refused' && l.fields?.role === 'remote')).toHaveLength(attempts.length);
+    expect(h.log.lines.filter((l) => l.msg === 'refused' && l.fields?.role === 'remote')).toHaveLength(attempts.length);
     const state = await s.t.ok('session.current', {});
     expect(state?.state.page).toBe(0);
   });
@@ -170,7 +148,7 @@ describe('roles the hub enforces', () => {
     expect(forged.map((a) => (a.ok ? 'ok' : a.error.code))).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'FORBIDDEN', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
     expect(rows()).toEqual(before);
     // A member token of another hub's (or a made-up) live session opens nothing.
-    const refused = await connect(app.hub.url, { resumeToken: 'made-up-live-token-made-up' }).then(
+    const refused = await connect(h.app.hub.url, { resumeToken: 'made-up-live-token-made-up' }).then(
       () => 'connected',
       (e: Error) => e.message,
     );
@@ -211,9 +189,9 @@ describe('roles the hub enforces', () => {
     await o.ok('live.signal', { liveId: s.liveId, to: 'lead', description: { type: 'answer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n' } });
     expect((await s.t.waitForEvent('live.signalled')).description?.type).toBe('answer');
 
-    const audit = app.store.db.prepare("SELECT payload FROM class_events WHERE type = 'live.observer'").all() as { payload: string }[];
+    const audit = h.app.store.db.prepare("SELECT payload FROM class_events WHERE type = 'live.observer'").all() as { payload: string }[];
     expect(audit).toHaveLength(1);
-    expect(app.store.db.prepare("SELECT count(*) AS n FROM class_events WHERE type = 'live.observer' AND session_id = ?").get(s.sessionId)).toEqual({ n: 1 });
+    expect(h.app.store.db.prepare("SELECT count(*) AS n FROM class_events WHERE type = 'live.observer' AND session_id = ?").get(s.sessionId)).toEqual({ n: 1 });
   });
 });
 
@@ -222,7 +200,7 @@ describe('the lead teacher', () => {
     const s = await sending();
     const r = await client();
     await r.ok('live.join', { code: s.code, kind: 'classroom', name: 'A' });
-    const other = await client({ token: app.secrets.consoleToken });
+    const other = await client({ token: h.app.secrets.consoleToken });
     expect((await other.ok('live.status', {}))!.live.leadPeer).not.toBeNull();
     await r.ok('live.signal', { liveId: s.liveId, to: 'lead', candidate: null });
     expect((await s.t.waitForEvent('live.signalled')).candidate).toBeNull();
@@ -262,7 +240,7 @@ describe('dropping and coming back', () => {
     const { token } = await r.ok('live.join', { code: s.code, kind: 'classroom', name: 'A' });
     await s.t.ok('session.end', { sessionId: s.sessionId });
     expect((await r.waitForEvent('live.closed')).liveId).toBe(s.liveId);
-    const again = await connect(app.hub.url, { resumeToken: token }).then(
+    const again = await connect(h.app.hub.url, { resumeToken: token }).then(
       () => 'connected',
       () => 'refused',
     );

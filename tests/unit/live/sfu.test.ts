@@ -6,37 +6,15 @@
  * the live session closes. Refusals are logged and change nothing.
  * Skipped, with the reason printed, only where no worker exists.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startKetang, type Ketang } from '../../../main/app.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
-import { connect, type TestClient } from '../../helpers/client.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestClient } from '../../helpers/client.ts';
+import { hubPerTest } from '../../helpers/hub-per-test.ts';
 import { skipReason } from '../media/worker-env.ts';
 
 const skip = skipReason();
 
-let cleanup: () => void;
-let app: Ketang;
-let log: MemoryLogger;
-const clients: TestClient[] = [];
-
-beforeEach(async () => {
-  let dir: string;
-  ({ dir, cleanup } = tempDir());
-  log = new MemoryLogger();
-  app = await startKetang({ dataDir: dir, host: '127.0.0.1', port: 0, resourcesDir: 'resources', log });
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await app.close();
-  cleanup();
-});
-
-async function client(opts: Parameters<typeof connect>[1] = {}): Promise<TestClient> {
-  const c = await connect(app.hub.url, opts);
-  clients.push(c);
-  return c;
-}
+const h = hubPerTest();
+const { client } = h;
 
 /** Opus as a browser would send it (the worker checks the parameters, not where they come from). */
 const opus = (ssrc: number): Record<string, unknown> => ({
@@ -48,7 +26,7 @@ const code = (r: { ok: boolean; error?: { code: string } }): string => (r.ok ? '
 
 /** A class with a live session on the SFU: the lead teacher joined its SFU side and sends its microphone. */
 async function sfuClass(): Promise<{ t: TestClient; liveId: string; code: string; observerCode: string; caps: Record<string, unknown>; leadMic: string }> {
-  const t = await client({ token: app.secrets.consoleToken });
+  const t = await client({ token: h.app.secrets.consoleToken });
   await t.ok('session.start', { lessonId: 'sample-lesson-fractions' });
   const opened = await t.ok('live.open', { maxReceivers: 4 });
   expect(opened.live.engine).toBe('sfu');
@@ -104,11 +82,11 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     await b.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
 
     // B may not receive A while A is not on stage: refused, logged, nothing created.
-    const sfu = (await app.media.sfu())!;
+    const sfu = (await h.app.media.sfu())!;
     const consumersBefore = sfu.consumerCount(s.liveId);
     const refused = await b.c.call('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: a.mic, rtpCapabilities: s.caps });
     expect(code(refused)).toBe('FORBIDDEN');
-    expect(log.lines.some((l) => l.msg === 'refused' && l.fields?.op === 'live.sfuConsume')).toBe(true);
+    expect(h.log.lines.some((l) => l.msg === 'refused' && l.fields?.op === 'live.sfuConsume')).toBe(true);
     expect(sfu.consumerCount(s.liveId)).toBe(consumersBefore);
 
     // A on stage (连麦): B is told and may receive A; off stage again, B's consumer of A is closed.
@@ -130,7 +108,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     await o.ok('live.observe', { observerCode: s.observerCode, name: '教研员' });
     const joined = await o.ok('live.sfuJoin', { liveId: s.liveId });
     expect(joined.producers.map((p) => p.id)).toEqual([s.leadMic]);
-    const sfu = (await app.media.sfu())!;
+    const sfu = (await h.app.media.sfu())!;
     const before = { transports: sfu.transportCount(s.liveId), producers: sfu.producerIds(s.liveId).length };
     expect(code(await o.call('live.sfuTransport', { liveId: s.liveId, direction: 'send' }))).toBe('FORBIDDEN');
     const recv = await o.ok('live.sfuTransport', { liveId: s.liveId, direction: 'recv' });
@@ -156,7 +134,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
     const b = await classroom(s.code, s.liveId, '河口小学', 3333);
     const mine = await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
-    const sfu = (await app.media.sfu())!;
+    const sfu = (await h.app.media.sfu())!;
     const before = { transports: sfu.transportCount(s.liveId), consumers: sfu.consumerCount(s.liveId), producers: sfu.producerIds(s.liveId).length };
     const attempts = {
       borrowedTransport: await b.c.call('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps }),
@@ -180,7 +158,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     });
     expect({ transports: sfu.transportCount(s.liveId), consumers: sfu.consumerCount(s.liveId), producers: sfu.producerIds(s.liveId).length }).toEqual(before);
     // Another console of the sending classroom is not the lead teacher's: no media through it.
-    const other = await client({ token: app.secrets.consoleToken });
+    const other = await client({ token: h.app.secrets.consoleToken });
     expect(code(await other.call('live.sfuJoin', { liveId: s.liveId }))).toBe('FORBIDDEN');
   });
 
@@ -193,7 +171,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const audio = await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
     await a.c.ok('live.sfuResume', { liveId: s.liveId, consumerId: video.id });
     await a.c.ok('live.sfuResume', { liveId: s.liveId, consumerId: audio.id });
-    const sfu = (await app.media.sfu())!;
+    const sfu = (await h.app.media.sfu())!;
     const state = (): { video: unknown; audio: boolean } => ({ video: sfu.consumerState(s.liveId, video.id), audio: sfu.consumerState(s.liveId, audio.id).paused });
     const report = async (loss: number): Promise<void> => {
       // The hub applies its choice before it answers.
@@ -209,7 +187,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     expect(state()).toEqual({ video: { paused: true, preferredSpatial: 0 }, audio: false });
     await a.c.ok('live.sfuResume', { liveId: s.liveId, consumerId: video.id });
     expect(state().video).toMatchObject({ paused: true });
-    expect(log.lines.some((l) => l.msg === 'sfu video for a classroom' && l.fields?.video === false)).toBe(true);
+    expect(h.log.lines.some((l) => l.msg === 'sfu video for a classroom' && l.fields?.video === false)).toBe(true);
     // Three calm reports: video back, from the lowest layer.
     await report(0);
     await report(0);
@@ -221,7 +199,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
   it('sets the router up again when its worker dies, and has everyone start media afresh', async () => {
     const s = await sfuClass();
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);
-    const sfu = (await app.media.sfu())!;
+    const sfu = (await h.app.media.sfu())!;
     s.t.clearEvents();
     a.c.clearEvents();
     process.kill(sfu.sessionWorkerPid(s.liveId), 'SIGKILL');
@@ -230,8 +208,8 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const snap = await a.c.waitForEvent('live.snapshot', () => true, 15_000);
     expect(snap.you?.memberId).toBe(a.memberId);
     expect(sfu.hasSession(s.liveId)).toBe(true);
-    expect(log.lines.some((l) => l.msg === 'mediasoup worker died')).toBe(true);
-    expect(log.lines.some((l) => l.msg === 'live session: SFU router set up again after a worker died')).toBe(true);
+    expect(h.log.lines.some((l) => l.msg === 'mediasoup worker died')).toBe(true);
+    expect(h.log.lines.some((l) => l.msg === 'live session: SFU router set up again after a worker died')).toBe(true);
     await a.c.ok('live.sfuJoin', { liveId: s.liveId });
     const send = await a.c.ok('live.sfuTransport', { liveId: s.liveId, direction: 'send' });
     await a.c.ok('live.sfuProduce', { liveId: s.liveId, transportId: send.id, kind: 'audio', source: 'mic', rtpParameters: opus(2222) });
@@ -244,7 +222,7 @@ describe.skipIf(skip !== null)('the SFU in a live session', () => {
     const b = await classroom(s.code, s.liveId, '河口小学', 3333);
     await a.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: a.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
     await b.c.ok('live.sfuConsume', { liveId: s.liveId, transportId: b.recv, producerId: s.leadMic, rtpCapabilities: s.caps });
-    const sfu = (await app.media.sfu())!;
+    const sfu = (await h.app.media.sfu())!;
     expect(sfu.transportCount(s.liveId)).toBe(5);
     expect(sfu.producerIds(s.liveId).sort()).toEqual([s.leadMic, a.mic, b.mic].sort());
 
