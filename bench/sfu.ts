@@ -25,7 +25,8 @@ import { Sfu } from '../main/media/sfu.ts';
 import { findWorkerBinary } from '../main/media/worker-binary.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tests/helpers/browser.ts';
 import type { MediaStats, SfuPage } from '../tests/e2e/sfu-page.ts';
-import { bundleSfuPage, launchMediaBrowser, MEDIA_ARGS, openSfuPage, startPageServer } from '../tests/e2e/sfu-server.ts';
+import { bundleSfuPage, openSfuPage, startPageServer } from '../tests/e2e/sfu-server.ts';
+import { launchMediaBrowser, MEDIA_ARGS } from '../tests/helpers/live.ts';
 
 const RECEIVERS = (process.env.BENCH_RECEIVERS ?? '1,2,4').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

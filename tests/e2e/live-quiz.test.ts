@@ -14,14 +14,13 @@
  * seen by the other classroom (getStats through `ketangLive.inbound()`).
  * The quiz and the pause run on both media engines; 连麦 on peer to peer.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
+import { BOARD_VIEWPORT, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { inbound, launchMediaBrowser, mediaFlows, submitLiveJoin, until } from '../helpers/live.ts';
 import { skipReason } from '../unit/media/worker-env.ts';
-
-const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'];
 
 const SFU_SKIP = skipReason();
 
@@ -32,47 +31,14 @@ let lead: TestClient;
 let roomTeacher: TestClient;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS], headless: true });
+  browser = await launchMediaBrowser(['--allow-loopback-in-peer-connection']);
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-interface Inbound {
-  kind: string;
-  framesDecoded?: number;
-  totalSamplesReceived?: number;
-  concealedSamples?: number;
-}
-
-async function inbound(page: Page): Promise<Inbound[]> {
-  return page.evaluate(() => (globalThis as unknown as { ketangLive: { inbound(): Promise<Inbound[]> } }).ketangLive.inbound());
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 40_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-/** Video frames decoded and audio samples received on at least `n` streams. */
-function mediaFlows(list: Inbound[], n: number): boolean {
-  const video = list.filter((s) => s.kind === 'video' && (s.framesDecoded ?? 0) > 5);
-  const audio = list.filter((s) => s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 48_000 && (s.concealedSamples ?? 0) < 0.5 * (s.totalSamplesReceived ?? 1));
-  return video.length >= n && audio.length >= n;
-}
-
 async function joinLive(code: string, name: string, kind: 'classroom' | 'assistant'): Promise<Page> {
-  const { page } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
-  await page.goto(`${sendingHub.url}/#/live`);
-  await page.getByTestId('live-join-code').fill(code);
-  await page.getByTestId('live-join-name').fill(name);
-  await page.getByTestId(kind === 'assistant' ? 'live-kind-assistant' : 'live-kind-classroom').check();
-  await page.getByTestId('live-join').click();
+  const page = await submitLiveJoin(browser, sendingHub.url, code, name, kind);
   await page.getByTestId('live-view').and(page.locator(`[data-kind="${kind}"]`)).waitFor();
   return page;
 }
@@ -132,7 +98,7 @@ describe.each(['p2p', 'sfu'] as const)('a live class across classrooms, %s engin
     await assistant.getByTestId('live-quiz-local').fill(`${roomHub.url}/#/console?token=${roomHub.app.secrets.consoleToken}`);
     await assistant.getByTestId('live-quiz-connect').click();
     await expect.poll(() => assistant.getByTestId('live-quiz-relay').getAttribute('data-local'), { timeout: 10_000 }).toBe('connected');
-    await until('both classrooms in the panel', () => consolePage.getByTestId('live-room').count(), (n) => n === 2);
+    await until('both classrooms in the panel', () => consolePage.getByTestId('live-room').count(), (n) => n === 2, 40_000);
 
     // The lead teacher asks; the room's tablets get the question from their own hub and answer there.
     const started = await lead.ok('quiz.start', { kind: 'single', prompt: '3/4 和 2/3 哪个大？', options: 4, correct: [0] });
@@ -180,7 +146,7 @@ describe.each(['p2p', 'sfu'] as const)('a live class across classrooms, %s engin
     for (const t of tablets) await t.context().close();
 
     // Media reaches both boards before the pause.
-    for (const b of [board, other]) await until('lead teacher media on a board', () => inbound(b), (l) => mediaFlows(l, 1));
+    for (const b of [board, other]) await until('lead teacher media on a board', () => inbound(b), (l) => mediaFlows(l, 1), 40_000);
 
     // 暂停远程: the room's board hides and mutes the lead teacher; the other classroom goes on.
     await assistant.getByTestId('live-pause').click();
@@ -202,7 +168,7 @@ describe.each(['p2p', 'sfu'] as const)('a live class across classrooms, %s engin
     // 连麦: the lead teacher brings the room on stage; the other classroom hears and sees it beside the lead teacher.
     await consolePage.locator(`[data-testid="live-room"][data-name="${ROOM}"]`).getByTestId('live-stage').click();
     await other.getByTestId('live-stage-video').waitFor({ timeout: 10_000 });
-    await until('lead teacher and the staged classroom at the other classroom', () => inbound(other), (l) => mediaFlows(l, 2));
+    await until('lead teacher and the staged classroom at the other classroom', () => inbound(other), (l) => mediaFlows(l, 2), 40_000);
     await expect.poll(() => other.getByTestId('live-stage-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await board.getByTestId('live-you-on-stage').count()).toBe(1);
   }, 240_000);

@@ -12,68 +12,29 @@
  * receiving board that reloads is back with the page, ink and media. The SFU
  * run skips, with the reason printed, only where no worker exists.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePoints } from '../../common/ink.ts';
-import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from '../helpers/browser.ts';
+import { BOARD_VIEWPORT, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { inbound, launchMediaBrowser, mediaFlows, submitLiveJoin, until } from '../helpers/live.ts';
 import { skipReason } from '../unit/media/worker-env.ts';
-
-const MEDIA_ARGS = [
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  // 共享屏幕 picks the console's own tab without a picker.
-  '--auto-accept-this-tab-capture',
-];
 
 let hub: TestHub;
 let browser: Browser;
 let teacher: TestClient;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS], headless: true });
+  // 共享屏幕 picks the console's own tab without a picker.
+  browser = await launchMediaBrowser(['--allow-loopback-in-peer-connection', '--auto-accept-this-tab-capture']);
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-interface Inbound {
-  kind: string;
-  framesDecoded?: number;
-  totalSamplesReceived?: number;
-  concealedSamples?: number;
-}
-
-async function inbound(page: Page): Promise<Inbound[]> {
-  return page.evaluate(() => (globalThis as unknown as { ketangLive: { inbound(): Promise<Inbound[]> } }).ketangLive.inbound());
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-/** Video frames decoded and audio samples received on at least `n` links, with concealment a small part of the audio. */
-function mediaFlows(list: Inbound[], n: number): boolean {
-  const video = list.filter((s) => s.kind === 'video' && (s.framesDecoded ?? 0) > 5);
-  const audio = list.filter((s) => s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 48_000 && (s.concealedSamples ?? 0) < 0.5 * (s.totalSamplesReceived ?? 1));
-  return video.length >= n && audio.length >= n;
-}
-
 async function openReceiver(code: string, name: string): Promise<Page> {
-  const { page } = await openDevice(browser, { viewport: BOARD_VIEWPORT, debugApi: true });
-  await page.goto(`${hub.url}/#/live`);
-  await page.getByTestId('live-join-code').fill(code);
-  await page.getByTestId('live-join-name').fill(name);
-  await page.getByTestId('live-join').click();
+  const page = await submitLiveJoin(browser, hub.url, code, name);
   await page.getByTestId('live-page').waitFor();
   return page;
 }

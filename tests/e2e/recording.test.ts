@@ -8,14 +8,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePoints, type InkOp } from '../../common/ink.ts';
 import type { RecordingInfo } from '../../common/contract/recording.ts';
-import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.ts';
+import { BOARD_VIEWPORT } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { makePdf } from '../helpers/files.ts';
 import { addPdfItem, startTestHub, type TestHub } from '../helpers/hub.ts';
+import { launchMediaBrowser } from '../helpers/live.ts';
 
 // Browser globals for code run in the page (the Node tsconfig has no DOM lib).
 interface Canvas {
@@ -31,7 +32,6 @@ interface Video {
 }
 declare const document: { querySelector<T>(selector: string): T | null };
 
-const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 const LESSON = 'sample-lesson-fractions';
 const PDF_ITEM = 'pdf-rec';
 const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
@@ -45,7 +45,7 @@ let api: TestClient;
 beforeAll(async () => {
   hub = await startTestHub();
   await addPdfItem(hub.app, { lessonId: LESSON, itemId: PDF_ITEM, title: '分数的意义' }, makePdf(3));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS] });
+  browser = await launchMediaBrowser();
   api = await connect(hub.url, { token: hub.app.secrets.consoleToken });
 }, 60_000);
 
@@ -73,17 +73,23 @@ function stroke(id: string, y: number): InkOp[] {
   return [{ t: 'begin', id, tool: 'pen', color: INK, width: 40 }, { t: 'pts', id, d: encodePoints(pts) }, { t: 'end', id }];
 }
 
+/** The console in its own context (page errors logged), with its 教学实录 panel shown. */
+async function openRecordingPanel(): Promise<{ context: BrowserContext; page: Page; panel: Locator }> {
+  const context = await browser.newContext({ viewport: BOARD_VIEWPORT, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+  await page.goto(`${hub.url}/#/console?token=${hub.app.secrets.consoleToken}`);
+  const panel = page.getByTestId('recording-panel');
+  await expect.poll(() => panel.isVisible(), { timeout: 15_000 }).toBe(true);
+  return { context, page, panel };
+}
+
 describe('lesson recording', () => {
   it('records the board with ink and a page turn, lists it, plays it, and keeps it sealed on disk', async () => {
     const session = await api.ok('session.start', { lessonId: LESSON });
     await api.ok('session.setState', { sessionId: session.session.id, patch: { itemId: PDF_ITEM, page: 0 } });
 
-    const context = await browser.newContext({ viewport: BOARD_VIEWPORT, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-    await page.goto(`${hub.url}/#/console?token=${hub.app.secrets.consoleToken}`);
-    const panel = page.getByTestId('recording-panel');
-    await expect.poll(() => panel.isVisible(), { timeout: 15_000 }).toBe(true);
+    const { context, page, panel } = await openRecordingPanel();
 
     await panel.getByTestId('recording-camera').check();
     await panel.getByTestId('recording-start').click();
@@ -149,12 +155,7 @@ describe('lesson recording', () => {
 
   it('goes on in a new recording when the hub restarts mid-recording; the part before it stays playable', async () => {
     const session = await api.ok('session.start', { lessonId: LESSON });
-    const context = await browser.newContext({ viewport: BOARD_VIEWPORT, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-    await page.goto(`${hub.url}/#/console?token=${hub.app.secrets.consoleToken}`);
-    const panel = page.getByTestId('recording-panel');
-    await expect.poll(() => panel.isVisible(), { timeout: 15_000 }).toBe(true);
+    const { context, panel } = await openRecordingPanel();
     await panel.getByTestId('recording-start').click();
     await expect.poll(() => panel.getByTestId('recording-state').textContent(), { timeout: 15_000 }).toContain('录制中');
     const chunksOf = (id: string): number => Number(hub.app.store.db.prepare('SELECT chunks FROM recordings WHERE id = ?').pluck().get(id) ?? 0);

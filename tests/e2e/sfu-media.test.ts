@@ -8,9 +8,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sfu } from '../../main/media/sfu.ts';
+import { launchMediaBrowser, until } from '../helpers/live.ts';
 import { skipReason, WORKER_BIN } from '../unit/media/worker-env.ts';
 import type { MediaStats, SfuPage } from './sfu-page.ts';
-import { bundleSfuPage, launchMediaBrowser, openSfuPage, startPageServer, type PageServer } from './sfu-server.ts';
+import { bundleSfuPage, openSfuPage, startPageServer, type PageServer } from './sfu-server.ts';
 
 let sfu: Sfu;
 let server: PageServer;
@@ -30,16 +31,6 @@ afterAll(async () => {
 
 async function received(page: Page): Promise<MediaStats[]> {
   return page.evaluate(() => (globalThis as unknown as { sfu: SfuPage }).sfu.received());
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe.skipIf(skipReason() !== null)('Chromium ⇄ mediasoup worker (mediasoup-client over WebRtcTransport)', () => {
@@ -65,6 +56,8 @@ describe.skipIf(skipReason() !== null)('Chromium ⇄ mediasoup worker (mediasoup
         const audio = s.find((x) => x.kind === 'audio');
         return !!video && !!audio && video.framesDecoded >= 30 && audio.samplesReceived >= 48_000;
       },
+      30_000,
+      250,
     );
     const video = stats.find((x) => x.kind === 'video')!;
     const audio = stats.find((x) => x.kind === 'audio')!;

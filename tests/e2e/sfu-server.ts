@@ -10,19 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import type { types as ms } from 'mediasoup';
 import type { Sfu } from '../../main/media/sfu.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** Fake camera and microphone, no permission prompt, audio may play without a gesture. */
-export const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
-
-export function launchMediaBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS], headless: true });
-}
 
 export async function bundleSfuPage(): Promise<string> {
   const r = await build({
