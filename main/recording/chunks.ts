@@ -17,16 +17,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { readSealedChunks, readSealedFile, SEALED_CHUNK, sealedPlainSize, SealedWriter } from '../security/files.ts';
+import { readSealedFile, SealedWriter, sealedSource, type SealedSource } from '../security/files.ts';
 import type { ChunkRow } from '../store/recordings.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Plaintext bytes start…end (inclusive) of a stored recording, decrypted as they are read. */
-export interface MediaSource {
-  size: number;
-  stream(start: number, end: number): Readable;
-}
+export type MediaSource = SealedSource;
 
 export interface JoinedFile {
   /** SHA-256 of the plaintext webm: its name on the platform. */
@@ -151,26 +148,7 @@ export class RecordingFiles {
   joined(file: string): MediaSource | null {
     const full = path.join(this.dir, path.basename(file));
     if (!fs.existsSync(full)) return null;
-    const size = sealedPlainSize(fs.statSync(full).size);
-    const key = this.filesKey;
-    return {
-      size,
-      stream(start, end) {
-        const first = Math.floor(start / SEALED_CHUNK);
-        const last = Math.floor(end / SEALED_CHUNK);
-        return Readable.from(
-          (function* () {
-            let at = first * SEALED_CHUNK;
-            for (const piece of readSealedChunks(full, key, first, last)) {
-              const from = Math.max(0, start - at);
-              const to = Math.min(piece.length, end - at + 1);
-              if (to > from) yield piece.subarray(from, to);
-              at += piece.length;
-            }
-          })(),
-        );
-      },
-    };
+    return sealedSource(full, this.filesKey);
   }
 
   /** Temp files a crash left half-written (never indexed, so never counted). */

@@ -9,8 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { readSealedChunks, SEALED_CHUNK, sealedPlainSize, SealedWriter } from './files.ts';
+import { SealedWriter, sealedSource, type SealedSource } from './files.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -65,29 +64,9 @@ export class SealedContentStore {
   }
 
   /** A sealed file to serve: its plaintext size and a stream of bytes start…end (inclusive); null when absent. */
-  open(sha256: string): { size: number; stream(start: number, end: number): Readable } | null {
+  open(sha256: string): SealedSource | null {
     if (!this.has(sha256)) return null;
-    const file = this.pathFor(sha256);
-    const size = sealedPlainSize(fs.statSync(file).size);
-    const key = this.filesKey;
-    return {
-      size,
-      stream(start, end) {
-        const first = Math.floor(start / SEALED_CHUNK);
-        const last = Math.floor(end / SEALED_CHUNK);
-        return Readable.from(
-          (function* () {
-            let at = first * SEALED_CHUNK;
-            for (const chunk of readSealedChunks(file, key, first, last)) {
-              const from = Math.max(0, start - at);
-              const to = Math.min(chunk.length, end - at + 1);
-              if (to > from) yield chunk.subarray(from, to);
-              at += chunk.length;
-            }
-          })(),
-        );
-      },
-    };
+    return sealedSource(this.pathFor(sha256), this.filesKey);
   }
 
   /** Remove temporary files left by a crash. */
