@@ -9,6 +9,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import { statementCache } from './statements.ts';
 
 export interface RemovalResult {
   /** Deleted with their items (nothing of the teacher's on them). */
@@ -19,16 +20,11 @@ export interface RemovalResult {
 
 export class PlatformLessonsRepo {
   private readonly db: Db;
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: (source: string) => Statement;
 
   constructor(db: Db) {
     this.db = db;
-  }
-
-  private sql(source: string): Statement {
-    let s = this.statements.get(source);
-    if (!s) this.statements.set(source, (s = this.db.prepare(source)));
-    return s;
+    this.sql = statementCache(db);
   }
 
   /** The platform delivered this lesson: it is the platform's, and if it had been archived, it is back. Call inside the lesson's write. */

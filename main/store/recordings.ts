@@ -7,6 +7,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import { statementCache } from './statements.ts';
 
 type Row = Record<string, unknown>;
 
@@ -39,19 +40,11 @@ export interface ChunkRow {
 
 export class RecordingRepo {
   private readonly db: Db;
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: (source: string) => Statement;
 
   constructor(db: Db) {
     this.db = db;
-  }
-
-  private sql(source: string): Statement {
-    let s = this.statements.get(source);
-    if (!s) {
-      s = this.db.prepare(source);
-      this.statements.set(source, s);
-    }
-    return s;
+    this.sql = statementCache(db);
   }
 
   tx<T>(fn: () => T): T {

@@ -6,6 +6,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import { statementCache } from './statements.ts';
 
 type Row = Record<string, unknown>;
 
@@ -55,22 +56,14 @@ export interface PendingSummary {
 
 export class SyncRepo {
   private readonly db: Db;
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: (source: string) => Statement;
   /** Opens sealed columns (encryption at rest: Store.openText); identity for a clear-text store. */
   private readonly open: (where: string, stored: string) => string;
 
   constructor(db: Db, open: (where: string, stored: string) => string = (_where, stored) => stored) {
     this.db = db;
+    this.sql = statementCache(db);
     this.open = open;
-  }
-
-  private sql(source: string): Statement {
-    let s = this.statements.get(source);
-    if (!s) {
-      s = this.db.prepare(source);
-      this.statements.set(source, s);
-    }
-    return s;
   }
 
   // ---------------------------------------------------------- meta values

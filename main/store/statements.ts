@@ -1,0 +1,19 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database.ts';
+
+/**
+ * Prepared statements of one database by SQL text: prepared on first use,
+ * reused after (preparing costs more than most runs). Each repository keeps
+ * one as its `sql`.
+ */
+export function statementCache(db: Db): (source: string) => Statement {
+  const statements = new Map<string, Statement>();
+  return (source) => {
+    let stmt = statements.get(source);
+    if (!stmt) {
+      stmt = db.prepare(source);
+      statements.set(source, stmt);
+    }
+    return stmt;
+  };
+}
