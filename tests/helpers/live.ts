@@ -31,6 +31,8 @@ export interface Inbound {
   framesDecoded?: number;
   totalSamplesReceived?: number;
   concealedSamples?: number;
+  bytesReceived?: number;
+  packetsReceived?: number;
 }
 
 /** What a page's live media connections receive (the app's debug hook, getStats inbound-rtp). */
