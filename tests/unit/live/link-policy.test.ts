@@ -1,5 +1,6 @@
 /** Link figures from getStats and the video gate (renderer/src/features/live/composables/linkPolicy.ts). */
 import { describe, expect, it } from 'vitest';
+import { withPtime } from '../../../renderer/src/features/live/composables/sdp.ts';
 import { linkLevel, OFF_AFTER, ON_AFTER, summarize, totalsFrom, VideoGate } from '../../../renderer/src/features/live/composables/linkPolicy.ts';
 
 describe('video gate', () => {
@@ -56,5 +57,20 @@ describe('figures from getStats', () => {
     expect(linkLevel({ rttMs: 40, loss: 0, inKbps: 500, outKbps: 300, availableOutKbps: 900, videoOn: true })).toBe('good');
     expect(linkLevel({ rttMs: 400, loss: 0.01, inKbps: 500, outKbps: 300, availableOutKbps: 900, videoOn: true })).toBe('weak');
     expect(linkLevel({ rttMs: 40, loss: 0, inKbps: 50, outKbps: 30, availableOutKbps: 100, videoOn: false })).toBe('bad');
+  });
+});
+
+describe('audio packet time in the peer-to-peer descriptions', () => {
+  const sdp = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'a=rtpmap:111 opus/48000/2', 'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=rtpmap:96 VP8/90000', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:2', 'a=ptime:20', ''].join('\r\n');
+
+  it('asks for 60 ms audio packets in every audio section that names none, and leaves the rest as it was', () => {
+    const out = withPtime(sdp);
+    const sections = out.split(/\r\n(?=m=)/);
+    expect(sections[1]).toBe('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\na=ptime:60');
+    expect(sections[2]).not.toContain('ptime');
+    expect(sections[3]).toBe('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:2\r\na=ptime:20\r\n');
+    expect(out.startsWith('v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio')).toBe(true);
+    expect(out.endsWith('\r\n')).toBe(true);
+    expect(withPtime(out)).toBe(out);
   });
 });

@@ -16,6 +16,7 @@
  * Media objects live here, never in Pinia (architecture rule 5).
  */
 import type { LinkStats, LiveInfo } from '../../../../../common/contract/live.ts';
+import { withPtime } from './sdp.ts';
 import { STATS_PERIOD_MS, summarize, totalsFrom, VideoGate, type Totals } from './linkPolicy.ts';
 
 /** Both engines behind one interface; the hub's `engine` picks which the page builds. */
@@ -238,7 +239,7 @@ export class LeadP2p implements LiveMediaEngine {
     if (isMember && this.stage) this.setStage(this.stage);
     // No watchdog: answers carry their offer's id, so a stale one is ignored above; a link that never comes up fails and is offered again.
     await pc.setLocalDescription(await pc.createOffer());
-    await this.send(peer, { offerId, description: { type: 'offer', sdp: pc.localDescription!.sdp } }).catch(() => undefined);
+    await this.send(peer, { offerId, description: { type: 'offer', sdp: withPtime(pc.localDescription!.sdp) } }).catch(() => undefined);
   }
 
   private async poll(): Promise<void> {
@@ -325,7 +326,7 @@ export class MemberP2p implements LiveMediaEngine {
       }
       for (const t of tx.slice(2)) t.direction = 'recvonly';
       await pc.setLocalDescription(await pc.createAnswer());
-      await this.send(from, { offerId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
+      await this.send(from, { offerId, description: { type: 'answer', sdp: withPtime(pc.localDescription!.sdp) } });
       if (tx[0]) await prioritise(tx[0].sender, 'audio');
       if (tx[1]) await prioritise(tx[1].sender, 'video', this.videoOn);
     } else if (signal.candidate && this.pc && from === this.from && signal.offerId === this.offerId) {

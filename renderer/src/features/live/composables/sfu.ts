@@ -26,6 +26,7 @@ import { Device, type types } from 'mediasoup-client';
 import type { LinkStats, LiveInfo, SfuProducer, SfuSource } from '../../../../../common/contract/live.ts';
 import type { OperationName, OpInput, OpOutput } from '../../../../../common/protocol.ts';
 import { STATS_PERIOD_MS, summarize, totalsFrom, type Totals } from './linkPolicy.ts';
+import { AUDIO_PTIME_MS } from './sdp.ts';
 import { statsSources, type IceConfig, type LeadEvents, type LiveMediaEngine, type MemberEvents } from './p2p.ts';
 
 /** The hub's operations, as `useApi().call` makes them. */
@@ -116,7 +117,7 @@ class SfuLink {
     if (!mic && !camera) return;
     this.send = await this.transport('send');
     if (mic && this.device.canProduce('audio')) {
-      this.producers.push(await this.send.produce({ track: mic, encodings: [MIC_ENCODING], codecOptions: { opusStereo: false, opusDtx: true, opusFec: true }, appData: { source: 'mic' } }));
+      this.producers.push(await this.send.produce({ track: mic, encodings: [MIC_ENCODING], codecOptions: { opusStereo: false, opusDtx: true, opusFec: true, opusPtime: AUDIO_PTIME_MS }, appData: { source: 'mic' } }));
     }
     if (camera && this.device.canProduce('video')) {
       this.producers.push(await this.send.produce({ track: camera, encodings: CAMERA_LAYERS, codecOptions: { videoGoogleStartBitrate: 300 }, appData: { source: 'camera' } }));
