@@ -17,9 +17,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from './browser.ts';
 import { connect, type TestClient } from './client.ts';
 import { startTestHub, type TestHub } from './hub.ts';
+import { inbound, MEDIA_ARGS, until, type Inbound } from './live.ts';
 import { NetLab, type Link } from './netns.ts';
 
-export const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+// The live e2e helpers, for the tests and the bench that import them from here.
+export { inbound, MEDIA_ARGS, until, type Inbound };
+
 export const TURNSERVER = '/usr/bin/turnserver';
 
 export interface LiveRig {
@@ -104,20 +107,6 @@ export async function openReceiver(rig: LiveRig, browser: Browser, code: string,
   return page;
 }
 
-export interface Inbound {
-  kind: string;
-  framesDecoded?: number;
-  totalSamplesReceived?: number;
-  concealedSamples?: number;
-  bytesReceived?: number;
-  packetsReceived?: number;
-}
-
-/** What a page's live peer connections receive (the app's debug hook, getStats inbound-rtp). */
-export function inbound(page: Page): Promise<Inbound[]> {
-  return page.evaluate('globalThis.ketangLive.inbound()') as Promise<Inbound[]>;
-}
-
 /** Sum of a field over the inbound streams of one kind. */
 export function total(list: Inbound[], kind: 'audio' | 'video', field: keyof Inbound): number {
   return list.filter((s) => s.kind === kind).reduce((n, s) => n + Number(s[field] ?? 0), 0);
@@ -143,17 +132,6 @@ export function selectedPairs(page: Page): Promise<SelectedPair[]> {
     }
     return out;
   })()`) as Promise<SelectedPair[]>;
-}
-
-/** Poll `get` until `ok`, or fail naming `what` with the last value. */
-export async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000, everyMs = 300): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** A free UDP port on `host` (for coturn's listener). */
