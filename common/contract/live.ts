@@ -110,6 +110,8 @@ export const LiveSnapshot = z.object({
   /** Ink of the page on show. */
   ink: LivePageInk.nullable(),
   members: z.array(LiveMember),
+  /** The lead teacher is sharing a screen (peer-to-peer engine; on the SFU the screen is one of `live.sfuProducers`). */
+  screen: z.boolean(),
 });
 export type LiveSnapshot = z.infer<typeof LiveSnapshot>;
 
@@ -270,6 +272,12 @@ export const liveOperations = {
     output: Ok,
     doc: 'WebRTC signalling for the peer-to-peer engine, relayed as `live.signalled`. The lead teacher may address any member; a classroom or observer only the lead teacher. An observer may only answer, receive-only. `offerId` ties an answer and candidates to the offer they belong to.',
   }),
+  'live.shareScreen': op({
+    roles: ['teacher'],
+    input: z.object({ liveId: Id, on: z.boolean() }).strict(),
+    output: Ok,
+    doc: "Peer-to-peer engine: the lead teacher's console started (`on`) or stopped sharing its screen on the connections' screen section; every member is told (`live.screen`) and later ones find it in the snapshot. Only the lead teacher's console; on the SFU the screen is a producer instead (CONFLICT).",
+  }),
   ...sfuOperations,
 } as const;
 
@@ -286,6 +294,11 @@ export const liveEvents = {
     payload: z.object({ liveId: Id, producers: z.array(SfuProducer) }),
     to: ['teacher', 'remote', 'observer'] as const,
     doc: 'SFU engine: every producer this connection may consume now (sent after `live.sfuJoin` whenever one starts or stops, or the stage changes). Consume the new ones; a consumer whose producer left the list is closed by the hub.',
+  },
+  'live.screen': {
+    payload: z.object({ liveId: Id, on: z.boolean() }),
+    to: ['remote', 'observer'] as const,
+    doc: "Peer-to-peer engine: the lead teacher's screen started or stopped (show it instead of the page while `on`). A muted or silent track is no signal over WebRTC, so the hub says it.",
   },
   'live.closed': { payload: z.object({ liveId: Id, reason: z.string() }), to: ['remote', 'observer'] as const, doc: 'The live session ended (closed by the lead teacher, 下课, or this member was removed).' },
 } as const satisfies Record<string, EventSpec>;

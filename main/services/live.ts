@@ -56,6 +56,8 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
   const rooms = new Map<string, SfuRoom>();
   const defaultIce = iceServersFromEnv(env, (m) => log.warn(m));
   const defaultIcePolicy = icePolicyFromEnv(env, (m) => log.warn(m));
+  /** Peer-to-peer live sessions whose lead teacher is sharing a screen (the SFU lists it as a producer instead). */
+  const sharing = new WeakSet<LiveRecord>();
 
   const audit = (live: LiveRecord, type: string, payload: Record<string, unknown>): void => {
     store.appendEvent({ sessionId: live.sessionId, type, payload: { liveId: live.id, ...payload } });
@@ -86,7 +88,16 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
       state,
       ink,
       members: rosterOf(live),
+      screen: sharing.has(live),
     };
+  }
+
+  /** The lead teacher's screen started or stopped: every member is told (late ones read it in the snapshot). */
+  function setScreen(live: LiveRecord, on: boolean): void {
+    if (sharing.has(live) === on) return;
+    if (on) sharing.add(live);
+    else sharing.delete(live);
+    toMembers(live, 'live.screen', { liveId: live.id, on });
   }
 
   function toMembers<E extends EventName>(live: LiveRecord, event: E, payload: EventPayload<E>, filter: (m: Member) => boolean = () => true): void {
@@ -258,6 +269,8 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
           // every classroom itself; observers are not in its roster, so they are asked to say hello.
           if (live.lead) rooms.get(live.id)?.leave(live.lead);
           live.lead = conn;
+          // The screen was the previous console's: this one has not shared anything yet.
+          setScreen(live, false);
           for (const m of live.members.values()) {
             if (m.kind !== 'observer') continue;
             const snap = snapshot(live, m);
@@ -387,6 +400,14 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         return { done: true as const };
       },
 
+      'live.shareScreen': (conn, input) => {
+        const live = ownLive(conn, input.liveId);
+        if (live.lead !== conn) throw new KetangError('FORBIDDEN', "Only the lead teacher's console shares its screen");
+        if (rooms.has(live.id)) throw new KetangError('CONFLICT', 'On the SFU engine the screen is a producer (live.sfuProduce)');
+        setScreen(live, input.on);
+        return { done: true as const };
+      },
+
       'live.sfuJoin': (conn, input) => {
         const { room, party } = sfuOf(conn, input.liveId);
         return room.join(conn, party);
@@ -442,7 +463,11 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
       }
       if (conn.role === 'teacher') {
         const live = registry.forSession(conn.sessionId);
-        if (live?.lead === conn) live.lead = null;
+        if (live?.lead === conn) {
+          live.lead = null;
+          // Its screen went with it.
+          setScreen(live, false);
+        }
       }
     },
 

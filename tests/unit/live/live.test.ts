@@ -212,6 +212,38 @@ describe('the lead teacher', () => {
   });
 });
 
+describe('the lead teacher’s screen, peer to peer', () => {
+  it('only the lead console shares it; every member is told when it starts and stops, later ones by the snapshot, and it ends with the console', async () => {
+    const s = await sending();
+    const r = await client();
+    const joined = await r.ok('live.join', { code: s.code, kind: 'classroom', name: 'A' });
+    expect(joined.snapshot.screen).toBe(false);
+    const o = await client();
+    await o.ok('live.observe', { observerCode: s.observerCode, name: '巡课' });
+    const other = await client({ token: h.app.secrets.consoleToken });
+    // Nobody but the lead teacher's console: refused, logged, nobody told.
+    const tries = [await r.call('live.shareScreen', { liveId: s.liveId, on: true }), await o.call('live.shareScreen', { liveId: s.liveId, on: true }), await other.call('live.shareScreen', { liveId: s.liveId, on: true })];
+    expect(tries.map((a) => (a.ok ? 'ok' : a.error.code))).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+    expect(h.log.lines.filter((l) => l.msg === 'refused' && l.fields?.op === 'live.shareScreen')).toHaveLength(3);
+    await s.t.ok('live.shareScreen', { liveId: s.liveId, on: true });
+    expect(await r.waitForEvent('live.screen')).toEqual({ liveId: s.liveId, on: true });
+    expect(await o.waitForEvent('live.screen')).toEqual({ liveId: s.liveId, on: true });
+    expect([...r.received, ...o.received].filter((e) => e.name === 'live.screen')).toHaveLength(0); // the refused tries told nobody
+    // A classroom joining (or resuming) now finds the screen in its snapshot.
+    const late = await client();
+    expect((await late.ok('live.join', { code: s.code, kind: 'classroom', name: 'B' })).snapshot.screen).toBe(true);
+    await s.t.ok('live.shareScreen', { liveId: s.liveId, on: false });
+    expect((await r.waitForEvent('live.screen')).on).toBe(false);
+    expect((await late.waitForEvent('live.screen')).on).toBe(false);
+    // The lead console drops while sharing: its screen went with it.
+    await s.t.ok('live.shareScreen', { liveId: s.liveId, on: true });
+    expect((await r.waitForEvent('live.screen')).on).toBe(true);
+    s.t.close();
+    expect((await r.waitForEvent('live.screen')).on).toBe(false);
+    expect((await o.waitForEvent('live.screen', (p) => !p.on)).liveId).toBe(s.liveId);
+  });
+});
+
 describe('dropping and coming back', () => {
   it('a classroom that drops resumes into the same session with the current page and ink', async () => {
     const s = await sending();
