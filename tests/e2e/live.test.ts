@@ -76,25 +76,25 @@ describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
     // The lead teacher's camera and microphone decode in both classrooms, and both rooms' come back.
     for (const r of receivers) await until('lead teacher media on a receiver', () => inbound(r), (l) => mediaFlows(l, 1), 40_000);
     await until('both classrooms’ media at the lead teacher', () => inbound(consolePage), (l) => mediaFlows(l, 2), 40_000);
-    if (engine === 'sfu') {
-      // Through the worker: the lead teacher receives 2 classrooms × (mic + camera), each classroom the lead teacher's two.
-      const liveId = (await teacher.ok('live.status', {}))!.live.id;
-      expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
+    const liveId = (await teacher.ok('live.status', {}))!.live.id;
+    // Through the worker: the lead teacher receives 2 classrooms × (mic + camera), each classroom the lead teacher's two.
+    if (engine === 'sfu') expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
 
-      // 共享屏幕: the lead teacher's screen replaces the page in both classrooms, and the page is back when it stops.
-      await consolePage.getByTestId('live-screen-share').click();
-      await expect.poll(() => consolePage.getByTestId('live-screen-share').getAttribute('data-sharing'), { timeout: 10_000 }).toBe('true');
-      for (const r of receivers) {
-        await until('the lead teacher’s screen in a classroom', () => r.getByTestId('live-screen').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth).catch(() => 0), (w) => w > 0, 40_000);
-      }
-      expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(10);
-      await consolePage.getByTestId('live-screen-share').click();
-      for (const r of receivers) {
-        await expect.poll(() => r.getByTestId('live-screen').count(), { timeout: 10_000 }).toBe(0);
-        expect(await r.getByTestId('live-page').isVisible()).toBe(true);
-      }
-      expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
+    // 共享屏幕 on either engine: the lead teacher's screen replaces the page in both classrooms, and the page is back when it stops.
+    for (const r of receivers) expect(await r.getByTestId('live-screen').count()).toBe(0);
+    await consolePage.getByTestId('live-screen-share').click();
+    await expect.poll(() => consolePage.getByTestId('live-screen-share').getAttribute('data-sharing'), { timeout: 10_000 }).toBe('true');
+    for (const r of receivers) {
+      await until('the lead teacher’s screen in a classroom', () => r.getByTestId('live-screen').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth).catch(() => 0), (w) => w > 0, 40_000);
+      expect(await r.getByTestId('live-page').isVisible()).toBe(false);
     }
+    if (engine === 'sfu') expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(10);
+    await consolePage.getByTestId('live-screen-share').click();
+    for (const r of receivers) {
+      await expect.poll(() => r.getByTestId('live-screen').count(), { timeout: 10_000 }).toBe(0);
+      expect(await r.getByTestId('live-page').isVisible()).toBe(true);
+    }
+    if (engine === 'sfu') expect((await hub.app.media.sfu())!.consumerCount(liveId)).toBe(8);
     for (const r of receivers) {
       const size = await r.getByTestId('live-lead-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth);
       expect(size).toBeGreaterThan(0);

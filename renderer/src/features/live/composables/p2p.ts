@@ -1,17 +1,25 @@
 /**
  * The peer-to-peer media engine of live classes: a star around the lead
  * teacher. One RTCPeerConnection per receiving classroom (and per observer),
- * always offered by the lead teacher, with four m-sections in a fixed order:
+ * always offered by the lead teacher, with five m-sections in a fixed order:
  *
  *   0 audio  lead teacher's microphone  ⇄ the classroom's room microphone
  *   1 video  lead teacher's camera      ⇄ the classroom's room camera
  *   2 audio  the classroom on stage (连麦), forwarded by the lead teacher
  *   3 video  idem
+ *   4 video  the lead teacher's shared screen (共享屏幕), send-only
  *
- * An observer's connection has only 0 and 1, send-only from the teacher; its
- * answer must be receive-only (the hub checks). Audio senders get 'high'
- * priority and network priority; video is capped for a few hundred kbit/s and
- * stops on a weak link (VideoGate) while audio and the lesson data go on.
+ * An observer's connection is send-only from the teacher; its answer must be
+ * receive-only (the hub checks). It gets 2 and 3 as inactive placeholders, so
+ * that a section's index means the same on every connection. Audio senders
+ * get 'high' priority and network priority; video is capped for a few hundred
+ * kbit/s and stops on a weak link (VideoGate) while audio and the lesson data
+ * go on. The screen keeps its resolution (contentHint 'detail') at up to
+ * 1.2 Mbit/s and 15 fps, 'low' priority like the camera.
+ *
+ * Whether the screen is being shared is said by the hub (`live.shareScreen` →
+ * `live.screen`, and the snapshot's `screen`): a muted track or one that
+ * sends nothing is no reliable signal over WebRTC.
  *
  * Media objects live here, never in Pinia (architecture rule 5).
  */
@@ -82,6 +90,11 @@ function track(pc: RTCPeerConnection): RTCPeerConnection {
 
 const VIDEO_MAX_BPS = 450_000;
 const AUDIO_MAX_BPS = 32_000;
+/** A shared screen: text must stay sharp, so frames go first (15 fps at most), not resolution. */
+const SCREEN_MAX_BPS = 1_200_000;
+const SCREEN_MAX_FPS = 15;
+/** Index of the screen section (see the header). */
+const SCREEN = 4;
 
 /** The live session's ICE settings (its LiveInfo will do). */
 export type IceConfig = Pick<LiveInfo, 'iceServers' | 'iceTransportPolicy'>;
@@ -90,16 +103,17 @@ function rtcConfig(ice: IceConfig): RTCConfiguration {
   return { iceServers: ice.iceServers.map((s) => ({ ...s })), iceTransportPolicy: ice.iceTransportPolicy, bundlePolicy: 'max-bundle' };
 }
 
-/** Audio first: 'high' priority on the wire and in the sender's queue; video capped and 'low'. */
-async function prioritise(sender: RTCRtpSender, kind: 'audio' | 'video', active = true): Promise<void> {
+/** Audio first: 'high' priority on the wire and in the sender's queue; video and the screen capped and 'low'. */
+async function prioritise(sender: RTCRtpSender, kind: 'audio' | 'video' | 'screen', active = true): Promise<void> {
   const p = sender.getParameters();
   if (!p.encodings?.length) return;
   for (const e of p.encodings) {
     const enc = e as RTCRtpEncodingParameters & { priority?: RTCPriorityType; networkPriority?: RTCPriorityType };
     enc.priority = kind === 'audio' ? 'high' : 'low';
     enc.networkPriority = kind === 'audio' ? 'high' : 'low';
-    enc.maxBitrate = kind === 'audio' ? AUDIO_MAX_BPS : VIDEO_MAX_BPS;
-    if (kind === 'video') enc.active = active;
+    enc.maxBitrate = kind === 'audio' ? AUDIO_MAX_BPS : kind === 'screen' ? SCREEN_MAX_BPS : VIDEO_MAX_BPS;
+    if (kind === 'screen') enc.maxFramerate = SCREEN_MAX_FPS;
+    if (kind !== 'audio') enc.active = active;
   }
   await sender.setParameters(p).catch(() => undefined);
 }
@@ -122,6 +136,8 @@ export interface LeadEvents {
   onRemote(memberId: string, stream: MediaStream): void;
   /** The lead teacher's own view of a link: video on/off after the gate. */
   onLink?(memberId: string, stats: LinkStats): void;
+  /** The screen started (true) or stopped: tell the classrooms (the hub's `live.shareScreen`); a rejection undoes a start. */
+  onScreen?(sharing: boolean): Promise<unknown>;
 }
 
 /** The lead teacher's side: offers to every classroom and observer, forwards the one on stage. */
@@ -129,6 +145,8 @@ export class LeadP2p implements LiveMediaEngine {
   readonly kind = 'p2p' as const;
   private readonly peers = new Map<string, LeadPeer>();
   private stage: string | null = null;
+  /** The shared screen's track, sent on every connection's screen section; null when not sharing. */
+  private screen: MediaStreamTrack | null = null;
   private timer: ReturnType<typeof setInterval>;
 
   private readonly local: MediaStream | null;
@@ -172,8 +190,9 @@ export class LeadP2p implements LiveMediaEngine {
       await p.pc.setRemoteDescription(signal.description);
       await prioritise(p.tx[0]!.sender, 'audio');
       await prioritise(p.tx[1]!.sender, 'video', p.videoOn);
-      if (p.tx[2]) await prioritise(p.tx[2].sender, 'audio');
-      if (p.tx[3]) await prioritise(p.tx[3].sender, 'video', p.videoOn);
+      await prioritise(p.tx[2]!.sender, 'audio');
+      await prioritise(p.tx[3]!.sender, 'video', p.videoOn);
+      await prioritise(p.tx[SCREEN]!.sender, 'screen', p.videoOn);
     } else if (signal.candidate) {
       await p.pc.addIceCandidate(signal.candidate).catch(() => undefined);
     }
@@ -186,8 +205,8 @@ export class LeadP2p implements LiveMediaEngine {
     const audio = on?.remote.getAudioTracks()[0] ?? null;
     const video = on?.remote.getVideoTracks()[0] ?? null;
     for (const p of this.peers.values()) {
-      if (!p.tx[2] || p === on) continue;
-      void p.tx[2].sender.replaceTrack(audio);
+      if (p.memberId === null || p === on) continue; // an observer's stage sections are placeholders
+      void p.tx[2]!.sender.replaceTrack(audio);
       void p.tx[3]!.sender.replaceTrack(video);
     }
   }
@@ -197,8 +216,44 @@ export class LeadP2p implements LiveMediaEngine {
     return null;
   }
 
+  /**
+   * Share a screen instead of the courseware (getDisplayMedia's track) on every
+   * connection, then have the hub tell the classrooms; ends when the track
+   * ends (the browser's own "stop sharing") or stopScreen().
+   */
+  async shareScreen(track: MediaStreamTrack, onEnded: () => void): Promise<void> {
+    await this.stopScreen();
+    track.contentHint = 'detail';
+    this.screen = track;
+    await this.sendScreen(track);
+    try {
+      await this.events.onScreen?.(true);
+    } catch (err) {
+      await this.stopScreen();
+      throw err;
+    }
+    track.addEventListener('ended', () => {
+      if (this.screen === track) void this.stopScreen().finally(onEnded);
+    });
+  }
+
+  async stopScreen(): Promise<void> {
+    const track = this.screen;
+    this.screen = null;
+    if (!track) return;
+    track.stop();
+    await this.sendScreen(null);
+    await Promise.resolve(this.events.onScreen?.(false)).catch(() => undefined);
+  }
+
+  private async sendScreen(track: MediaStreamTrack | null): Promise<void> {
+    await Promise.all([...this.peers.values()].map((p) => p.tx[SCREEN]!.sender.replaceTrack(track).catch(() => undefined)));
+  }
+
   close(): void {
     clearInterval(this.timer);
+    this.screen?.stop();
+    this.screen = null;
     for (const peer of [...this.peers.keys()]) this.drop(peer);
   }
 
@@ -219,7 +274,10 @@ export class LeadP2p implements LiveMediaEngine {
       pc.addTransceiver(this.local?.getAudioTracks()[0] ?? 'audio', { direction: dir, streams }),
       pc.addTransceiver(this.local?.getVideoTracks()[0] ?? 'video', { direction: dir, streams }),
     ];
-    if (isMember) tx.push(pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' }));
+    // The stage (placeholders for an observer, which does not see it), then the screen, shared or not yet.
+    const stageDir: RTCRtpTransceiverDirection = isMember ? 'sendonly' : 'inactive';
+    tx.push(pc.addTransceiver('audio', { direction: stageDir }), pc.addTransceiver('video', { direction: stageDir }));
+    tx.push(pc.addTransceiver(this.screen ?? 'video', { direction: 'sendonly' }));
     const offerId = nextOfferId();
     const p: LeadPeer = { peer, memberId, offerId, pc, tx, remote: new MediaStream(), gate: new VideoGate(), last: null, videoOn: true };
     this.peers.set(peer, p);
@@ -252,7 +310,8 @@ export class LeadP2p implements LiveMediaEngine {
       if (on !== p.videoOn) {
         p.videoOn = on;
         await prioritise(p.tx[1]!.sender, 'video', on);
-        if (p.tx[3]) await prioritise(p.tx[3].sender, 'video', on);
+        await prioritise(p.tx[3]!.sender, 'video', on);
+        await prioritise(p.tx[SCREEN]!.sender, 'screen', on);
       }
       if (p.memberId) this.events.onLink?.(p.memberId, summarize(p.last, now, on));
       p.last = now;
@@ -264,7 +323,7 @@ export interface MemberEvents {
   /** The lead teacher's feed, and the classroom on stage (null stream until it has tracks). */
   onLead(stream: MediaStream): void;
   onStage(stream: MediaStream): void;
-  /** The lead teacher's shared screen (SFU engine), null when it stops. */
+  /** The lead teacher's shared screen, null when it stops. */
   onScreen?(stream: MediaStream | null): void;
   /** Figures every STATS_PERIOD_MS for `live.stats`. */
   onStats(stats: LinkStats): void;
@@ -279,6 +338,9 @@ export class MemberP2p implements LiveMediaEngine {
   private offerId: string | undefined;
   private readonly lead = new MediaStream();
   private readonly stage = new MediaStream();
+  /** The screen section's track (a new stream per connection) and whether the hub says it is being shared. */
+  private screen: MediaStream | null = null;
+  private sharing = false;
   private gate = new VideoGate();
   private last: Totals | null = null;
   private videoOn = true;
@@ -301,6 +363,16 @@ export class MemberP2p implements LiveMediaEngine {
   /** Tell the lead teacher we are here (after joining, resuming, or when the lead changed). */
   hello(): void {
     void this.send('lead', { candidate: null }).catch(() => undefined);
+  }
+
+  /** The hub's word on the lead teacher's screen (`live.screen`, the snapshot's `screen`). */
+  setScreen(on: boolean): void {
+    this.sharing = on;
+    this.showScreen();
+  }
+
+  private showScreen(): void {
+    this.events.onScreen?.(this.sharing && this.screen ? this.screen : null);
   }
 
   async handle(from: string, signal: Signal): Promise<void> {
@@ -349,6 +421,11 @@ export class MemberP2p implements LiveMediaEngine {
     pc.onicecandidate = (e) => e.candidate && void this.send(from, { offerId, candidate: candidateOf(e.candidate) }).catch(() => undefined);
     pc.ontrack = (e) => {
       const index = pc.getTransceivers().indexOf(e.transceiver);
+      if (index === SCREEN) {
+        this.screen = new MediaStream([e.track]);
+        this.showScreen();
+        return;
+      }
       const target = index >= 2 ? this.stage : this.lead;
       for (const t of target.getTracks()) if (t.kind === e.track.kind) target.removeTrack(t);
       target.addTrack(e.track);
