@@ -252,8 +252,8 @@ export class LeadP2p implements LiveMediaEngine {
 
   close(): void {
     clearInterval(this.timer);
-    this.screen?.stop();
-    this.screen = null;
+    // The console still holds the lead (the panel closed, not the connection): the classrooms must go back to the page.
+    void this.stopScreen();
     for (const peer of [...this.peers.keys()]) this.drop(peer);
   }
 
