@@ -19,8 +19,8 @@ import { KetangError } from '../../common/protocol.ts';
 import type { Question, QuizLive, SessionReport } from '../../common/contract/interaction.ts';
 import { LIVE_QUIZ_MAX_STUDENTS, type LiveQuizResults, type liveQuizOperations, type QuizTally, type RemoteAnswer } from '../../common/contract/live-quiz.ts';
 import { now, type ClassEvent, type NewClassEvent, type Store } from '../store/store.ts';
-import type { Feature, ServiceContext } from './context.ts';
-import type { LiveFeature } from './live.ts';
+import type { Connection, Feature, ServiceContext } from './context.ts';
+import type { LiveFeature, LiveMembership } from './live.ts';
 
 /** What one event of the log says about a remote answer. */
 interface RemoteAnswerEvent {
@@ -105,6 +105,14 @@ export function liveQuizFeature(ctx: ServiceContext, live: LiveFeature): Feature
     return !!p && p.liveId === m.liveId && p.rooms.has(roomOf(m.name));
   };
   const roomOf = (name: string): string => name.trim().toLowerCase();
+  const tellIfPaused = (conn: Connection, me: LiveMembership): void => {
+    if (me.kind === 'classroom' && isPaused(me)) conn.send('live.paused', { liveId: me.liveId, paused: true, by: me.name });
+  };
+  // A board that joins for the first time while its room is paused is paused at once.
+  live.onJoined((conn) => {
+    const me = live.memberOf(conn);
+    if (me) tellIfPaused(conn, me);
+  });
 
   const results = (lq: LiveQuestion): LiveQuizResults => {
     const classrooms = [...lq.rooms].map(([memberId, room]) => ({ memberId, name: room.name, ...tally(lq.question, room.answers.values()) }));
@@ -226,7 +234,7 @@ export function liveQuizFeature(ctx: ServiceContext, live: LiveFeature): Feature
       if (!me) return;
       const lq = current.get(sessionId);
       if (lq && lq.liveId === me.liveId) conn.send('live.quiz', { liveId: me.liveId, question: publicQuestion(lq.question) });
-      if (me.kind === 'classroom' && isPaused(me)) conn.send('live.paused', { liveId: me.liveId, paused: true, by: me.name });
+      tellIfPaused(conn, me);
     },
 
     onSessionEnd(sessionId) {

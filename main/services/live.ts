@@ -33,6 +33,12 @@ export interface LiveFeature extends Feature<keyof typeof liveOperations> {
   memberOf(conn: Connection): LiveMembership | null;
   /** The live session running for a class session, if any. */
   liveOf(sessionId: string): { liveId: string } | null;
+  /**
+   * Run `fn` for every connection that becomes a live member by `live.join`
+   * (after its reply, so the member has its snapshot first). A resuming one
+   * goes through the features' onEnter instead.
+   */
+  onJoined(fn: (conn: Connection) => void): void;
   /** Send an event to the live session's member connections that pass `filter`. */
   sendToMembers<E extends EventName>(liveId: string, event: E, payload: EventPayload<E>, filter?: (m: LiveMembership) => boolean): void;
 }
@@ -47,6 +53,8 @@ export interface LiveMembership {
 
 export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = process.env): LiveFeature {
   const { store, log } = ctx;
+  /** Other features' interest in fresh joins (LiveFeature.onJoined). */
+  const joinedListeners: ((conn: Connection) => void)[] = [];
   const registry = new LiveRegistry();
   /** Connection → the live member it is (receiving classrooms and observers). */
   const membership = new WeakMap<Connection, { live: LiveRecord; member: Member }>();
@@ -212,6 +220,10 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
       return live ? { liveId: live.id } : null;
     },
 
+    onJoined(fn) {
+      joinedListeners.push(fn);
+    },
+
     sendToMembers(liveId, event, payload, filter = () => true) {
       const live = registry.byId(liveId);
       if (!live) return;
@@ -292,6 +304,10 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
         audit(live, 'live.joined', { member: member.id, kind: member.kind, name: member.name, from: conn.address });
         log.info('live member joined', { live: live.id, member: member.id, kind: member.kind, from: conn.address });
         pushRoster(live);
+        setImmediate(() => {
+          if (membership.get(conn)?.member !== member) return;
+          for (const fn of joinedListeners) fn(conn);
+        });
         return { memberId: member.id, token, snapshot: snapshot(live, member) };
       },
 

@@ -213,4 +213,16 @@ describe('the assisting teacher’s pause', () => {
     const types = h.app.store.events(s.sessionId, 0, 10_000).map((e) => e.type);
     expect(types.filter((t) => t === 'live.paused' || t === 'live.resumed')).toEqual(['live.paused', 'live.resumed']);
   });
+
+  it('pauses a board that joins for the first time while its room is paused, and no other', async () => {
+    const s = await sending();
+    const assistant = await member(s, 'assistant', '石桥小学 三(1)班');
+    await assistant.ok('live.pause', { liveId: s.liveId, paused: true });
+    const late = await member(s, 'classroom', ' 石桥小学 三(1)班 ');
+    expect(await late.waitForEvent('live.paused')).toMatchObject({ liveId: s.liveId, paused: true });
+    const other = await member(s, 'classroom', '河口小学 三(2)班');
+    await other.waitForEvent('live.roster');
+    await sleep(100);
+    expect(other.eventsNamed('live.paused')).toHaveLength(0);
+  });
 });
