@@ -283,7 +283,7 @@ export const liveOperations = {
 
 export const liveEvents = {
   'live.snapshot': { payload: LiveSnapshot, to: ['teacher', 'remote', 'observer'] as const, doc: 'The live session, lesson, page and ink at once: on join, resume, and when the lead teacher reconnects.' },
-  'live.roster': { payload: LiveRoster, to: ['teacher', 'remote'] as const, doc: 'Receiving classrooms with their hands, stage and link figures (observers are never listed).' },
+  'live.roster': { payload: LiveRoster, to: ['teacher', 'remote', 'observer'] as const, doc: 'Receiving classrooms with their hands, stage and link figures (observers are never listed; they receive it to follow the stage).' },
   'live.ink': { payload: z.object({ itemId: Id, page: z.number().int(), ops: z.array(InkOpSchema) }), to: ['remote', 'observer'] as const, doc: 'Ink the sending classroom just wrote (relayed from `ink.ops`).' },
   'live.signalled': {
     payload: z.object({ liveId: Id, from: z.string(), offerId: OfferId.optional(), description: SessionDescription.optional(), candidate: Candidate.nullable().optional() }),

@@ -116,7 +116,8 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
   function pushRoster(live: LiveRecord, all = true): void {
     const roster = { liveId: live.id, stage: live.stage, members: rosterOf(live) };
     for (const c of ctx.connectionsIn(live.sessionId)) if (c.role === 'teacher') c.send('live.roster', roster);
-    if (all) toMembers(live, 'live.roster', roster, (m) => m.kind !== 'observer');
+    // Observers get it too (never listed in it): it is how they follow who is on stage (连麦).
+    if (all) toMembers(live, 'live.roster', roster);
   }
 
   function admit(conn: Connection, live: LiveRecord, member: Member): void {

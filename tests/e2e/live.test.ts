@@ -135,6 +135,8 @@ describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
     await expect.poll(() => obs.getByTestId('live-page').getAttribute('data-strokes'), { timeout: 10_000 }).toBe('1');
     expect(await obs.getByTestId('live-hand').count()).toBe(0);
     await until('teacher media at the observer', () => inbound(obs), (l) => l.some((s) => s.kind === 'video' && (s.framesDecoded ?? 0) > 5), 40_000);
+    // It watches the classroom on stage (连麦) too.
+    await until('the classroom on stage at the observer', () => obs.getByTestId('live-stage-video').evaluate((v) => (v as unknown as { videoWidth: number }).videoWidth).catch(() => 0), (w) => w > 0, 40_000);
     expect(await consolePage.getByTestId('live-room').count()).toBe(2);
     const status = await teacher.ok('live.status', {});
     expect(status!.roster.members.map((m) => m.name).sort()).toEqual(['河口小学 三(2)班', '石桥小学 三(1)班']);

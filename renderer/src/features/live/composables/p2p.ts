@@ -10,8 +10,8 @@
  *   4 video  the lead teacher's shared screen (共享屏幕), send-only
  *
  * An observer's connection is send-only from the teacher; its answer must be
- * receive-only (the hub checks). It gets 2 and 3 as inactive placeholders, so
- * that a section's index means the same on every connection. Audio senders
+ * receive-only (the hub checks). It watches the stage like a classroom does,
+ * so a section's index means the same on every connection. Audio senders
  * get 'high' priority and network priority; video is capped for a few hundred
  * kbit/s and stops on a weak link (VideoGate) while audio and the lesson data
  * go on. The screen keeps its resolution (contentHint 'detail') at up to
@@ -25,7 +25,7 @@
  */
 import type { LinkStats, LiveInfo } from '../../../../../common/contract/live.ts';
 import { withPtime } from './sdp.ts';
-import { STATS_PERIOD_MS, summarize, totalsFrom, VideoGate, type Totals } from './linkPolicy.ts';
+import { AUDIO_MAX_BPS, AUDIO_WEAK_BPS, STATS_PERIOD_MS, summarize, totalsFrom, VideoGate, type Totals } from './linkPolicy.ts';
 
 /** Both engines behind one interface; the hub's `engine` picks which the page builds. */
 export interface LiveMediaEngine {
@@ -89,7 +89,6 @@ function track(pc: RTCPeerConnection): RTCPeerConnection {
 }
 
 const VIDEO_MAX_BPS = 450_000;
-const AUDIO_MAX_BPS = 32_000;
 /** A shared screen: text must stay sharp, so frames go first (15 fps at most), not resolution. */
 const SCREEN_MAX_BPS = 1_200_000;
 const SCREEN_MAX_FPS = 15;
@@ -104,6 +103,7 @@ function rtcConfig(ice: IceConfig): RTCConfiguration {
 }
 
 /** Audio first: 'high' priority on the wire and in the sender's queue; video and the screen capped and 'low'. */
+/** `active`: video flows on this link. Audio always flows, at a lower ceiling when video does not. */
 async function prioritise(sender: RTCRtpSender, kind: 'audio' | 'video' | 'screen', active = true): Promise<void> {
   const p = sender.getParameters();
   if (!p.encodings?.length) return;
@@ -111,7 +111,7 @@ async function prioritise(sender: RTCRtpSender, kind: 'audio' | 'video' | 'scree
     const enc = e as RTCRtpEncodingParameters & { priority?: RTCPriorityType; networkPriority?: RTCPriorityType };
     enc.priority = kind === 'audio' ? 'high' : 'low';
     enc.networkPriority = kind === 'audio' ? 'high' : 'low';
-    enc.maxBitrate = kind === 'audio' ? AUDIO_MAX_BPS : kind === 'screen' ? SCREEN_MAX_BPS : VIDEO_MAX_BPS;
+    enc.maxBitrate = kind === 'audio' ? (active ? AUDIO_MAX_BPS : AUDIO_WEAK_BPS) : kind === 'screen' ? SCREEN_MAX_BPS : VIDEO_MAX_BPS;
     if (kind === 'screen') enc.maxFramerate = SCREEN_MAX_FPS;
     if (kind !== 'audio') enc.active = active;
   }
@@ -188,9 +188,9 @@ export class LeadP2p implements LiveMediaEngine {
     if (!p || signal.offerId !== p.offerId) return;
     if (signal.description?.type === 'answer') {
       await p.pc.setRemoteDescription(signal.description);
-      await prioritise(p.tx[0]!.sender, 'audio');
+      await prioritise(p.tx[0]!.sender, 'audio', p.videoOn);
       await prioritise(p.tx[1]!.sender, 'video', p.videoOn);
-      await prioritise(p.tx[2]!.sender, 'audio');
+      await prioritise(p.tx[2]!.sender, 'audio', p.videoOn);
       await prioritise(p.tx[3]!.sender, 'video', p.videoOn);
       await prioritise(p.tx[SCREEN]!.sender, 'screen', p.videoOn);
     } else if (signal.candidate) {
@@ -205,7 +205,7 @@ export class LeadP2p implements LiveMediaEngine {
     const audio = on?.remote.getAudioTracks()[0] ?? null;
     const video = on?.remote.getVideoTracks()[0] ?? null;
     for (const p of this.peers.values()) {
-      if (p.memberId === null || p === on) continue; // an observer's stage sections are placeholders
+      if (p === on) continue;
       void p.tx[2]!.sender.replaceTrack(audio);
       void p.tx[3]!.sender.replaceTrack(video);
     }
@@ -274,9 +274,8 @@ export class LeadP2p implements LiveMediaEngine {
       pc.addTransceiver(this.local?.getAudioTracks()[0] ?? 'audio', { direction: dir, streams }),
       pc.addTransceiver(this.local?.getVideoTracks()[0] ?? 'video', { direction: dir, streams }),
     ];
-    // The stage (placeholders for an observer, which does not see it), then the screen, shared or not yet.
-    const stageDir: RTCRtpTransceiverDirection = isMember ? 'sendonly' : 'inactive';
-    tx.push(pc.addTransceiver('audio', { direction: stageDir }), pc.addTransceiver('video', { direction: stageDir }));
+    // The stage (classrooms and observers alike see it), then the screen, shared or not yet.
+    tx.push(pc.addTransceiver('audio', { direction: 'sendonly' }), pc.addTransceiver('video', { direction: 'sendonly' }));
     tx.push(pc.addTransceiver(this.screen ?? 'video', { direction: 'sendonly' }));
     const offerId = nextOfferId();
     const p: LeadPeer = { peer, memberId, offerId, pc, tx, remote: new MediaStream(), gate: new VideoGate(), last: null, videoOn: true };
@@ -294,7 +293,7 @@ export class LeadP2p implements LiveMediaEngine {
       // A link that failed gets a fresh connection (every offer is a new connection on both sides).
       if (pc.connectionState === 'failed' && this.peers.get(peer) === p) void this.offer(peer, memberId);
     };
-    if (isMember && this.stage) this.setStage(this.stage);
+    if (this.stage) this.setStage(this.stage);
     // No watchdog: answers carry their offer's id, so a stale one is ignored above; a link that never comes up fails and is offered again.
     await pc.setLocalDescription(await pc.createOffer());
     await this.send(peer, { offerId, description: { type: 'offer', sdp: withPtime(pc.localDescription!.sdp) } }).catch(() => undefined);
@@ -309,7 +308,9 @@ export class LeadP2p implements LiveMediaEngine {
       const on = p.gate.update({ availableKbps: now.availableKbps, loss: now.remoteLoss });
       if (on !== p.videoOn) {
         p.videoOn = on;
+        await prioritise(p.tx[0]!.sender, 'audio', on);
         await prioritise(p.tx[1]!.sender, 'video', on);
+        await prioritise(p.tx[2]!.sender, 'audio', on);
         await prioritise(p.tx[3]!.sender, 'video', on);
         await prioritise(p.tx[SCREEN]!.sender, 'screen', on);
       }
@@ -399,7 +400,7 @@ export class MemberP2p implements LiveMediaEngine {
       for (const t of tx.slice(2)) t.direction = 'recvonly';
       await pc.setLocalDescription(await pc.createAnswer());
       await this.send(from, { offerId, description: { type: 'answer', sdp: withPtime(pc.localDescription!.sdp) } });
-      if (tx[0]) await prioritise(tx[0].sender, 'audio');
+      if (tx[0]) await prioritise(tx[0].sender, 'audio', this.videoOn);
       if (tx[1]) await prioritise(tx[1].sender, 'video', this.videoOn);
     } else if (signal.candidate && this.pc && from === this.from && signal.offerId === this.offerId) {
       await this.pc.addIceCandidate(signal.candidate).catch(() => undefined);
@@ -443,7 +444,8 @@ export class MemberP2p implements LiveMediaEngine {
     const on = this.gate.update({ availableKbps: now.availableKbps, loss: now.remoteLoss });
     if (on !== this.videoOn && this.local) {
       this.videoOn = on;
-      const t = pc.getTransceivers()[1];
+      const [a, t] = pc.getTransceivers();
+      if (a) await prioritise(a.sender, 'audio', on);
       if (t) await prioritise(t.sender, 'video', on);
     }
     // What the teacher needs to know: is video reaching this room at all.
