@@ -33,6 +33,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Page } from 'playwright-core';
 import { encodePoints, type InkOp } from '../common/ink.ts';
+import { AUDIO_MAX_BPS, AUDIO_WEAK_BPS } from '../renderer/src/features/live/composables/linkPolicy.ts';
 import { PROTOCOL_VERSION } from '../common/protocol.ts';
 import { inbound, openConsole, openReceiver, startClass, startLiveRig, total, until, type LiveRig } from '../tests/helpers/live-net.ts';
 import { inNs, netnsUnavailable } from '../tests/helpers/netns.ts';
@@ -166,15 +167,22 @@ async function downlink(rx: Page, secs: number, lesson: boolean): Promise<Downli
   return { kbps: kbps(rxBytes() - b0), tcpKbps: kbps(p1.tcp - p0.tcp), udpKbps: kbps(p1.udp - p0.udp), mediaKbps: kbps(Math.max(0, m1 - m0)) };
 }
 
-/** Turn a page's outgoing video on or off (RTCRtpSender encodings, as the video gate does). */
+/**
+ * Turn a page's outgoing video on or off as the P2P video gate does
+ * (renderer/src/features/live/composables/p2p.ts prioritise): video
+ * encodings inactive, and the audio ceiling down to AUDIO_WEAK_BPS.
+ */
 async function sendVideo(p: Page, on: boolean): Promise<void> {
   await p.evaluate(`(async () => {
     for (const pc of window.__ketangPcs || []) {
       if (pc.connectionState === 'closed') continue;
       for (const s of pc.getSenders()) {
-        if (!s.track || s.track.kind !== 'video') continue;
+        if (!s.track) continue;
         const p = s.getParameters();
-        for (const e of p.encodings || []) e.active = ${on};
+        for (const e of p.encodings || []) {
+          if (s.track.kind === 'video') e.active = ${on};
+          else e.maxBitrate = ${on ? AUDIO_MAX_BPS : AUDIO_WEAK_BPS};
+        }
         await s.setParameters(p);
       }
     }

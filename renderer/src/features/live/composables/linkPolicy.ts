@@ -17,6 +17,15 @@ export const OFF_AFTER = 2;
 export const ON_AFTER = 3;
 export const STATS_PERIOD_MS = 2_000;
 
+/** Opus ceiling while video flows... */
+export const AUDIO_MAX_BPS = 32_000;
+/**
+ * ...and once the video gate has stopped video on a link: speech stays clear
+ * at 16 kbit/s, and a link too weak for video is one where 8 kbit/s matter
+ * (a classroom with video off was just over 64 kbit/s in bench/live-link).
+ */
+export const AUDIO_WEAK_BPS = 16_000;
+
 export interface LinkSample {
   /** The congestion controller's estimate (availableOutgoingBitrate), kbit/s; null when unknown. */
   availableKbps: number | null;
