@@ -7,9 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
-import { hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
+import { hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
 
 type Row = Record<string, unknown>;
+
+/** WAL pages (4 KB) a commit may leave before it must checkpoint, and the pause after which the WAL is checkpointed anyway. */
+const WAL_CHECKPOINT_PAGES = 16_384;
+const IDLE_CHECKPOINT_MS = 1000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS classrooms (
@@ -48,8 +52,42 @@ export class SqlitePlatformStore implements PlatformStore {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    // NORMAL: commits survive a crash of this process, not a power cut. What acknowledges data to a
+    // classroom (applied records, a finished file) is committed durably() instead.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoints (copying the WAL into the database file, with an fsync) are the costliest part of a
+    // commit that triggers one: a quarter of the time per record while a classroom syncs. The WAL may
+    // grow to 64 MB before a commit must checkpoint; otherwise it is checkpointed once writes pause.
+    this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+  }
+
+  /**
+   * Run `fn` (one write) with its commit on disk before it returns: the classroom moves its cursor on
+   * the answer that follows, and may later delete its own copy, so an acknowledged batch must survive a
+   * power cut. Upload progress needs no such care (a stale offset fails the whole-file check and the
+   * file is sent again), and syncing the WAL after every 4 MB chunk cost a fifth of the upload speed.
+   */
+  private durably<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  /** Checkpoint once no batch has arrived for a moment: the work a busy commit would otherwise do. */
+  private checkpointWhenIdle(): void {
+    if (this.checkpointTimer) this.checkpointTimer.refresh();
+    else {
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = null;
+        if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+      }, IDLE_CHECKPOINT_MS);
+      this.checkpointTimer.unref();
+    }
   }
 
   async migrate(): Promise<void> {
@@ -57,6 +95,8 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async close(): Promise<void> {
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
     if (this.db.open) this.db.close();
   }
 
@@ -94,7 +134,11 @@ export class SqlitePlatformStore implements PlatformStore {
       const out: ApplyResult = { applied: [], duplicates: [] };
       const perSession = new Map<string, number>();
       const receivedAt = new Date().toISOString();
-      for (const r of sortedByKey(records)) {
+      // Not sorted by key as for PostgreSQL's locks: SQLite has one writer at a time.
+      const seen = new Set<string>();
+      for (const r of records) {
+        if (seen.has(r.key)) continue; // the same key twice in one batch is one record
+        seen.add(r.key);
         const changes = insert.run(classroomId, r.key, r.stream, r.kind, r.sessionId, r.seq, r.at, JSON.stringify(r.payload ?? null), receivedAt).changes;
         if (changes === 1) {
           out.applied.push(r.key);
@@ -107,7 +151,9 @@ export class SqlitePlatformStore implements PlatformStore {
       for (const [s, n] of perSession) total.run(classroomId, s, n);
       return out;
     });
-    return run.immediate();
+    const out = this.durably(() => run.immediate());
+    this.checkpointWhenIdle();
+    return out;
   }
 
   async records(classroomId: string): Promise<StoredRecord[]> {
@@ -144,7 +190,7 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async completeUpload(sha256: string): Promise<void> {
-    this.db.prepare('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256);
+    this.durably(() => this.db.prepare('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256));
   }
 
   async resetUpload(sha256: string): Promise<void> {
