@@ -82,6 +82,8 @@ export class Uploader {
       const sending = batch.push.send();
       // Pipelined: the next batch is read, encoded and compressed while this one is on its way and applied.
       // It goes only after this one is acknowledged, so each session's records still arrive in order.
+      // It is readied once this request is out: encoding is synchronous, and started earlier it held the request back.
+      if (batch.push.written) await Promise.race([batch.push.written(), sending.catch(() => {})]);
       try {
         next = this.eventBatch(instance, batch.lastSeq);
       } catch (err) {
@@ -226,7 +228,7 @@ interface EventBatch {
 /** Thrown from inside a streamed upload to end it early. */
 const STOPPED = new SyncError('LOCAL', 'Sync paused before the file was complete');
 
-async function readChunk(fd: number, offset: number, length: number): Promise<{ data: Buffer; digest: Buffer }> {
+async function readChunk(fd: number, offset: number, length: number): Promise<Buffer> {
   const data = Buffer.allocUnsafe(Math.max(0, length));
   let got = 0;
   while (got < length) {
@@ -234,12 +236,11 @@ async function readChunk(fd: number, offset: number, length: number): Promise<{ 
     if (bytesRead === 0) break;
     got += bytesRead;
   }
-  const slice = data.subarray(0, got);
-  return { data: slice, digest: createHash('sha256').update(slice).digest() };
+  return data.subarray(0, got);
 }
 
 /** Plaintext bytes offset…offset+length of a sealed file: only the 64 KiB pieces the range covers are decrypted. */
-async function readSealedRange(file: string, key: Buffer, offset: number, length: number): Promise<{ data: Buffer; digest: Buffer }> {
+async function readSealedRange(file: string, key: Buffer, offset: number, length: number): Promise<Buffer> {
   await Promise.resolve();
   const parts: Buffer[] = [];
   if (length > 0) {
@@ -252,6 +253,5 @@ async function readSealedRange(file: string, key: Buffer, offset: number, length
       at += piece.length;
     }
   }
-  const data = Buffer.concat(parts);
-  return { data, digest: createHash('sha256').update(data).digest() };
+  return Buffer.concat(parts);
 }

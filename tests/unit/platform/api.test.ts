@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { publishFile } from '../../../main/platform/server.ts';
 import { HttpPlatformAdapter, SyncError } from '../../../main/sync/adapter.ts';
@@ -70,19 +70,20 @@ forEachBackend((b) => {
     expect(p.server.stats.chunksRefused).toBe(2);
   });
 
-  it('framed uploads keep every verified chunk and stop at a damaged one', async () => {
+  // The classroom sends CRC-32 frames; a client that sends SHA-256 frames (the first form) still works.
+  it.each(['crc32', 'sha256'] as const)('framed uploads (%s checks) keep every verified chunk and stop at a damaged one', async (check) => {
     const { p, token } = await setup();
     const file = Buffer.alloc(10_000);
     for (let i = 0; i < file.length; i++) file[i] = (i * 31) % 251;
     const id = sha(file);
     const frame = (from: number, to: number, damage = false): Buffer => {
       const data = Buffer.from(file.subarray(from, to));
-      const digest = createHash('sha256').update(data).digest();
+      const digest = check === 'crc32' ? Buffer.from(crc32(data).toString(16).padStart(8, '0'), 'hex') : createHash('sha256').update(data).digest();
       if (damage) data[0] = data[0]! ^ 1;
       return Buffer.concat([data, digest]);
     };
     const put = (offset: number, body: Buffer): Promise<Response> =>
-      fetch(`${p.server.url}/v1/uploads/${id}?offset=${offset}&size=${file.length}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'X-Chunk-Size': '4096' }, body });
+      fetch(`${p.server.url}/v1/uploads/${id}?offset=${offset}&size=${file.length}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'X-Chunk-Size': '4096', ...(check === 'crc32' ? { 'X-Chunk-Check': 'crc32' } : {}) }, body });
     const bad = await put(0, Buffer.concat([frame(0, 4096), frame(4096, 8192, true), frame(8192, 10_000)]));
     expect(bad.status).toBe(422);
     expect(await bad.json()).toMatchObject({ error: { code: 'CHUNK_CHECKSUM' }, received: 4096 });
@@ -94,6 +95,9 @@ forEachBackend((b) => {
     const rest = await put(8192, frame(8192, 10_000));
     expect(await rest.json()).toMatchObject({ received: 10_000, complete: true });
     expect(fs.readFileSync(path.join(p.filesDir, id.slice(0, 2), id))).toEqual(file);
+    // Both checks at once, or a CRC-32 on a one-chunk PUT, is a bad request.
+    const odd = await fetch(`${p.server.url}/v1/uploads/${id}?offset=0&size=${file.length}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}`, 'X-Chunk-Sha256': id, 'X-Chunk-Check': 'crc32' }, body: file });
+    expect(odd.status).toBe(400);
   });
 
   it('keeps nothing of a chunk whose connection closes before its last byte', async () => {

@@ -19,19 +19,24 @@ afterEach(() => {
   rooms = [];
 });
 
-/** A platform that answers each push when the test says so, and notes what it saw. */
-function gatedAdapter() {
+/** A platform that answers each push when the test says so, and notes what it saw. With `writes`, each request is "on the network" only when the test says so too. */
+function gatedAdapter(opts: { writes?: boolean } = {}) {
   const sent: SyncRecord[][] = [];
   const gates: { resolve: () => void; reject: (e: Error) => void }[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   let prepared = 0;
+  const writeGates: (() => void)[] = [];
   const adapter = {
     pushRecords: () => Promise.reject(new Error('the uploader should use preparePush')),
     preparePush(batch: EncodedRecords): PreparedPush {
       prepared++;
+      let markWritten!: () => void;
+      const written = new Promise<void>((resolve) => (markWritten = resolve));
       return {
+        ...(opts.writes ? { written: () => written } : {}),
         send: () => {
+          writeGates.push(markWritten);
           const records = (JSON.parse(batch.json.toString('utf8')) as { records: SyncRecord[] }).records;
           expect(records.map((r) => r.key)).toEqual(batch.keys);
           sent.push(records);
@@ -53,7 +58,7 @@ function gatedAdapter() {
       };
     },
   } as unknown as PlatformAdapter;
-  return { adapter, sent, gates, stats: () => ({ maxInFlight, prepared }) };
+  return { adapter, sent, gates, writeGates, stats: () => ({ maxInFlight, prepared }) };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
@@ -124,6 +129,36 @@ it('a failed batch leaves the cursor before it, and the batch readied after it i
   expect(q.sent[0]![0]!.seq).toBe(afterFirst + 1);
   await ackAll(q, again);
   expect(repo.cursor()).toBe(Math.max(...r.store.events(r.sessionId).map((e) => e.seq)));
+});
+
+it('readies the next batch only once the current request is on the network, when the adapter says when that is', async () => {
+  const r = openClassroom();
+  rooms.push(r);
+  r.addEvents(25);
+  const p = gatedAdapter({ writes: true });
+  const repo = r.engine().repo;
+  const run = new Uploader({ repo, adapter: p.adapter, log: new MemoryLogger(), limits: { batchRecords: 10 } }).uploadEvents({ events: 0, outbox: 0, files: 0, fileBytes: 0 });
+  await tick();
+  // Encoding the next batch would hold this request back on the same thread: not yet.
+  expect(p.sent).toHaveLength(1);
+  expect(p.stats().prepared).toBe(1);
+  p.writeGates[0]!();
+  await tick();
+  expect(p.stats().prepared).toBe(2);
+  expect(p.sent).toHaveLength(1);
+  // A reply that comes before the write is reported (a failed request, say) does not wait for it.
+  p.gates[0]!.resolve();
+  await tick();
+  expect(p.sent).toHaveLength(2);
+  p.gates[1]!.resolve();
+  await tick();
+  expect(p.sent).toHaveLength(3);
+  expect(p.stats().prepared).toBe(3);
+  p.writeGates[2]!();
+  p.gates[2]!.resolve();
+  await run;
+  expect(p.sent.flat().map((x) => x.seq)).toEqual(r.store.events(r.sessionId).map((e) => e.seq));
+  expect(p.stats().maxInFlight).toBe(1);
 });
 
 it('an adapter without preparePush gets the same records through pushRecords', async () => {
