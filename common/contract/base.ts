@@ -90,6 +90,12 @@ export const Lesson = z.object({
   items: z.array(CoursewareItem),
 });
 export type Lesson = z.infer<typeof Lesson>;
+/** A lesson the platform no longer offers, kept on this PC because it holds the teacher's work (migration 007). */
+export const ArchivedLesson = Lesson.extend({
+  /** When the download archived it, ISO 8601. */
+  archivedAt: z.string(),
+});
+export type ArchivedLesson = z.infer<typeof ArchivedLesson>;
 
 export const ConnectionQuality = z.enum(['good', 'weak', 'offline']);
 export type ConnectionQuality = z.infer<typeof ConnectionQuality>;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  ArchivedLesson,
   ClassInfo,
   ClassState,
   ClassStatePatch,
@@ -43,6 +44,12 @@ export const classroomOperations = {
     input: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
     output: z.array(Lesson),
     doc: "Lessons for a day (default today, local time) followed by unscheduled lessons.",
+  }),
+  'lessons.archived': op({
+    roles: ['teacher'],
+    input: Empty,
+    output: z.array(ArchivedLesson),
+    doc: "Lessons the platform no longer offers but that hold the teacher's ink, notes or class history, kept on this PC (newest archived first). They open and teach like any lesson.",
   }),
   'session.start': op({
     roles: ['teacher'],

@@ -236,6 +236,8 @@ export class ClassroomService implements ServiceContext {
 
       'lessons.list': (_conn, input) => store.lessonsFor(input.day ?? localDay()),
 
+      'lessons.archived': () => store.archivedLessons(),
+
       'session.start': (conn, input) => {
         const lesson = store.lesson(input.lessonId);
         if (!lesson) throw new KetangError('NOT_FOUND', `No lesson ${input.lessonId}`);

@@ -4,7 +4,7 @@
  * imports better-sqlite3.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
+import type { ArchivedLesson, ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, StoreError, type Db, type OpenOptions } from './database.ts';
 import { isEncrypted, protect, unlock, type DataKeys } from '../security/at-rest.ts';
@@ -239,7 +239,18 @@ export class Store {
 
   // ------------------------------------------------------------- lessons
 
-  putLesson(l: Omit<Lesson, 'items'> & { teacherId?: string | null; items: Omit<CoursewareItem, 'position'>[] }): void {
+  /**
+   * Create or update a lesson and its items, in place (never delete and
+   * re-insert: ink on a page hangs off its item).
+   *
+   * `from: 'local'` (the teacher's own edit): the lesson has exactly these
+   * items afterwards. `from: 'package'` (the platform's download or a USB
+   * bundle; migration 008): the package's items come first, in its order;
+   * the teacher's own items stay after them; an item an earlier package
+   * brought and this one dropped goes, unless it holds ink or page notes,
+   * and then it stays as the teacher's.
+   */
+  putLesson(l: Omit<Lesson, 'items'> & { teacherId?: string | null; items: Omit<CoursewareItem, 'position'>[] }, from: 'local' | 'package' = 'local'): void {
     this.tx(() => {
       this.sql(
           `INSERT INTO lessons(id, title, subject, teacher_id, class_id, scheduled_at, created_at)
@@ -248,20 +259,35 @@ export class Store {
              class_id = excluded.class_id, scheduled_at = excluded.scheduled_at`,
         )
         .run({ id: l.id, title: l.title, subject: l.subject, teacherId: l.teacherId ?? null, classId: l.classId, scheduledAt: l.scheduledAt, createdAt: now() });
-      // Update items in place (never delete and re-insert: ink on a page hangs off its item).
-      const keep = new Set(l.items.map((it) => it.id));
-      for (const row of this.sql('SELECT id FROM courseware_items WHERE lesson_id = ?').all(l.id) as Row[]) {
-        if (!keep.has(str(row.id))) this.sql('DELETE FROM courseware_items WHERE id = ?').run(row.id);
+      const listed = new Set(l.items.map((it) => it.id));
+      const kept: string[] = [];
+      for (const row of this.sql('SELECT id, from_package FROM courseware_items WHERE lesson_id = ? ORDER BY position').all(l.id) as Row[]) {
+        const id = str(row.id);
+        if (listed.has(id)) continue;
+        if (from === 'package' && Number(row.from_package) === 0) kept.push(id);
+        else if (from === 'package' && this.itemHasWork(id)) {
+          this.sql('UPDATE courseware_items SET from_package = 0 WHERE id = ?').run(id);
+          kept.push(id);
+        } else this.sql('DELETE FROM courseware_items WHERE id = ?').run(id);
       }
       // Park positions out of the way so reordering cannot collide on UNIQUE(lesson_id, position).
       this.sql('UPDATE courseware_items SET position = -1 - position WHERE lesson_id = ?').run(l.id);
       const put = this.sql(
-        `INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages) VALUES (@id, @lessonId, @position, @title, @kind, @sha256, @pages)
+        `INSERT INTO courseware_items(id, lesson_id, position, title, kind, sha256, pages, from_package) VALUES (@id, @lessonId, @position, @title, @kind, @sha256, @pages, @fromPackage)
          ON CONFLICT(id) DO UPDATE SET lesson_id = excluded.lesson_id, position = excluded.position, title = excluded.title, kind = excluded.kind,
-           sha256 = excluded.sha256, pages = excluded.pages`,
+           sha256 = excluded.sha256, pages = excluded.pages, from_package = max(from_package, excluded.from_package)`,
       );
-      l.items.forEach((it, position) => put.run({ ...it, lessonId: l.id, position }));
+      l.items.forEach((it, position) => put.run({ ...it, lessonId: l.id, position, fromPackage: from === 'package' ? 1 : 0 }));
+      const after = this.sql('UPDATE courseware_items SET position = ? WHERE id = ?');
+      kept.forEach((id, i) => after.run(l.items.length + i, id));
     });
+  }
+
+  /** Whether the teacher wrote on any page of this item or made notes on it. */
+  private itemHasWork(itemId: string): boolean {
+    return (
+      this.sql('SELECT EXISTS (SELECT 1 FROM ink_ops WHERE item_id = @id) OR EXISTS (SELECT 1 FROM page_notes WHERE item_id = @id) AS work').get({ id: itemId }) as { work: number }
+    ).work === 1;
   }
 
   lesson(id: string): Lesson | null {
@@ -278,6 +304,17 @@ export class Store {
       )
       .all(day) as Row[];
     return rows.map((r) => this.lessonFromRow(r));
+  }
+
+  /** Archived lessons (the platform stopped offering them; they hold the teacher's work), newest archived first. */
+  archivedLessons(): ArchivedLesson[] {
+    const rows = this.sql(
+        `SELECT id, title, subject, class_id, scheduled_at, archived_at FROM lessons
+         WHERE archived_at IS NOT NULL
+         ORDER BY archived_at DESC, title`,
+      )
+      .all() as Row[];
+    return rows.map((r) => ({ ...this.lessonFromRow(r), archivedAt: str(r.archived_at) }));
   }
 
   private lessonFromRow(r: Row): Lesson {
