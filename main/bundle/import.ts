@@ -56,7 +56,7 @@ export async function importLessonBundle(o: { dir: string; trusted: readonly Tru
         classId: pkg.classId && o.store.classById(pkg.classId) ? pkg.classId : null,
         scheduledAt: pkg.scheduledAt,
         items: pkg.items.map((it) => ({ id: it.id, title: it.title, kind: it.kind, sha256: it.sha256, pages: it.pages })),
-      });
+      }, 'package');
     }
   });
   const result = { bundleId: b.manifest.id, signer: b.signer.name, lessons: b.manifest.lessons.length, filesAdded, filesPresent, again: seen };

@@ -101,7 +101,7 @@ export class Downloader {
         classId: pkg.classId && this.store.classById(pkg.classId) ? pkg.classId : null,
         scheduledAt: pkg.scheduledAt,
         items: pkg.items.map((it) => ({ id: it.id, title: it.title, kind: it.kind, sha256: it.sha256, pages: it.pages })),
-      });
+      }, 'package');
       this.owned.delivered(pkg.id, this.nowIso());
     });
   }

@@ -69,3 +69,22 @@ describe('Store: courseware files and ink', () => {
     raw.close();
   });
 });
+
+describe('migration 008_item_origin', () => {
+  it("marks the items of lessons the platform delivered as the package's, every other item as the teacher's", () => {
+    const file = path.join(dir, 'ketang.db');
+    const v7 = openDatabase(file, { migrations: MIGRATIONS.slice(0, 7) });
+    v7.exec(`
+      INSERT INTO lessons(id, title, created_at) VALUES ('pl', '平台的课', '2026-01-01'), ('own', '自己的课', '2026-01-01');
+      INSERT INTO courseware_items(id, lesson_id, position, title, kind, pages) VALUES ('pl-1', 'pl', 0, '白板', 'whiteboard', 1), ('own-1', 'own', 0, '白板', 'whiteboard', 1);
+      INSERT INTO platform_lessons(lesson_id, delivered_at) VALUES ('pl', '2026-01-01');
+    `);
+    v7.close();
+    const db = openDatabase(file, { migrations: MIGRATIONS.slice(0, 8) });
+    expect(db.prepare('SELECT id, from_package FROM courseware_items ORDER BY id').all()).toEqual([
+      { id: 'own-1', from_package: 0 },
+      { id: 'pl-1', from_package: 1 },
+    ]);
+    db.close();
+  });
+});

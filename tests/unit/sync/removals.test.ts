@@ -74,3 +74,50 @@ forEachBackend((b) => {
     }
   });
 });
+
+forEachBackend((b) => {
+  it('an item the platform drops from a lesson goes, unless the teacher wrote on it; items the teacher added stay', async () => {
+    const p = await b.platform();
+    const token = await p.store.provisionClassroom({ id: 'room-1', schoolId: 'sample-school', name: '301' });
+    const wb = (id: string, title: string) => ({ id, title, kind: 'whiteboard' as const, sha256: null, size: 0, mime: null, pages: 1 });
+    const pkg = (items: ReturnType<typeof wb>[]): LessonPackage => ({ ...lesson('pl-items', '分数的加法'), items });
+    await p.store.putLesson('sample-school', pkg([wb('a', '导入'), wb('b', '例题'), wb('c', '练习')]));
+    const r = openClassroom();
+    try {
+      const dl = new Downloader({ store: r.store, cache: r.cache, adapter: new HttpPlatformAdapter({ baseUrl: p.server.url, token }), log: r.log, partialDir: path.join(r.dir, 'sync-partial') });
+      await dl.downloadAll();
+      // The teacher writes on 例题 and adds a whiteboard of their own, with ink on it.
+      r.store.appendInk([{ itemId: 'b', page: 0, op: { kind: 'stroke', points: [1, 2, 3, 4] } }]);
+      r.store.addCoursewareItem('pl-items', { id: 'mine', title: '我的板书', kind: 'whiteboard', pages: 1, file: null });
+      r.store.appendInk([{ itemId: 'mine', page: 0, op: { kind: 'stroke', points: [5, 6, 7, 8] } }]);
+      const items = (): string[] => r.store.lesson('pl-items')!.items.map((i) => i.id);
+      expect(items()).toEqual(['a', 'b', 'c', 'mine']);
+
+      // The platform's next version drops 例题 and 练习 and adds 小结.
+      await p.store.putLesson('sample-school', pkg([wb('a', '导入'), wb('d', '小结')]));
+      await dl.downloadAll();
+      // The package's items first; 练习 (nothing on it) is gone; 例题 (written on) and the teacher's own stay after them.
+      expect(items()).toEqual(['a', 'd', 'b', 'mine']);
+      expect(r.store.coursewareItemExists('c')).toBe(false);
+      expect(r.store.inkOps('b', 0)).toEqual([{ kind: 'stroke', points: [1, 2, 3, 4] }]);
+      expect(r.store.inkOps('mine', 0)).toEqual([{ kind: 'stroke', points: [5, 6, 7, 8] }]);
+      expect(r.store.lesson('pl-items')!.items.map((i) => i.position)).toEqual([0, 1, 2, 3]);
+
+      // 例题 is the teacher's now: the same package again changes nothing; offered again, it is the package's once more, in its place.
+      await dl.downloadAll();
+      expect(items()).toEqual(['a', 'd', 'b', 'mine']);
+      await p.store.putLesson('sample-school', pkg([wb('b', '例题（修订）'), wb('a', '导入')]));
+      await dl.downloadAll();
+      // (小结, dropped this time with nothing on it, went.)
+      expect(items()).toEqual(['b', 'a', 'mine']);
+      expect(r.store.lesson('pl-items')!.items[0]!.title).toBe('例题（修订）');
+      // 导入 dropped too: it goes; the teacher's board stays.
+      await p.store.putLesson('sample-school', pkg([wb('b', '例题（修订）')]));
+      await dl.downloadAll();
+      expect(items()).toEqual(['b', 'mine']);
+      expect(r.store.inkOps('b', 0)).toHaveLength(1);
+    } finally {
+      r.close();
+    }
+  });
+});
