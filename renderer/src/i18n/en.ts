@@ -84,6 +84,25 @@ export const en = {
   'console.since': 'since {time}',
   'console.classSize': '{count} students',
 
+  // ---- lesson list beyond today: day switcher and archived lessons (features/console: LessonList.vue)
+  'console.dayYesterday': "Yesterday's lessons",
+  'console.dayTomorrow': "Tomorrow's lessons",
+  'console.dayOther': 'Lessons on this day',
+  'console.dayHint': 'Look back at a lesson and its board work, or prepare ahead. You can start class on any day.',
+  'console.prevDay': 'Previous day',
+  'console.nextDay': 'Next day',
+  'console.backToday': 'Today',
+  'console.dayNav': 'Choose a day',
+  'console.noLessonsDay': 'No lessons on this day.',
+  'console.archived': 'Archived',
+  'console.archivedTitle': 'Archived lessons',
+  'console.archivedHint': 'The platform no longer offers these lessons, but your board work, notes and class records are kept. Open them to review, or teach them again.',
+  'console.archivedNote': 'No longer offered by the platform; your board work and class records are kept on this PC',
+  'console.archivedAt': 'Archived {date}',
+  'console.noArchived': 'No archived lessons. A lesson the platform withdraws is kept here when it holds your board work or class records.',
+  'console.backToLessons': 'Back to the timetable',
+  // ---- end of lesson list beyond today
+
   'role.student': 'Student',
   'role.group': 'Group screen',
   'role.board': 'Board',
@@ -327,6 +346,7 @@ export const en = {
   'sync.state.done': 'All synced',
   'sync.pending': 'Waiting: {records} records, {files} files, about {size}',
   'sync.nothingPending': 'All class data has reached the platform.',
+  'sync.nothingPendingLocal': 'Class data is kept on this PC; it uploads once a platform is set.',
   'sync.lastSuccess': 'Last success',
   'sync.never': 'not yet',
   'sync.window': 'Sync window',

@@ -82,6 +82,25 @@ export const zhCN = {
   'console.since': '{time} 开始',
   'console.classSize': '{count} 人',
 
+  // ---- lesson list beyond today: day switcher and archived lessons (features/console: LessonList.vue)
+  'console.dayYesterday': '昨天的课',
+  'console.dayTomorrow': '明天的课',
+  'console.dayOther': '这一天的课',
+  'console.dayHint': '看看上过的课和板书，或提前准备。其他日子的课也可以点“上课”。',
+  'console.prevDay': '前一天',
+  'console.nextDay': '后一天',
+  'console.backToday': '今天',
+  'console.dayNav': '选择日期',
+  'console.noLessonsDay': '这一天没有排课。',
+  'console.archived': '已归档',
+  'console.archivedTitle': '已归档的课',
+  'console.archivedHint': '平台已不再提供这些课，但您在课上写的板书、备注和课堂记录都还在，可以打开查看，也可以继续上课。',
+  'console.archivedNote': '平台已不再提供这节课，您的板书和课堂记录仍保留在本机',
+  'console.archivedAt': '{date} 归档',
+  'console.noArchived': '没有归档的课。平台撤下的课如果有您的板书或课堂记录，会保留在这里。',
+  'console.backToLessons': '返回课程表',
+  // ---- end of lesson list beyond today
+
   'role.student': '学生',
   'role.group': '小组屏',
   'role.board': '大屏',
@@ -325,6 +344,7 @@ export const zhCN = {
   'sync.state.done': '已全部同步',
   'sync.pending': '待上传：{records} 条记录，{files} 个文件，约 {size}',
   'sync.nothingPending': '所有课堂数据都已上传到平台。',
+  'sync.nothingPendingLocal': '课堂数据都保存在这台电脑上；设置平台后会自动上传。',
   'sync.lastSuccess': '上次成功',
   'sync.never': '还没有成功过',
   'sync.window': '同步时段',

@@ -1,11 +1,31 @@
-/** Teacher console: today's lessons, the roster of the running class, pending actions. */
+/** Teacher console: a day's lessons (today unless the teacher picks another day), archived lessons, the roster of the running class, pending actions. */
 import { defineStore } from 'pinia';
-import type { ClassInfo, Lesson } from '../../../../../common/protocol.ts';
+import type { ArchivedLesson, ClassInfo, Lesson } from '../../../../../common/protocol.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 
+/** YYYY-MM-DD of a local date, as `lessons.list` takes it. */
+export function localDay(d: Date = new Date()): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The local day `delta` days from `day` (calendar days: a DST change does not skip or repeat one). */
+export function addDays(day: string, delta: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return localDay(new Date(y, m - 1, d + delta));
+}
+
 interface ConsoleState {
+  /** The lessons of `lessonsDay` (then the unscheduled ones). */
   lessons: Lesson[];
+  /** The day `lessons` are for; differs from `shownDay` while another day loads. */
+  lessonsDay: string | null;
+  /** The day the teacher picked, or null to follow today (so the console left open overnight moves on). */
+  pickedDay: string | null;
+  /** Showing archived lessons instead of a day's. */
+  showArchived: boolean;
+  archived: ArchivedLesson[];
   classes: ClassInfo[];
   lessonsLoaded: boolean;
   /** Roster of the running class, to show who has not joined yet. */
@@ -17,8 +37,31 @@ interface ConsoleState {
 }
 
 export const useConsoleStore = defineStore('console', {
-  state: (): ConsoleState => ({ lessons: [], classes: [], lessonsLoaded: false, roster: [], rosterFor: null, startingLessonId: null, ending: false, error: null }),
+  state: (): ConsoleState => ({
+    lessons: [],
+    lessonsDay: null,
+    pickedDay: null,
+    showArchived: false,
+    archived: [],
+    classes: [],
+    lessonsLoaded: false,
+    roster: [],
+    rosterFor: null,
+    startingLessonId: null,
+    ending: false,
+    error: null,
+  }),
   getters: {
+    /** The day whose lessons are shown. */
+    shownDay: (s): string => s.pickedDay ?? localDay(),
+    /** Days from today to the shown day (-1 yesterday, 1 tomorrow). */
+    dayOffset(): number {
+      const [a, b] = [this.shownDay, localDay()].map((d) => {
+        const [y, m, dd] = d.split('-').map(Number) as [number, number, number];
+        return Date.UTC(y, m - 1, dd);
+      }) as [number, number];
+      return Math.round((a - b) / 86_400_000);
+    },
     className: (s) => (id: string | null): string => s.classes.find((c) => c.id === id)?.name ?? '',
     classSize: (s) => (id: string | null): number => s.classes.find((c) => c.id === id)?.studentCount ?? 0,
   },
@@ -26,16 +69,41 @@ export const useConsoleStore = defineStore('console', {
     fail(err: unknown) {
       this.error = isApiError(err) ? err.code : 'INTERNAL';
     },
+    /** The shown day's lessons, the classes, and the archived lessons (their count shows on the 已归档 tab). */
     async loadLessons() {
       const api = useApi();
+      const day = this.shownDay;
       try {
-        const [lessons, classes] = await Promise.all([api.call('lessons.list', {}), api.call('classes.list', {})]);
-        this.lessons = lessons;
+        const [lessons, classes, archived] = await Promise.all([api.call('lessons.list', { day }), api.call('classes.list', {}), api.call('lessons.archived', {})]);
+        this.archived = archived;
         this.classes = classes;
+        // A reply for a day the teacher has already left (quick taps on 后一天) is dropped; the newer request fills in.
+        if (day !== this.shownDay) return;
+        this.lessons = lessons;
+        this.lessonsDay = day;
         this.lessonsLoaded = true;
       } catch (err) {
         this.fail(err);
       }
+    },
+    /** Show the day `delta` days from the shown one (and leave the archive). */
+    shiftDay(delta: number) {
+      this.showDay(addDays(this.shownDay, delta));
+    },
+    /** Back to today, following it from now on. */
+    showToday() {
+      this.showDay(null);
+    },
+    showDay(day: string | null) {
+      this.pickedDay = day === localDay() ? null : day;
+      this.showArchived = false;
+      this.error = null;
+      if (this.lessonsDay !== this.shownDay) void this.loadLessons();
+    },
+    /** Show the archived lessons (or the day's again); no argument flips. */
+    toggleArchived(on?: boolean) {
+      this.showArchived = on ?? !this.showArchived;
+      if (this.showArchived) void this.loadLessons();
     },
     async loadRoster() {
       const classroom = useClassroomStore();
