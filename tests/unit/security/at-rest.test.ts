@@ -33,9 +33,8 @@ function seed(store: Store): string {
     { id: 's1', name: NAME, number: '01' },
     { id: 's3', name: '李欣怡', number: null },
   ]);
-  store.tx(() => {
-    store.putLesson({ id: 'l1', title: '分数', subject: '数学', classId: 'c1', scheduledAt: null, items: [] });
-  });
+  // In SQL every schema since v1 takes (putLesson writes columns later versions added).
+  store.db.prepare("INSERT INTO lessons(id, title, subject, class_id, created_at) VALUES ('l1', '分数', '数学', 'c1', '2026-09-01')").run();
   const session = store.startSession({ lessonId: 'l1', classId: 'c1', code: '123456', classroomId: null });
   store.addDevice({ id: 'd1', sessionId: session.id, role: 'student', name: NAME, studentId: 's1', resumeHash: 'h1' });
   store.addDevice({ id: 'd2', sessionId: session.id, role: 'student', name: LATIN, studentId: 's2', resumeHash: 'h2' });
