@@ -84,7 +84,11 @@ export class SqlitePlatformStore implements PlatformStore {
     else {
       this.checkpointTimer = setTimeout(() => {
         this.checkpointTimer = null;
-        if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+        try {
+          if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+        } catch {
+          // Busy or failing disk: the next commit past the limit checkpoints, and reports what is wrong there.
+        }
       }, IDLE_CHECKPOINT_MS);
       this.checkpointTimer.unref();
     }
