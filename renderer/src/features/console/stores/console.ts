@@ -23,6 +23,8 @@ interface ConsoleState {
   lessonsDay: string | null;
   /** The day the teacher picked, or null to follow today (so the console left open overnight moves on). */
   pickedDay: string | null;
+  /** Today as of the last load: a console left open overnight moves on at its next load (reconnect, 下课, 今天). */
+  today: string;
   /** Showing archived lessons instead of a day's. */
   showArchived: boolean;
   archived: ArchivedLesson[];
@@ -41,6 +43,7 @@ export const useConsoleStore = defineStore('console', {
     lessons: [],
     lessonsDay: null,
     pickedDay: null,
+    today: localDay(),
     showArchived: false,
     archived: [],
     classes: [],
@@ -53,10 +56,10 @@ export const useConsoleStore = defineStore('console', {
   }),
   getters: {
     /** The day whose lessons are shown. */
-    shownDay: (s): string => s.pickedDay ?? localDay(),
+    shownDay: (s): string => s.pickedDay ?? s.today,
     /** Days from today to the shown day (-1 yesterday, 1 tomorrow). */
     dayOffset(): number {
-      const [a, b] = [this.shownDay, localDay()].map((d) => {
+      const [a, b] = [this.shownDay, this.today].map((d) => {
         const [y, m, dd] = d.split('-').map(Number) as [number, number, number];
         return Date.UTC(y, m - 1, dd);
       }) as [number, number];
@@ -72,6 +75,7 @@ export const useConsoleStore = defineStore('console', {
     /** The shown day's lessons, the classes, and the archived lessons (their count shows on the 已归档 tab). */
     async loadLessons() {
       const api = useApi();
+      this.today = localDay();
       const day = this.shownDay;
       try {
         const [lessons, classes, archived] = await Promise.all([api.call('lessons.list', { day }), api.call('classes.list', {}), api.call('lessons.archived', {})]);
@@ -95,7 +99,8 @@ export const useConsoleStore = defineStore('console', {
       this.showDay(null);
     },
     showDay(day: string | null) {
-      this.pickedDay = day === localDay() ? null : day;
+      this.today = localDay();
+      this.pickedDay = day === this.today ? null : day;
       this.showArchived = false;
       this.error = null;
       if (this.lessonsDay !== this.shownDay) void this.loadLessons();
