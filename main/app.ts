@@ -189,7 +189,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     syncEngine.start();
     // Online sign-in goes through the sync engine's platform adapter; without one, sign-in is offline only.
     const identity = new TeacherIdentity({ db: securityDb, audit, platform: () => syncEngine });
-    security = { identity, audit, store, repo: syncEngine.repo, dataDir, hubId: secrets.hubId };
+    security = { identity, audit, store, repo: syncEngine.repo, dataDir, hubId: secrets.hubId, cache, securityDb };
     const courseware = new CoursewareService({ store, cache, log });
     hub = await startHub({
       classroom,

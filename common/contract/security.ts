@@ -32,6 +32,29 @@ export type SignInResult = z.infer<typeof SignInResult>;
 export const ExportResult = z.object({ dir: z.string(), records: z.number().int(), files: z.number().int(), bytes: z.number().int() });
 export type ExportResult = z.infer<typeof ExportResult>;
 
+/** A bundle found in a folder, described from its manifest (checked in full only when imported). */
+export const FoundBundle = z.object({
+  dir: z.string(),
+  name: z.string(),
+  /** 'lessons': lesson packages for this classroom; 'upload': a classroom's records for the platform; 'unknown': its manifest cannot be read (damaged). */
+  kind: z.enum(['lessons', 'upload', 'unknown']),
+  createdAt: z.string(),
+  lessons: z.array(z.object({ id: z.string(), title: z.string() })),
+  /** The name this PC trusts the signer under; null when it does not trust it (importing will refuse). */
+  signer: z.string().nullable(),
+  /** Imported here before (importing again changes nothing). */
+  imported: z.boolean(),
+});
+export type FoundBundle = z.infer<typeof FoundBundle>;
+
+/** Why a bundle was not imported (main/bundle/format.ts BundleErrorCode), and NO_FOLDER. */
+export const IMPORT_REFUSALS = ['NO_FOLDER', 'NOT_A_BUNDLE', 'BAD_MANIFEST', 'UNKNOWN_SIGNER', 'BAD_SIGNATURE', 'MISSING_FILE', 'TRUNCATED', 'TAMPERED', 'UNEXPECTED_FILE', 'WRONG_KIND'] as const;
+export const ImportResult = z.union([
+  z.object({ ok: z.literal(true), signer: z.string(), lessons: z.number().int(), filesAdded: z.number().int(), filesPresent: z.number().int(), again: z.boolean() }),
+  z.object({ ok: z.literal(false), reason: z.enum(IMPORT_REFUSALS), message: z.string() }),
+]);
+export type ImportResult = z.infer<typeof ImportResult>;
+
 export const securityOperations = {
   'auth.signIn': op({
     roles: ['teacher'],
@@ -52,6 +75,18 @@ export const securityOperations = {
     input: z.object({ to: z.string().min(1).max(1000) }).strict(),
     output: ExportResult,
     doc: 'Write what is waiting for the platform to a signed bundle folder inside `to` (a USB drive). Needs a signed-in teacher (UNAUTHENTICATED otherwise); CONFLICT when nothing is waiting or the folder cannot be used. Acknowledges nothing.',
+  }),
+  'bundle.find': op({
+    roles: ['teacher'],
+    input: z.object({ in: z.string().min(1).max(1000) }).strict(),
+    output: z.object({ bundles: z.array(FoundBundle) }),
+    doc: 'Bundles in a folder (a USB drive): the folder itself if it is one, and the folders directly inside it, newest first, described from their manifests. CONFLICT when the folder does not exist.',
+  }),
+  'bundle.import': op({
+    roles: ['teacher'],
+    input: z.object({ dir: z.string().min(1).max(1000) }).strict(),
+    output: ImportResult,
+    doc: "Import a lessons bundle (lesson packages from the platform or the central school, signed by a signer this PC trusts) into the lesson library, after checking all of it. The same bundle again changes nothing (again: true). Needs a signed-in teacher (UNAUTHENTICATED otherwise). Refusals are answers (ok: false, with the reason), and nothing is imported then. Audited.",
   }),
 };
 

@@ -5,15 +5,21 @@
  * another window signs in again), so the session token never leaves the
  * hub. `bundle.export` checks it with TeacherIdentity.requireTeacher and
  * writes the bundle with the same code as `npm run bundle -- export`.
+ * `bundle.find` and `bundle.import` bring lesson packages in from a USB
+ * drive (the same import as `npm run bundle -- import`), so a teaching point
+ * without a network needs no terminal.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KetangError } from '../../common/protocol.ts';
-import type { ExportResult, securityOperations, SignedInTeacher } from '../../common/contract/security.ts';
+import { IMPORT_REFUSALS, type ExportResult, type FoundBundle, type ImportResult, type securityOperations, type SignedInTeacher } from '../../common/contract/security.ts';
+import type { ContentCache } from '../courseware/cache.ts';
 import { exportUploadBundle } from '../bundle/export.ts';
 import { BundleError } from '../bundle/format.ts';
-import { loadOrCreateSigner } from '../bundle/signing.ts';
+import { importLessonBundle } from '../bundle/import.ts';
+import { loadOrCreateSigner, trustedSigners, type TrustedSigner } from '../bundle/signing.ts';
+import type { Db } from '../store/database.ts';
 import type { AuditLog } from '../security/audit.ts';
 import { SignInError, type TeacherIdentity, type TeacherSession } from '../security/identity.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +33,45 @@ export interface SecurityDeps {
   repo: SyncRepo;
   dataDir: string;
   hubId: string;
+  /** Where imported lesson files go, and the security database that remembers imported bundles. */
+  cache: ContentCache;
+  securityDb: Db;
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** Manifests larger than this are not read just to describe them (import refuses them too). */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What a folder's bundle says about itself, from its manifest only — the
+ * signature and files are checked when it is imported. Null when the folder
+ * holds no bundle; kind 'unknown' when its manifest cannot be read.
+ */
+export function describeBundle(dir: string, trusted: readonly TrustedSigner[], imported: (id: string) => boolean): FoundBundle | null {
+  const manifest = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(manifest) || !fs.existsSync(path.join(dir, 'manifest.sig'))) return null;
+  const unknown: FoundBundle = { dir, name: path.basename(dir), kind: 'unknown', createdAt: '', lessons: [], signer: null, imported: false };
+  let m: Record<string, unknown>;
+  try {
+    if (fs.statSync(manifest).size > MAX_MANIFEST_BYTES) return unknown;
+    const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return unknown;
+    m = parsed as Record<string, unknown>;
+  } catch {
+    return unknown;
+  }
+  if (m.format !== 'ketang-bundle' || (m.kind !== 'lessons' && m.kind !== 'upload')) return unknown;
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const key = str((m.signer as { publicKey?: unknown } | null)?.publicKey);
+  const lessons = Array.isArray(m.lessons) ? m.lessons.slice(0, 500).map((l: unknown) => ({ id: str((l as { id?: unknown }).id), title: str((l as { title?: unknown }).title) })) : [];
+  return { dir, name: path.basename(dir), kind: m.kind, createdAt: str(m.createdAt), lessons, signer: trusted.find((t) => t.publicKey === key)?.name ?? null, imported: imported(str(m.id)) };
 }
 
 const publicTeacher = (s: TeacherSession): SignedInTeacher => ({ name: s.name, login: s.login, mode: s.mode, expiresAt: s.expiresAt });
@@ -91,6 +136,52 @@ export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof 
         return { teacher: s ? publicTeacher(s) : null };
       },
       'bundle.targets': () => ({ folders: usbCandidates() }),
+      'bundle.find': (_conn, input) => {
+        const d = need();
+        const root = path.resolve(input.in);
+        if (!path.isAbsolute(input.in) || !isDir(root)) throw new KetangError('CONFLICT', `The folder ${input.in} does not exist (is the USB drive plugged in?)`);
+        let trusted: TrustedSigner[];
+        try {
+          trusted = trustedSigners(d.dataDir);
+        } catch (err) {
+          throw new KetangError('CONFLICT', (err as Error).message);
+        }
+        const seen = d.securityDb.prepare('SELECT 1 FROM imported_bundles WHERE id = ?');
+        let inside: string[] = [];
+        try {
+          inside = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.endsWith('.partial')).map((e) => path.join(root, e.name));
+        } catch {
+          // Unreadable: only the folder itself is looked at.
+        }
+        const bundles = [root, ...inside].map((dir) => describeBundle(dir, trusted, (id) => seen.get(id) !== undefined)).filter((b): b is FoundBundle => b !== null);
+        bundles.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.name.localeCompare(b.name)));
+        return { bundles };
+      },
+      'bundle.import': async (conn, input): Promise<ImportResult> => {
+        const d = need();
+        let teacher: TeacherSession;
+        try {
+          teacher = d.identity.requireTeacher(sessions.get(conn.id), 'bundle.import');
+        } catch {
+          throw new KetangError('UNAUTHENTICATED', 'A teacher must sign in before importing lesson packages');
+        }
+        const dir = path.resolve(input.dir);
+        if (!path.isAbsolute(input.dir) || !isDir(dir)) {
+          d.audit.record('bundle.import', 'refused', teacher.login, { dir, reason: 'no such folder' });
+          return { ok: false, reason: 'NO_FOLDER', message: `The folder ${input.dir} does not exist (is the USB drive plugged in?)` };
+        }
+        try {
+          const r = await importLessonBundle({ dir, trusted: trustedSigners(d.dataDir), store: d.store, cache: d.cache, securityDb: d.securityDb });
+          d.audit.record('bundle.import', 'ok', teacher.login, { dir, id: r.bundleId, signer: r.signer, lessons: r.lessons, filesAdded: r.filesAdded, filesPresent: r.filesPresent, again: r.again, via: 'console' });
+          return { ok: true, signer: r.signer, lessons: r.lessons, filesAdded: r.filesAdded, filesPresent: r.filesPresent, again: r.again };
+        } catch (err) {
+          const code = err instanceof BundleError ? err.code : null;
+          const refusal = IMPORT_REFUSALS.find((c) => c === code);
+          d.audit.record('bundle.import', refusal ? 'refused' : 'failed', teacher.login, { dir, code, error: (err as Error).message, via: 'console' });
+          if (refusal) return { ok: false, reason: refusal, message: (err as Error).message };
+          throw new KetangError('CONFLICT', `Importing ${dir} failed: ${(err as Error).message}`);
+        }
+      },
       'bundle.export': async (conn, input): Promise<ExportResult> => {
         const d = need();
         let teacher: TeacherSession;
