@@ -51,6 +51,8 @@ it('sets up sync from the console and shows records reaching the platform', asyn
   await page.goto(hub.app.consoleUrl);
   await expect.poll(state, { timeout: 15_000 }).toBe('未设置平台');
   expect(statusCalls).toBe(1); // the one look when the panel opens
+  // Nothing has gone anywhere yet: the panel says the data is on this PC, not that it reached a platform.
+  expect(await page.getByTestId('sync-pending').innerText()).toContain('保存在这台电脑上');
 
   hub.app.store.enqueue({ idempotencyKey: 'report:e2e', stream: 'reports', kind: 'lesson.report', payload: { ok: true } });
   const token = await platform.store.provisionClassroom({ id: 'room-e2e', schoolId: 'sample-school', name: '301' });

@@ -1,7 +1,7 @@
 /** Inline stroke icons (no icon font: works offline and under the CSP). 24×24 paths. */
 export type IconName =
   | 'play' | 'stop' | 'cast' | 'users' | 'user' | 'group' | 'check' | 'x' | 'globe' | 'wifi' | 'wifi-off'
-  | 'left' | 'right' | 'expand' | 'shrink' | 'board' | 'chalk' | 'back' | 'logout' | 'clock' | 'book' | 'alert' | 'lock';
+  | 'left' | 'right' | 'expand' | 'shrink' | 'board' | 'chalk' | 'back' | 'logout' | 'clock' | 'book' | 'alert' | 'lock' | 'download' | 'search';
 
 export const iconPaths: Record<IconName, string[]> = {
   play: ['M7 4.5v15l12.5-7.5z'],
@@ -27,4 +27,6 @@ export const iconPaths: Record<IconName, string[]> = {
   book: ['M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5z', 'M4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5'],
   alert: ['M12 9v4', 'M12 17h.01', 'M10.3 3.9L1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z'],
   lock: ['M5 11h14v10H5z', 'M8 11V7a4 4 0 0 1 8 0v4'],
+  download: ['M12 3v12', 'M7 10l5 5 5-5', 'M4 20h16'],
+  search: ['M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z', 'M21 21l-5-5'],
 };

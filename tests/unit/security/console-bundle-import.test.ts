@@ -9,12 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startKetang, type Ketang } from '../../../main/app.ts';
-import { exportLessonBundle } from '../../../main/bundle/export.ts';
-import { loadOrCreateSigner, trustSigner } from '../../../main/bundle/signing.ts';
-import { ContentCache } from '../../../main/courseware/cache.ts';
+import { trustSigner } from '../../../main/bundle/signing.ts';
 import { runPlatform, type Platform } from '../../../main/platform/index.ts';
 import { silentLogger } from '../../../main/services/log.ts';
-import { Store } from '../../../main/store/store.ts';
+import { centralLessonBundle } from '../../helpers/bundles.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -36,23 +34,7 @@ afterEach(async () => {
 });
 
 /** The central school writes a lessons bundle (one lesson with a PDF) into `usb`. */
-async function centralBundle(usb: string): Promise<{ dir: string; publicKey: string }> {
-  const central = path.join(dir, 'central');
-  const store = new Store(path.join(central, 'ketang.db'));
-  try {
-    const cache = new ContentCache(path.join(central, 'courseware'));
-    const pdf = path.join(dir, 'fractions.pdf');
-    fs.writeFileSync(pdf, Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(120_000, 7)]));
-    const entry = await cache.putFile(pdf);
-    store.putFileMeta({ sha256: entry.sha256, size: entry.size, mime: 'application/pdf' });
-    store.putLesson({ id: 'usb-lesson', title: '分数的初步认识（中心校）', subject: '数学', classId: null, scheduledAt: null, items: [{ id: 'usb-item', title: '课件', kind: 'pdf', sha256: entry.sha256, pages: 3 }] });
-    const signer = loadOrCreateSigner(central);
-    const out = await exportLessonBundle({ store, cache, lessonIds: ['usb-lesson'], signer, toDir: usb, hubId: 'central' });
-    return { dir: out.dir, publicKey: signer.publicKey };
-  } finally {
-    store.close();
-  }
-}
+const centralBundle = (usb: string): Promise<{ dir: string; publicKey: string }> => centralLessonBundle(dir, usb, { id: 'usb-lesson', title: '分数的初步认识（中心校）' });
 
 async function signedInConsole(): Promise<TestClient> {
   const token = await platform.store.provisionClassroom({ id: 'sample-room-301', schoolId: 'sample-school', name: '301' });
