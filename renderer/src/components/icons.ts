@@ -1,7 +1,7 @@
 /** Inline stroke icons (no icon font: works offline and under the CSP). 24×24 paths. */
 export type IconName =
   | 'play' | 'stop' | 'cast' | 'users' | 'user' | 'group' | 'check' | 'x' | 'globe' | 'wifi' | 'wifi-off'
-  | 'left' | 'right' | 'expand' | 'shrink' | 'board' | 'chalk' | 'back' | 'logout' | 'clock' | 'book' | 'alert' | 'lock' | 'download' | 'search';
+  | 'left' | 'right' | 'expand' | 'shrink' | 'board' | 'chalk' | 'back' | 'logout' | 'clock' | 'book' | 'alert' | 'lock' | 'download' | 'search' | 'archive';
 
 export const iconPaths: Record<IconName, string[]> = {
   play: ['M7 4.5v15l12.5-7.5z'],
@@ -29,4 +29,5 @@ export const iconPaths: Record<IconName, string[]> = {
   lock: ['M5 11h14v10H5z', 'M8 11V7a4 4 0 0 1 8 0v4'],
   download: ['M12 3v12', 'M7 10l5 5 5-5', 'M4 20h16'],
   search: ['M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z', 'M21 21l-5-5'],
+  archive: ['M3 4h18v4H3z', 'M5 8v12h14V8', 'M10 12h4'],
 };
