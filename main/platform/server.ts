@@ -138,6 +138,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
         return after(200, { acked: body.records.map((x) => x.key), applied: r.applied.length, duplicates: r.duplicates.length });
       }
       case 'uploadStatus': {
+        // An upload of this file still recording its last verified chunks (its connection was just cut):
+        // answer once it has, so a classroom resuming at once gets the offset it will find, not an older one.
+        await activeUploads.get(m.sha!)?.catch(() => {});
         const st = await store.upload(m.sha!);
         if (!st) throw new HttpError(404, 'NOT_FOUND', 'No upload of this file yet: send from offset 0');
         return sendJson(res, 200, st);
@@ -181,9 +184,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
         return after(200, { teacherId: t.id, name: t.name, schoolId: t.schoolId });
       }
       case 'keys':
-        // Public, but handed out to provisioned classrooms only: they keep it and encrypt USB bundles for it.
-        if (!opts.bundleKey) throw new HttpError(404, 'NOT_FOUND', 'This platform has no bundle encryption key');
-        return after(200, { bundleKey: opts.bundleKey });
+        // Public, but handed out to provisioned classrooms only: they encrypt USB upload bundles for the
+        // bundle key, and trust lesson bundles from the signers vouched for their school.
+        return after(200, { bundleKey: opts.bundleKey ?? null, signers: await store.vouchedSigners(auth.schoolId) });
       default:
         throw new HttpError(404, 'NOT_FOUND', 'No such route');
     }
