@@ -6,7 +6,10 @@
  * a readable private key would let anyone forge this classroom's uploads).
  * Trusted signers (the platform that issues lesson packages, other
  * classrooms for the platform side) are listed in `trusted-signers.json`;
- * the IT admin adds them with `npm run bundle -- trust`.
+ * the IT admin adds them with `npm run bundle -- trust`, and the platform
+ * vouches for others (`npm run platform -- vouch`): those arrive with sync
+ * and are marked `vouched`, so the platform's list replaces them each time
+ * without touching what the admin added here.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
@@ -51,32 +54,92 @@ export function loadOrCreateSigner(dataDir: string): Signer {
   return signerFrom(privateKey);
 }
 
-export const TrustedSigner = z.object({ name: z.string().min(1).max(200), publicKey: z.string().min(40).max(200) });
+export const TrustedSigner = z.object({
+  name: z.string().min(1).max(200),
+  publicKey: z.string().min(40).max(200),
+  /** Vouched for by the platform (kept in step with its list), not added on this PC. */
+  vouched: z.boolean().optional(),
+});
 export type TrustedSigner = z.infer<typeof TrustedSigner>;
 const TrustFile = z.object({ signers: z.array(TrustedSigner) });
 
 export function trustedSigners(dataDir: string): TrustedSigner[] {
   const file = path.join(dataDir, TRUSTED_SIGNERS_FILE);
   if (!fs.existsSync(file)) return [];
-  const parsed = TrustFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} is damaged (${(err as Error).message}); restore it, or move it aside and trust the signers again.`, { cause: err });
+  }
+  const parsed = TrustFile.safeParse(raw);
   if (!parsed.success) throw new Error(`${file} is damaged: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data.signers;
 }
 
+/** Replace the trust list: written aside and renamed over, so a crash never leaves half a file. */
+function writeTrustFile(dataDir: string, signers: readonly TrustedSigner[]): void {
+  const file = path.join(dataDir, TRUSTED_SIGNERS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ signers }, null, 1), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
 /** Add (or rename) a trusted signer. The key must be an Ed25519 SPKI public key in base64. */
 export function trustSigner(dataDir: string, name: string, publicKey: string): TrustedSigner {
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: Buffer.from(publicKey.trim(), 'base64'), format: 'der', type: 'spki' });
-  } catch (err) {
-    throw new Error(`Not a public key (expected the base64 that "npm run bundle -- key" prints): ${(err as Error).message}`, { cause: err });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error('Only Ed25519 signing keys are accepted.');
+  const key = ed25519Key(publicKey);
+  if (key instanceof Error) throw key;
   const entry = TrustedSigner.parse({ name, publicKey: publicKey.trim() });
   const list = trustedSigners(dataDir).filter((s) => s.publicKey !== entry.publicKey);
   list.push(entry);
-  fs.writeFileSync(path.join(dataDir, TRUSTED_SIGNERS_FILE), JSON.stringify({ signers: list }, null, 1), { mode: 0o600 });
+  writeTrustFile(dataDir, list);
   return entry;
+}
+
+/** An Ed25519 public key (SPKI DER, base64), or an Error saying what is wrong with it. */
+function ed25519Key(publicKey: string): KeyObject | Error {
+  try {
+    const key = createPublicKey({ key: Buffer.from(publicKey.trim(), 'base64'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ed25519' ? key : new Error('Only Ed25519 signing keys are accepted.');
+  } catch (err) {
+    return new Error(`Not a public key (expected the base64 that "npm run bundle -- key" prints): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** What is wrong with a signing public key (base64 SPKI Ed25519), or null when it is one. */
+export function signingKeyProblem(publicKey: string): string | null {
+  const key = ed25519Key(publicKey);
+  return key instanceof Error ? key.message : null;
+}
+
+/**
+ * Make the vouched part of the trust list the platform's `list`: new keys
+ * added, keys it no longer vouches for removed, names updated. Keys the
+ * admin trusted here stay as they are (and are not duplicated). Keys that
+ * are not Ed25519 public keys are skipped and returned in `invalid`.
+ */
+export function setVouchedSigners(dataDir: string, list: readonly { name: string; publicKey: string }[]): { added: string[]; removed: string[]; invalid: string[] } {
+  const current = trustedSigners(dataDir);
+  const local = current.filter((s) => !s.vouched);
+  const localKeys = new Set(local.map((s) => s.publicKey));
+  const invalid: string[] = [];
+  const vouched = new Map<string, TrustedSigner>();
+  for (const v of list) {
+    const parsed = TrustedSigner.safeParse({ name: v.name, publicKey: v.publicKey.trim(), vouched: true });
+    if (!parsed.success || ed25519Key(v.publicKey) instanceof Error) {
+      invalid.push(v.name);
+      continue;
+    }
+    if (!localKeys.has(parsed.data.publicKey)) vouched.set(parsed.data.publicKey, parsed.data);
+  }
+  const before = new Map(current.filter((s) => s.vouched).map((s) => [s.publicKey, s]));
+  const added = [...vouched.values()].filter((s) => !before.has(s.publicKey)).map((s) => s.name);
+  const removed = [...before.values()].filter((s) => !vouched.has(s.publicKey)).map((s) => s.name);
+  const renamed = [...vouched.values()].some((s) => before.has(s.publicKey) && before.get(s.publicKey)!.name !== s.name);
+  if (added.length || removed.length || renamed) {
+    writeTrustFile(dataDir, [...local, ...vouched.values()]);
+  }
+  return { added, removed, invalid };
 }
 
 export function verifySignature(publicKeyB64: string, data: Buffer, signature: Buffer): boolean {

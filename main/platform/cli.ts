@@ -6,6 +6,8 @@
  *   npm run platform -- load FILE.json [--data DIR] [--pg URL]     (a school: classes, lessons, teachers)
  *   npm run platform -- remove-lesson ID --school ID [--data DIR] [--pg URL]   (classrooms drop it, or archive it when written on)
  *   npm run platform -- key [--data DIR]     (the public key classrooms encrypt USB bundles for)
+ *   npm run platform -- vouch --name NAME --key BASE64 [--school ID]   (classrooms trust lesson bundles it signs)
+ *   npm run platform -- unvouch --key BASE64
  *
  * A process of its own rather than a mode of `npm run hub`: a district
  * server runs no classroom (no socket.io, no join codes, no sample school),
@@ -21,12 +23,17 @@ import { PackageItem, RosterClass, TimetableLesson } from '../sync/wire.ts';
 import { defaultDataDir } from '../cli/paths.ts';
 import { openPlatformStore, runPlatform } from './index.ts';
 import { loadOrCreateRecipient } from '../bundle/crypto.ts';
+import { signingKeyProblem } from '../bundle/signing.ts';
 
 const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
        npm run platform -- provision --classroom ID --school ID [--name NAME]
        npm run platform -- load SCHOOL.json
        npm run platform -- remove-lesson LESSON_ID --school ID
        npm run platform -- key        (print the key classrooms encrypt USB bundles for)
+       npm run platform -- vouch --name NAME --key BASE64 [--school ID]
+                      (classrooms of that school, or of every school, trust USB lesson bundles signed by
+                       that key, e.g. the central school's: "npm run bundle -- key" there prints it)
+       npm run platform -- unvouch --key BASE64
   --pg     keep records in PostgreSQL (or set KETANG_PLATFORM_PG); default: DIR/platform.db`;
 
 const SchoolFile = z.object({
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
       allowPositionals: true,
       options: {
         host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, pg: { type: 'string' },
-        classroom: { type: 'string' }, school: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        classroom: { type: 'string' }, school: { type: 'string' }, name: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -96,6 +103,27 @@ async function main(): Promise<void> {
     await store.close();
     if (!removed) fail(`${values.school} has no lesson ${arg}`);
     console.log(`removed ${arg}: classrooms drop it at their next download (or keep it archived where a teacher wrote on it)`);
+    return;
+  }
+  if (command === 'vouch' || command === 'unvouch') {
+    const key = values.key?.trim();
+    if (!key || (command === 'vouch' && !values.name?.trim())) fail(`${command} needs ${command === 'vouch' ? '--name and ' : ''}--key\n${USAGE}`);
+    const problem = signingKeyProblem(key);
+    if (problem) fail(problem);
+    const store = openPlatformStore(dataDir, pgUrl);
+    await store.migrate();
+    try {
+      if (command === 'vouch') {
+        await store.vouchSigner({ name: values.name!.trim(), publicKey: key, schoolId: values.school ?? null });
+        console.log(`vouched for ${values.name!.trim()} (${values.school ? `classrooms of ${values.school}` : 'every school'}): classrooms trust its lesson bundles from their next sync`);
+      } else if (await store.unvouchSigner(key)) {
+        console.log('no longer vouched for: classrooms stop trusting it at their next sync');
+      } else {
+        fail('that key was not vouched for');
+      }
+    } finally {
+      await store.close();
+    }
     return;
   }
   if (command === 'key') {

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
-import { hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
+import { byKey, hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -29,6 +29,9 @@ const SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS school_classes (school_id TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, PRIMARY KEY (school_id, id));
   CREATE TABLE IF NOT EXISTS school_lessons (school_id TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, PRIMARY KEY (school_id, id));
+  CREATE TABLE IF NOT EXISTS vouched_signers (
+    public_key TEXT PRIMARY KEY, name TEXT NOT NULL, school_id TEXT, created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
   CREATE TABLE IF NOT EXISTS teachers (
     id TEXT PRIMARY KEY, school_id TEXT NOT NULL, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, password_hash TEXT NOT NULL
   );
@@ -203,6 +206,22 @@ export class PgPlatformStore implements PlatformStore {
 
   async removeLesson(schoolId: string, id: string): Promise<boolean> {
     return ((await this.pool.query('DELETE FROM school_lessons WHERE school_id = $1 AND id = $2', [schoolId, id])).rowCount ?? 0) === 1;
+  }
+
+  async vouchSigner(v: { name: string; publicKey: string; schoolId: string | null }): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO vouched_signers(public_key, name, school_id) VALUES ($1, $2, $3) ON CONFLICT (public_key) DO UPDATE SET name = excluded.name, school_id = excluded.school_id',
+      [v.publicKey, v.name, v.schoolId],
+    );
+  }
+
+  async unvouchSigner(publicKey: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM vouched_signers WHERE public_key = $1', [publicKey])).rowCount ?? 0) === 1;
+  }
+
+  async vouchedSigners(schoolId: string): Promise<{ name: string; publicKey: string }[]> {
+    const r = await this.pool.query<Row>('SELECT name, public_key FROM vouched_signers WHERE school_id IS NULL OR school_id = $1', [schoolId]);
+    return byKey(r.rows.map((row) => ({ name: String(row.name), publicKey: String(row.public_key) })));
   }
 
   async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {

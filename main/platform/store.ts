@@ -58,6 +58,17 @@ export interface PlatformStore {
   /** Stop offering a lesson; classrooms remove it at their next download (or archive it when it holds a teacher's work). False when there was none. */
   removeLesson(schoolId: string, id: string): Promise<boolean>;
 
+  /**
+   * Signers of lesson bundles the platform vouches for (a central school's
+   * Ketang, say): classrooms of `schoolId` (null: every school) trust them
+   * for USB imports from their next sync on. A second call renames.
+   */
+  vouchSigner(v: { name: string; publicKey: string; schoolId: string | null }): Promise<void>;
+  /** Stop vouching; classrooms drop the key at their next sync. False when it was not vouched. */
+  unvouchSigner(publicKey: string): Promise<boolean>;
+  /** The signers vouched for this school's classrooms (its own and every school's), by name. */
+  vouchedSigners(schoolId: string): Promise<{ name: string; publicKey: string }[]>;
+
   putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void>;
   teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null>;
 }
@@ -89,4 +100,9 @@ export function sortedByKey(records: readonly SyncRecord[]): SyncRecord[] {
     out.push(r);
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Vouched signers in one order on both stores (by key, code unit order: not the database's collation). */
+export function byKey<T extends { publicKey: string }>(list: T[]): T[] {
+  return list.sort((a, b) => (a.publicKey < b.publicKey ? -1 : a.publicKey > b.publicKey ? 1 : 0));
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
-import { hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
+import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -38,6 +38,9 @@ const SCHEMA = `
   ) STRICT;
   CREATE TABLE IF NOT EXISTS school_lessons (
     school_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (school_id, id)
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS vouched_signers (
+    public_key TEXT PRIMARY KEY, name TEXT NOT NULL, school_id TEXT, created_at TEXT NOT NULL
   ) STRICT;
   CREATE TABLE IF NOT EXISTS teachers (
     id TEXT PRIMARY KEY, school_id TEXT NOT NULL, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, password_hash TEXT NOT NULL
@@ -219,6 +222,21 @@ export class SqlitePlatformStore implements PlatformStore {
 
   async removeLesson(schoolId: string, id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM school_lessons WHERE school_id = ? AND id = ?').run(schoolId, id).changes === 1;
+  }
+
+  async vouchSigner(v: { name: string; publicKey: string; schoolId: string | null }): Promise<void> {
+    this.db
+      .prepare('INSERT INTO vouched_signers(public_key, name, school_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(public_key) DO UPDATE SET name = excluded.name, school_id = excluded.school_id')
+      .run(v.publicKey, v.name, v.schoolId, new Date().toISOString());
+  }
+
+  async unvouchSigner(publicKey: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM vouched_signers WHERE public_key = ?').run(publicKey).changes === 1;
+  }
+
+  async vouchedSigners(schoolId: string): Promise<{ name: string; publicKey: string }[]> {
+    const rows = this.db.prepare('SELECT name, public_key FROM vouched_signers WHERE school_id IS NULL OR school_id = ?').all(schoolId) as Row[];
+    return byKey(rows.map((r) => ({ name: String(r.name), publicKey: String(r.public_key) })));
   }
 
   async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {

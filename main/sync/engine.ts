@@ -12,6 +12,7 @@ import type { Logger } from '../services/log.ts';
 import type { Store } from '../store/store.ts';
 import { SyncRepo, type PendingSummary } from '../store/sync.ts';
 import { platformKey, savePlatformKey } from '../bundle/crypto.ts';
+import { setVouchedSigners } from '../bundle/signing.ts';
 import { HttpPlatformAdapter, SyncError, type PlatformAdapter, type SyncErrorCode } from './adapter.ts';
 import { Downloader } from './download.ts';
 import { blockedReason, DEFAULT_CONFIG, kbpsToBytes, SyncConfig, type Blocked } from './policy.ts';
@@ -187,7 +188,7 @@ export class SyncEngine {
   async signInTeacher(login: string, password: string): ReturnType<PlatformAdapter['signInTeacher']> {
     const adapter = this.getAdapter();
     const reply = await adapter.signInTeacher(login, password);
-    if (!platformKey(this.repo)) await this.refreshPlatformKey(adapter);
+    if (!platformKey(this.repo)) await this.refreshPlatformKeys(adapter);
     return reply;
   }
 
@@ -258,7 +259,7 @@ export class SyncEngine {
         downloaded = true;
         this.o.log.info('sync: downloaded', { ...got });
       }
-      if ((due || !platformKey(this.repo)) && !shouldStop()) await this.refreshPlatformKey(adapter);
+      if ((due || !platformKey(this.repo)) && !shouldStop()) await this.refreshPlatformKeys(adapter);
       this.applyRetention();
       this.failures = 0;
       this.retryAt = null;
@@ -279,20 +280,27 @@ export class SyncEngine {
   }
 
   /**
-   * Keep the platform's bundle encryption key (USB bundles are encrypted for
-   * it). Received with the first sync after provisioning and checked with
-   * each download; a platform without one, or a failure here, only means
-   * bundles wait for the key — the pass itself is not failed for it.
+   * Keep the platform's bundle encryption key (USB upload bundles are
+   * encrypted for it) and the lesson-bundle signers it vouches for (USB
+   * lesson packages from them are trusted). Received with the first sync
+   * after provisioning and checked with each download; a platform without
+   * them, or a failure here, only means bundles wait — the pass itself is
+   * not failed for it.
    */
-  private async refreshPlatformKey(adapter: PlatformAdapter): Promise<void> {
+  private async refreshPlatformKeys(adapter: PlatformAdapter): Promise<void> {
     if (!adapter.keys) return;
     try {
       const keys = await adapter.keys();
       if (!keys) return;
-      const { key, changed } = savePlatformKey(this.repo, keys.bundleKey.publicKey);
-      if (changed) this.o.log.info('sync: kept the platform\'s bundle encryption key', { keyId: key.keyId });
+      if (keys.bundleKey) {
+        const { key, changed } = savePlatformKey(this.repo, keys.bundleKey.publicKey);
+        if (changed) this.o.log.info('sync: kept the platform\'s bundle encryption key', { keyId: key.keyId });
+      }
+      const signers = setVouchedSigners(this.o.dataDir, keys.signers);
+      if (signers.added.length || signers.removed.length) this.o.log.info('sync: lesson-bundle signers vouched for by the platform changed', { added: signers.added, removed: signers.removed });
+      if (signers.invalid.length) this.o.log.warn('sync: the platform vouched for signers whose keys are not Ed25519 public keys; skipped', { names: signers.invalid });
     } catch (err) {
-      this.o.log.warn('sync: could not get the platform\'s bundle encryption key; USB bundles wait for it', { error: (err as Error).message });
+      this.o.log.warn('sync: could not get the platform\'s keys; USB bundles wait for them', { error: (err as Error).message });
     }
   }
 

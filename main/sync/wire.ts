@@ -130,7 +130,12 @@ export const TeacherSignInReply = z.object({ teacherId: z.string(), name: z.stri
 export type TeacherSignInReply = z.infer<typeof TeacherSignInReply>;
 
 /** GET /v1/keys: the key classrooms encrypt USB upload bundles for (main/bundle/crypto.ts checks it is X25519). */
-export const PlatformKeys = z.object({ bundleKey: z.object({ publicKey: z.string().min(40).max(200), keyId: z.string().max(32) }) });
+export const PlatformKeys = z.object({
+  /** The platform's X25519 key USB upload bundles are encrypted for (null: it has none). */
+  bundleKey: z.object({ publicKey: z.string().min(40).max(200), keyId: z.string().max(32) }).nullable(),
+  /** Signers of lesson bundles the platform vouches for; the classroom trusts them for USB imports. */
+  signers: z.array(z.object({ name: z.string().min(1).max(200), publicKey: z.string().min(40).max(200) })).max(1000).default([]),
+});
 export type PlatformKeys = z.infer<typeof PlatformKeys>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

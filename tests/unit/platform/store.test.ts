@@ -16,6 +16,22 @@ forEachBackend((b) => {
     expect(await store.classroomByToken(t2)).toEqual({ id: 'room-1', schoolId: 'sch' });
   });
 
+  it("vouches for lesson-bundle signers per school or for every school, renames, and stops vouching", async () => {
+    const { store } = await b.platform();
+    const [a, z, other] = ['A'.repeat(44), 'z'.repeat(44), 'O'.repeat(44)];
+    await store.vouchSigner({ name: '示例中心校', publicKey: z, schoolId: 'sch' });
+    await store.vouchSigner({ name: '县教研室', publicKey: a, schoolId: null });
+    await store.vouchSigner({ name: '别的中心校', publicKey: other, schoolId: 'sch-2' });
+    // By key in code-unit order on both stores (uppercase before lowercase), whatever the database collation.
+    expect(await store.vouchedSigners('sch')).toEqual([{ name: '县教研室', publicKey: a }, { name: '示例中心校', publicKey: z }]);
+    expect(await store.vouchedSigners('sch-2')).toEqual([{ name: '县教研室', publicKey: a }, { name: '别的中心校', publicKey: other }]);
+    await store.vouchSigner({ name: '示例中心校（新）', publicKey: z, schoolId: 'sch' });
+    expect((await store.vouchedSigners('sch')).map((v) => v.name)).toEqual(['县教研室', '示例中心校（新）']);
+    expect(await store.unvouchSigner(a)).toBe(true);
+    expect(await store.unvouchSigner(a)).toBe(false);
+    expect(await store.vouchedSigners('sch')).toEqual([{ name: '示例中心校（新）', publicKey: z }]);
+  });
+
   it('applies each key once per classroom, in one transaction per batch', async () => {
     const { store } = await b.platform();
     const first = await store.applyRecords('room-1', [rec('k1', 's1', 1), rec('k2', 's1', 2), rec('k2', 's1', 2)]);
