@@ -351,7 +351,7 @@ export const en = {
   'signin.importRefused.NO_FOLDER': 'This folder cannot be found. Is the USB drive plugged in?',
   'signin.importRefused.NOT_A_BUNDLE': 'This folder is not a lesson package. Choose the package folder itself.',
   'signin.importRefused.BAD_MANIFEST': 'The package list cannot be read; it may come from a newer Ketang. Update Ketang first. Nothing was imported.',
-  'signin.importRefused.UNKNOWN_SIGNER': 'This PC does not trust where the package comes from; nothing was imported. Ask the school IT admin to add the central school’s or platform’s key.',
+  'signin.importRefused.UNKNOWN_SIGNER': 'This PC does not trust where the package comes from; nothing was imported. After one sync with the platform, the sources it vouches for are trusted; or ask the school IT admin to add the central school’s key.',
   'signin.importRefused.BAD_SIGNATURE': 'The package was changed after it was signed; nothing was imported.',
   'signin.importRefused.MISSING_FILE': 'Files are missing from the package (an unfinished copy?); nothing was imported. Copy the whole folder again.',
   'signin.importRefused.TRUNCATED': 'A file in the package was not copied completely; nothing was imported. Copy the whole folder again.',

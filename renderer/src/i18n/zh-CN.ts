@@ -349,7 +349,7 @@ export const zhCN = {
   'signin.importRefused.NO_FOLDER': '找不到这个文件夹。U盘插好了吗？',
   'signin.importRefused.NOT_A_BUNDLE': '这个文件夹不是课程包。请选课程包文件夹本身。',
   'signin.importRefused.BAD_MANIFEST': '课程包的清单读不懂，可能来自更新版本的课堂。请先更新课堂。没有导入任何内容。',
-  'signin.importRefused.UNKNOWN_SIGNER': '这台电脑不信任这个课程包的来源，没有导入。请学校管理员先添加中心校或平台的密钥。',
+  'signin.importRefused.UNKNOWN_SIGNER': '这台电脑不信任这个课程包的来源，没有导入。联网同步一次后，平台认可的来源会自动受信任；或请学校管理员添加中心校的密钥。',
   'signin.importRefused.BAD_SIGNATURE': '课程包在签名后被改动过，没有导入。',
   'signin.importRefused.MISSING_FILE': '课程包缺少文件（可能没复制完整），没有导入。请重新复制整个文件夹。',
   'signin.importRefused.TRUNCATED': '课程包里有文件没复制完，没有导入。请重新复制整个文件夹。',
