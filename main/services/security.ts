@@ -109,6 +109,15 @@ export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof 
     }
   };
 
+  /** The teacher signed in on this console connection, or UNAUTHENTICATED (the refusal is audited as `action`). */
+  const signedIn = (d: SecurityDeps, connId: string, action: 'bundle.import' | 'bundle.export', doing: string): TeacherSession => {
+    try {
+      return d.identity.requireTeacher(sessions.get(connId), action);
+    } catch {
+      throw new KetangError('UNAUTHENTICATED', `A teacher must sign in before ${doing}`);
+    }
+  };
+
   return {
     handlers: {
       'auth.signIn': async (conn, input) => {
@@ -159,12 +168,7 @@ export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof 
       },
       'bundle.import': async (conn, input): Promise<ImportResult> => {
         const d = need();
-        let teacher: TeacherSession;
-        try {
-          teacher = d.identity.requireTeacher(sessions.get(conn.id), 'bundle.import');
-        } catch {
-          throw new KetangError('UNAUTHENTICATED', 'A teacher must sign in before importing lesson packages');
-        }
+        const teacher = signedIn(d, conn.id, 'bundle.import', 'importing lesson packages');
         const dir = path.resolve(input.dir);
         if (!path.isAbsolute(input.dir) || !isDir(dir)) {
           d.audit.record('bundle.import', 'refused', teacher.login, { dir, reason: 'no such folder' });
@@ -184,14 +188,9 @@ export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof 
       },
       'bundle.export': async (conn, input): Promise<ExportResult> => {
         const d = need();
-        let teacher: TeacherSession;
-        try {
-          teacher = d.identity.requireTeacher(sessions.get(conn.id), 'bundle.export');
-        } catch {
-          throw new KetangError('UNAUTHENTICATED', 'A teacher must sign in before exporting data');
-        }
+        const teacher = signedIn(d, conn.id, 'bundle.export', 'exporting data');
         const to = path.resolve(input.to);
-        if (!path.isAbsolute(input.to) || !fs.existsSync(to) || !fs.statSync(to).isDirectory()) {
+        if (!path.isAbsolute(input.to) || !isDir(to)) {
           d.audit.record('bundle.export', 'refused', teacher.login, { to, reason: 'no such folder' });
           throw new KetangError('CONFLICT', `The folder ${input.to} does not exist (is the USB drive plugged in?)`);
         }

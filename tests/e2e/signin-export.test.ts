@@ -6,35 +6,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runPlatform, type Platform } from '../../main/platform/index.ts';
-import { silentLogger } from '../../main/services/log.ts';
-import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import type { Platform } from '../../main/platform/index.ts';
+import { startConsoleRig, type ConsoleRig } from '../helpers/console-rig.ts';
+import type { TestHub } from '../helpers/hub.ts';
 
+let rig: ConsoleRig;
 let hub: TestHub;
-let browser: Browser;
 let platform: Platform | null;
 let dir: string;
-let cleanup: () => void;
 let page: Page;
 
 beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('ketang-e2e-signin-'));
-  platform = await runPlatform({ dataDir: path.join(dir, 'platform'), host: '127.0.0.1', port: 0, log: silentLogger });
-  hub = await startTestHub();
-  browser = await launchBrowser();
-  page = (await openDevice(browser, { viewport: BOARD_VIEWPORT })).page;
+  rig = await startConsoleRig('ketang-e2e-signin-');
+  ({ hub, platform, dir, page } = rig);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await hub?.close();
-  await platform?.close();
-  cleanup?.();
-});
+afterAll(() => rig?.close());
 
 async function signIn(password: string): Promise<void> {
   await page.getByTestId('signin-login').fill('lin');

@@ -7,35 +7,23 @@
  * hub (sync.changed), including changes nobody made from this page.
  */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runPlatform, type Platform } from '../../main/platform/index.ts';
-import { silentLogger } from '../../main/services/log.ts';
-import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
-import { startTestHub, type TestHub } from '../helpers/hub.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import type { Platform } from '../../main/platform/index.ts';
+import { startConsoleRig, type ConsoleRig } from '../helpers/console-rig.ts';
+import type { TestHub } from '../helpers/hub.ts';
 
+let rig: ConsoleRig;
 let hub: TestHub;
-let browser: Browser;
 let platform: Platform;
-let cleanup: () => void;
 let page: Page;
 
 beforeAll(async () => {
-  const t = tempDir('ketang-e2e-platform-');
-  cleanup = t.cleanup;
-  platform = await runPlatform({ dataDir: t.dir, host: '127.0.0.1', port: 0, log: silentLogger });
-  hub = await startTestHub();
-  browser = await launchBrowser();
-  page = (await openDevice(browser, { viewport: BOARD_VIEWPORT })).page;
+  rig = await startConsoleRig('ketang-e2e-platform-');
+  ({ hub, platform, page } = rig);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await hub?.close();
-  await platform?.close();
-  cleanup?.();
-});
+afterAll(() => rig?.close());
 
 const state = (): Promise<string> => page.getByTestId('sync-state').innerText();
 
