@@ -28,6 +28,8 @@ export const SyncStatus = z.object({
     totalBytes: z.number().int(),
   }),
   lastSuccessAt: z.string().nullable(),
+  /** When lessons and rosters last came down from the platform: the teacher console reloads its lesson list when it moves. */
+  lastDownloadAt: z.string().nullable(),
   lastError: z.object({ code: z.enum(SYNC_ERROR_CODES), message: z.string(), at: z.string() }).nullable(),
   /** Milliseconds until the next automatic retry after a failure. */
   retryInMs: z.number().nullable(),

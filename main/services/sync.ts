@@ -55,6 +55,7 @@ export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => 
       running: s.running,
       pending: { events: s.pending.events, outbox: s.pending.outbox, files: s.pending.files, totalBytes: s.pending.totalBytes },
       lastSuccessAt: s.lastSuccessAt,
+      lastDownloadAt: s.lastDownloadAt,
       lastError: s.lastError,
       retryInMs: s.retryInMs,
       config: {

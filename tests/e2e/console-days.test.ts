@@ -137,6 +137,25 @@ describe('lesson list: other days and archived lessons', () => {
     await expect.poll(() => cards(page)).toEqual(['pl-gone']);
   });
 
+  it('a console left open overnight moves on to the new day just after midnight, by itself', async () => {
+    // A board left on: its clock (faked in the page, running at real speed) a few seconds before midnight.
+    const { context, page } = await openDevice(browser, { viewport: BOARD_VIEWPORT });
+    try {
+      const now = new Date();
+      await page.clock.install({ time: new Date(now.getFullYear(), now.getMonth(), now.getDate(), 23, 59, 56) });
+      await page.goto(hub.app.consoleUrl);
+      await expect.poll(() => cards(page), { timeout: 10_000 }).toContain('e2e-today');
+      expect(await page.getByTestId('lessons-day').getAttribute('data-day')).toBe(day(0));
+      // Nobody touches it: after midnight it shows the new day's lessons as 今天的课.
+      await expect.poll(() => page.getByTestId('lessons-day').getAttribute('data-day'), { timeout: 20_000 }).toBe(day(1));
+      await expect.poll(() => cards(page)).toContain('e2e-tomorrow');
+      expect(await cards(page)).not.toContain('e2e-today');
+      expect(await heading(page)).toContain('今天的课');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('上课 on another day’s lesson starts the class', async () => {
     const page = teacher.page;
     await page.getByTestId('day-next').click();

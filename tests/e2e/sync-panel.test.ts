@@ -44,6 +44,9 @@ it('sets up sync from the console and shows records reaching the platform', asyn
 
   hub.app.store.enqueue({ idempotencyKey: 'report:e2e', stream: 'reports', kind: 'lesson.report', payload: { ok: true } });
   const token = await platform.store.provisionClassroom({ id: 'room-e2e', schoolId: 'sample-school', name: '301' });
+  // A lesson the platform offers the school: it comes down with the first sync and shows in the open console's list.
+  await platform.store.putLesson('sample-school', { id: 'pl-new', title: '平台新发的课', subject: '数学', classId: 'sample-class-3-1', scheduledAt: null, items: [] });
+  expect(await page.locator('[data-lesson-id="pl-new"]').count()).toBe(0);
   await page.getByTestId('sync-settings').click();
   const form = page.getByTestId('sync-form');
   await form.locator('input[type=url]').fill(platform.server.url);
@@ -59,6 +62,7 @@ it('sets up sync from the console and shows records reaching the platform', asyn
   await expect.poll(state, { timeout: 15_000 }).toBe('已全部同步');
   expect((await platform.store.records('room-e2e')).map((r) => r.key)).toContain('report:e2e');
   await expect.poll(() => page.getByTestId('sync-pending').innerText()).toContain('都已上传');
+  await page.locator('[data-lesson-id="pl-new"]').waitFor({ timeout: 15_000 });
 
   await page.getByTestId('sync-pause').click();
   await expect.poll(state).toBe('已暂停');

@@ -36,6 +36,14 @@ interface ConsoleState {
   startingLessonId: string | null;
   ending: boolean;
   error: ClientErrorCode | null;
+  /** The platform download the lesson list reflects (sync.changed lastDownloadAt); undefined until first told. */
+  downloadSeen: string | null | undefined;
+}
+
+/** Milliseconds from `now` to just after the next local midnight. */
+export function msToNextDay(now: Date = new Date()): number {
+  const next = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 0, 0, 1);
+  return Math.max(1000, next.getTime() - now.getTime());
 }
 
 export const useConsoleStore = defineStore('console', {
@@ -53,6 +61,7 @@ export const useConsoleStore = defineStore('console', {
     startingLessonId: null,
     ending: false,
     error: null,
+    downloadSeen: undefined,
   }),
   getters: {
     /** The day whose lessons are shown. */
@@ -89,6 +98,31 @@ export const useConsoleStore = defineStore('console', {
       } catch (err) {
         this.fail(err);
       }
+    },
+    /** The platform's lessons came down (sync.changed): a download since the one the list reflects reloads it. */
+    downloaded(at: string | null) {
+      const before = this.downloadSeen;
+      this.downloadSeen = at;
+      if (before !== undefined && at !== before && this.lessonsLoaded) void this.loadLessons();
+    },
+    /**
+     * Follow the calendar while the console stays open (a board is often left
+     * on overnight): just after midnight, a list that follows today reloads
+     * for the new day. Returns the stop function.
+     */
+    followToday(): () => void {
+      let timer: ReturnType<typeof setTimeout>;
+      const arm = (): void => {
+        timer = setTimeout(() => {
+          if (localDay() !== this.today) {
+            if (this.pickedDay === null && this.lessonsLoaded) void this.loadLessons();
+            else this.today = localDay();
+          }
+          arm();
+        }, msToNextDay());
+      };
+      arm();
+      return () => clearTimeout(timer);
     },
     /** Show the day `delta` days from the shown one (and leave the archive). */
     shiftDay(delta: number) {
