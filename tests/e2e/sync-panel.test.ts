@@ -41,6 +41,7 @@ it('sets up sync from the console and shows records reaching the platform', asyn
   expect(statusCalls).toBe(1); // the one look when the panel opens
   // Nothing has gone anywhere yet: the panel says the data is on this PC, not that it reached a platform.
   expect(await page.getByTestId('sync-pending').innerText()).toContain('保存在这台电脑上');
+  expect(await page.getByTestId('sync-times').innerText()).toContain('课程和名单更新：还没有成功过');
 
   hub.app.store.enqueue({ idempotencyKey: 'report:e2e', stream: 'reports', kind: 'lesson.report', payload: { ok: true } });
   const token = await platform.store.provisionClassroom({ id: 'room-e2e', schoolId: 'sample-school', name: '301' });
@@ -63,6 +64,8 @@ it('sets up sync from the console and shows records reaching the platform', asyn
   expect((await platform.store.records('room-e2e')).map((r) => r.key)).toContain('report:e2e');
   await expect.poll(() => page.getByTestId('sync-pending').innerText()).toContain('都已上传');
   await page.locator('[data-lesson-id="pl-new"]').waitFor({ timeout: 15_000 });
+  // When lessons and rosters last came down is shown too (before the first download it said 还没有成功过).
+  expect(await page.getByTestId('sync-times').innerText()).toMatch(/课程和名单更新：\d/);
 
   await page.getByTestId('sync-pause').click();
   await expect.poll(state).toBe('已暂停');

@@ -373,6 +373,7 @@ export const en = {
   'sync.nothingPending': 'All class data has reached the platform.',
   'sync.nothingPendingLocal': 'Class data is kept on this PC; it uploads once a platform is set.',
   'sync.lastSuccess': 'Last success',
+  'sync.lastDownload': 'Lessons and rosters updated',
   'sync.never': 'not yet',
   'sync.window': 'Sync window',
   'sync.anyTime': 'any time',

@@ -371,6 +371,7 @@ export const zhCN = {
   'sync.nothingPending': '所有课堂数据都已上传到平台。',
   'sync.nothingPendingLocal': '课堂数据都保存在这台电脑上；设置平台后会自动上传。',
   'sync.lastSuccess': '上次成功',
+  'sync.lastDownload': '课程和名单更新',
   'sync.never': '还没有成功过',
   'sync.window': '同步时段',
   'sync.anyTime': '任何时间',
