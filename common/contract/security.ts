@@ -80,7 +80,7 @@ export const securityOperations = {
     roles: ['teacher'],
     input: z.object({ in: z.string().min(1).max(1000) }).strict(),
     output: z.object({ bundles: z.array(FoundBundle) }),
-    doc: 'Bundles in a folder (a USB drive): the folder itself if it is one, and the folders directly inside it, newest first, described from their manifests. CONFLICT when the folder does not exist.',
+    doc: 'Bundles in a folder (a USB drive): the folder itself if it is one, else the folders in it and in those (a drive with a 课程包 folder), newest first, described from their manifests. CONFLICT when the folder does not exist.',
   }),
   'bundle.import': op({
     roles: ['teacher'],

@@ -46,6 +46,32 @@ const isDir = (p: string): boolean => {
   }
 };
 
+/** Sub-folders (not bundles, not half-written ones) of `dir`; none when it cannot be read. */
+function subfolders(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.endsWith('.partial') && !e.name.startsWith('.')).map((e) => path.join(dir, e.name));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where bundles are looked for: the folder, the folders in it, and one more
+ * level (a drive with a 课程包 folder of bundles), but not inside a bundle,
+ * and at most 2,000 folders (a whole disk chosen by mistake stays quick).
+ */
+function foldersToSearch(root: string): string[] {
+  const isBundle = (d: string): boolean => fs.existsSync(path.join(d, 'manifest.json'));
+  const out = [root];
+  if (isBundle(root)) return out;
+  for (const child of subfolders(root)) {
+    if (out.length >= 2000) break;
+    out.push(child);
+    if (!isBundle(child)) out.push(...subfolders(child).slice(0, 2000 - out.length));
+  }
+  return out;
+}
+
 /** Manifests larger than this are not read just to describe them (import refuses them too). */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
@@ -156,13 +182,7 @@ export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof 
           throw new KetangError('CONFLICT', (err as Error).message);
         }
         const seen = d.securityDb.prepare('SELECT 1 FROM imported_bundles WHERE id = ?');
-        let inside: string[] = [];
-        try {
-          inside = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.endsWith('.partial')).map((e) => path.join(root, e.name));
-        } catch {
-          // Unreadable: only the folder itself is looked at.
-        }
-        const bundles = [root, ...inside].map((dir) => describeBundle(dir, trusted, (id) => seen.get(id) !== undefined)).filter((b): b is FoundBundle => b !== null);
+        const bundles = foldersToSearch(root).map((dir) => describeBundle(dir, trusted, (id) => seen.get(id) !== undefined)).filter((b): b is FoundBundle => b !== null);
         bundles.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.name.localeCompare(b.name)));
         return { bundles };
       },

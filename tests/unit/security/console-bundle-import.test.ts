@@ -55,8 +55,12 @@ it('finds lesson bundles on a drive and imports one for a signed-in teacher, onc
   // Not trusted yet: listed, with no signer name; importing is refused with the reason, and nothing changes.
   let found = await c.ok('bundle.find', { in: usb });
   expect(found.bundles).toEqual([expect.objectContaining({ dir: bundle.dir, kind: 'lessons', signer: null, imported: false, lessons: [{ id: 'usb-lesson', title: '分数的初步认识（中心校）' }] })]);
-  // The bundle folder itself is found too.
+  // The bundle folder itself is found too, and a bundle one folder deeper (a drive with a 课程包 folder).
   expect((await c.ok('bundle.find', { in: bundle.dir })).bundles.map((b) => b.dir)).toEqual([bundle.dir]);
+  const nested = path.join(usb, '课程包', path.basename(bundle.dir));
+  fs.cpSync(bundle.dir, nested, { recursive: true });
+  expect((await c.ok('bundle.find', { in: usb })).bundles.map((b) => b.dir).sort()).toEqual([bundle.dir, nested].sort());
+  fs.rmSync(path.join(usb, '课程包'), { recursive: true });
 
   // A console without a signed-in teacher may not import.
   const refused = await c.call('bundle.import', { dir: bundle.dir });
