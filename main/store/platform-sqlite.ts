@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { statementCache } from './statements.ts';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
 import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
 
@@ -50,10 +51,13 @@ const SCHEMA = `
 export class SqlitePlatformStore implements PlatformStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
+  /** Prepared statements by SQL text (statements.ts). */
+  private readonly sql: (source: string) => Database.Statement;
 
   constructor(file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    this.sql = statementCache(this.db);
     this.db.pragma('journal_mode = WAL');
     // NORMAL: commits survive a crash of this process, not a power cut. What acknowledges data to a
     // classroom (applied records, a finished file) is committed durably() instead.
@@ -117,15 +121,8 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async classroomByToken(token: string): Promise<ClassroomAuth | null> {
-    const r = this.db.prepare('SELECT id, school_id FROM classrooms WHERE token_sha256 = ?').get(tokenHash(token)) as Row | undefined;
+    const r = this.sql('SELECT id, school_id FROM classrooms WHERE token_sha256 = ?').get(tokenHash(token)) as Row | undefined;
     return r ? { id: String(r.id), schoolId: String(r.school_id) } : null;
-  }
-
-  private prepared = new Map<string, Database.Statement>();
-  private sql(source: string): Database.Statement {
-    let st = this.prepared.get(source);
-    if (!st) this.prepared.set(source, (st = this.db.prepare(source)));
-    return st;
   }
 
   async applyRecords(classroomId: string, records: readonly SyncRecord[]): Promise<ApplyResult> {
@@ -164,7 +161,7 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async records(classroomId: string): Promise<StoredRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM records WHERE classroom_id = ? ORDER BY seq, key').all(classroomId) as Row[];
+    const rows = this.sql('SELECT * FROM records WHERE classroom_id = ? ORDER BY seq, key').all(classroomId) as Row[];
     return rows.map((r) => ({
       classroomId: String(r.classroom_id),
       key: String(r.key),
@@ -178,50 +175,50 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async sessionTotals(classroomId: string): Promise<Map<string, number>> {
-    const rows = this.db.prepare('SELECT session_id, records FROM session_totals WHERE classroom_id = ?').all(classroomId) as Row[];
+    const rows = this.sql('SELECT session_id, records FROM session_totals WHERE classroom_id = ?').all(classroomId) as Row[];
     return new Map(rows.map((r) => [String(r.session_id), Number(r.records)]));
   }
 
   async upload(sha256: string): Promise<UploadStatus | null> {
-    const r = this.db.prepare('SELECT * FROM uploads WHERE sha256 = ?').get(sha256) as Row | undefined;
+    const r = this.sql('SELECT * FROM uploads WHERE sha256 = ?').get(sha256) as Row | undefined;
     return r ? { sha256, size: Number(r.size), received: Number(r.received), complete: Number(r.complete) === 1 } : null;
   }
 
   async beginUpload(u: { sha256: string; size: number; classroomId: string }): Promise<UploadStatus> {
-    this.db.prepare('INSERT INTO uploads(sha256, size, classroom_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.sha256, u.size, u.classroomId, new Date().toISOString());
+    this.sql('INSERT INTO uploads(sha256, size, classroom_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.sha256, u.size, u.classroomId, new Date().toISOString());
     return (await this.upload(u.sha256))!;
   }
 
   async advanceUpload(sha256: string, from: number, to: number): Promise<boolean> {
-    return this.db.prepare('UPDATE uploads SET received = ?, updated_at = ? WHERE sha256 = ? AND received = ? AND complete = 0').run(to, new Date().toISOString(), sha256, from).changes === 1;
+    return this.sql('UPDATE uploads SET received = ?, updated_at = ? WHERE sha256 = ? AND received = ? AND complete = 0').run(to, new Date().toISOString(), sha256, from).changes === 1;
   }
 
   async completeUpload(sha256: string): Promise<void> {
-    this.durably(() => this.db.prepare('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256));
+    this.durably(() => this.sql('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256));
   }
 
   async resetUpload(sha256: string): Promise<void> {
-    this.db.prepare('UPDATE uploads SET received = 0, complete = 0, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256);
+    this.sql('UPDATE uploads SET received = 0, complete = 0, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256);
   }
 
   async putClass(schoolId: string, c: RosterClass): Promise<void> {
-    this.db.prepare('INSERT INTO school_classes(school_id, id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc').run(schoolId, c.id, JSON.stringify(c));
+    this.sql('INSERT INTO school_classes(school_id, id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc').run(schoolId, c.id, JSON.stringify(c));
   }
 
   async roster(schoolId: string): Promise<RosterClass[]> {
-    return (this.db.prepare('SELECT doc FROM school_classes WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as RosterClass);
+    return (this.sql('SELECT doc FROM school_classes WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as RosterClass);
   }
 
   async putLesson(schoolId: string, l: LessonPackage): Promise<void> {
-    this.db.prepare('INSERT INTO school_lessons(school_id, id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc').run(schoolId, l.id, JSON.stringify(l));
+    this.sql('INSERT INTO school_lessons(school_id, id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc').run(schoolId, l.id, JSON.stringify(l));
   }
 
   async lessons(schoolId: string): Promise<LessonPackage[]> {
-    return (this.db.prepare('SELECT doc FROM school_lessons WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as LessonPackage);
+    return (this.sql('SELECT doc FROM school_lessons WHERE school_id = ? ORDER BY id').all(schoolId) as Row[]).map((r) => JSON.parse(String(r.doc)) as LessonPackage);
   }
 
   async removeLesson(schoolId: string, id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM school_lessons WHERE school_id = ? AND id = ?').run(schoolId, id).changes === 1;
+    return this.sql('DELETE FROM school_lessons WHERE school_id = ? AND id = ?').run(schoolId, id).changes === 1;
   }
 
   async vouchSigner(v: { name: string; publicKey: string; schoolId: string | null }): Promise<void> {
@@ -231,11 +228,11 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async unvouchSigner(publicKey: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM vouched_signers WHERE public_key = ?').run(publicKey).changes === 1;
+    return this.sql('DELETE FROM vouched_signers WHERE public_key = ?').run(publicKey).changes === 1;
   }
 
   async vouchedSigners(schoolId: string): Promise<{ name: string; publicKey: string }[]> {
-    const rows = this.db.prepare('SELECT name, public_key FROM vouched_signers WHERE school_id IS NULL OR school_id = ?').all(schoolId) as Row[];
+    const rows = this.sql('SELECT name, public_key FROM vouched_signers WHERE school_id IS NULL OR school_id = ?').all(schoolId) as Row[];
     return byKey(rows.map((r) => ({ name: String(r.name), publicKey: String(r.public_key) })));
   }
 
@@ -246,7 +243,7 @@ export class SqlitePlatformStore implements PlatformStore {
   }
 
   async teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null> {
-    const r = this.db.prepare('SELECT * FROM teachers WHERE login = ?').get(login) as Row | undefined;
+    const r = this.sql('SELECT * FROM teachers WHERE login = ?').get(login) as Row | undefined;
     return r ? { id: String(r.id), schoolId: String(r.school_id), name: String(r.name), passwordHash: String(r.password_hash) } : null;
   }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ArchivedLesson, ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, StoreError, type Db, type OpenOptions } from './database.ts';
+import { statementCache } from './statements.ts';
 import { isEncrypted, protect, unlock, type DataKeys } from '../security/at-rest.ts';
 import { KeyError, type KeyProvider } from '../security/keys.ts';
 
@@ -89,8 +90,8 @@ export class Store {
   readonly db: Db;
   readonly file: string;
 
-  /** Prepared statements by SQL text: prepared on first use, reused after (preparing costs more than most runs). */
-  private readonly statements = new Map<string, Statement>();
+  /** Prepared statements by SQL text (statements.ts): prepared on first use, reused after. */
+  private readonly sql: (source: string) => Statement;
   /** One transaction wrapper for every `tx` call; nested calls become savepoints, as before. */
   private readonly runInTx: (fn: () => unknown) => unknown;
 
@@ -125,6 +126,7 @@ export class Store {
     }
     this.dataKeys = keys;
     this.runInTx = this.db.transaction((fn: () => unknown) => fn());
+    this.sql = statementCache(this.db);
   }
 
   /** Seal a personal value for `table.column` (clear when the store has no key). */
@@ -141,18 +143,7 @@ export class Store {
     return v === null || v === undefined ? null : this.openText(where, String(v));
   }
 
-  /** The prepared statement for `source`, from the cache. */
-  private sql(source: string): Statement {
-    let stmt = this.statements.get(source);
-    if (!stmt) {
-      stmt = this.db.prepare(source);
-      this.statements.set(source, stmt);
-    }
-    return stmt;
-  }
-
   close(): void {
-    this.statements.clear();
     if (this.db.open) this.db.close();
   }
 
