@@ -11,6 +11,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
 import { statementCache } from './statements.ts';
 
+/** SQL condition: the courseware item `i` holds the teacher's work (ink on a page, or a page note). Lessons and items are kept for it. */
+export const ITEM_HOLDS_WORK = '(EXISTS (SELECT 1 FROM ink_ops WHERE item_id = i.id) OR EXISTS (SELECT 1 FROM page_notes WHERE item_id = i.id))';
+
 export interface RemovalResult {
   /** Deleted with their items (nothing of the teacher's on them). */
   deleted: string[];
@@ -37,8 +40,7 @@ export class PlatformLessonsRepo {
   hasLocalWork(lessonId: string): boolean {
     return (
       this.sql(
-        `SELECT EXISTS (SELECT 1 FROM ink_ops o JOIN courseware_items i ON i.id = o.item_id WHERE i.lesson_id = @id)
-             OR EXISTS (SELECT 1 FROM page_notes n JOIN courseware_items i ON i.id = n.item_id WHERE i.lesson_id = @id)
+        `SELECT EXISTS (SELECT 1 FROM courseware_items i WHERE i.lesson_id = @id AND ${ITEM_HOLDS_WORK})
              OR EXISTS (SELECT 1 FROM class_sessions WHERE lesson_id = @id) AS work`,
       ).get({ id: lessonId }) as { work: number }
     ).work === 1;

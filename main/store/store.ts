@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ArchivedLesson, ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, StoreError, type Db, type OpenOptions } from './database.ts';
+import { ITEM_HOLDS_WORK } from './platform-lessons.ts';
 import { statementCache } from './statements.ts';
 import { isEncrypted, protect, unlock, type DataKeys } from '../security/at-rest.ts';
 import { KeyError, type KeyProvider } from '../security/keys.ts';
@@ -277,7 +278,7 @@ export class Store {
   /** Whether the teacher wrote on any page of this item or made notes on it. */
   private itemHasWork(itemId: string): boolean {
     return (
-      this.sql('SELECT EXISTS (SELECT 1 FROM ink_ops WHERE item_id = @id) OR EXISTS (SELECT 1 FROM page_notes WHERE item_id = @id) AS work').get({ id: itemId }) as { work: number }
+      this.sql(`SELECT EXISTS (SELECT 1 FROM courseware_items i WHERE i.id = @id AND ${ITEM_HOLDS_WORK}) AS work`).get({ id: itemId }) as { work: number }
     ).work === 1;
   }
 
