@@ -11,6 +11,7 @@ import type { ContentCache } from '../courseware/cache.ts';
 import fs from 'node:fs';
 import type { Db } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
+import { storePackage } from '../sync/download.ts';
 import { BundleError, readBundle } from './format.ts';
 import type { TrustedSigner } from './signing.ts';
 
@@ -44,19 +45,10 @@ export async function importLessonBundle(o: { dir: string; trusted: readonly Tru
   o.store.tx(() => {
     for (const pkg of b.manifest.lessons) {
       for (const it of pkg.items) {
-        if (!it.sha256) continue;
-        if (!sizes.has(it.sha256) && !o.cache.has(it.sha256)) throw new BundleError('MISSING_FILE', `Lesson "${pkg.title}" names a file the bundle does not carry.`);
-        o.store.putFileMeta({ sha256: it.sha256, size: it.size, mime: it.mime ?? 'application/octet-stream' });
+        if (it.sha256 && !sizes.has(it.sha256) && !o.cache.has(it.sha256)) throw new BundleError('MISSING_FILE', `Lesson "${pkg.title}" names a file the bundle does not carry.`);
       }
-      // Same mapping as the network download (main/sync/download.ts): a class this PC does not know is left unset.
-      o.store.putLesson({
-        id: pkg.id,
-        title: pkg.title,
-        subject: pkg.subject,
-        classId: pkg.classId && o.store.classById(pkg.classId) ? pkg.classId : null,
-        scheduledAt: pkg.scheduledAt,
-        items: pkg.items.map((it) => ({ id: it.id, title: it.title, kind: it.kind, sha256: it.sha256, pages: it.pages })),
-      }, 'package');
+      // As the network download stores it.
+      storePackage(o.store, pkg);
     }
   });
   const result = { bundleId: b.manifest.id, signer: b.signer.name, lessons: b.manifest.lessons.length, filesAdded, filesPresent, again: seen };

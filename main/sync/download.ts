@@ -31,6 +31,28 @@ export interface DownloadProgress {
   lessonsArchived: number;
 }
 
+/**
+ * A lesson package into the library, as the download and a USB lessons
+ * bundle both bring it: its files' rows, then the lesson with the package's
+ * items (a class this PC does not know is left unset; the teacher's own
+ * items and written-on pages stay: Store.putLesson 'package'). Call inside
+ * a transaction, once the package's files are in the cache.
+ */
+export function storePackage(store: Store, pkg: LessonPackage): void {
+  for (const it of pkg.items) if (it.sha256) store.putFileMeta({ sha256: it.sha256, size: it.size, mime: it.mime ?? 'application/octet-stream' });
+  store.putLesson(
+    {
+      id: pkg.id,
+      title: pkg.title,
+      subject: pkg.subject,
+      classId: pkg.classId && store.classById(pkg.classId) ? pkg.classId : null,
+      scheduledAt: pkg.scheduledAt,
+      items: pkg.items.map((it) => ({ id: it.id, title: it.title, kind: it.kind, sha256: it.sha256, pages: it.pages })),
+    },
+    'package',
+  );
+}
+
 export class Downloader {
   private readonly store: Store;
   private readonly cache: ContentCache;
@@ -93,15 +115,7 @@ export class Downloader {
 
   private putLesson(pkg: LessonPackage): void {
     this.store.tx(() => {
-      for (const it of pkg.items) if (it.sha256) this.store.putFileMeta({ sha256: it.sha256, size: it.size, mime: it.mime ?? 'application/octet-stream' });
-      this.store.putLesson({
-        id: pkg.id,
-        title: pkg.title,
-        subject: pkg.subject,
-        classId: pkg.classId && this.store.classById(pkg.classId) ? pkg.classId : null,
-        scheduledAt: pkg.scheduledAt,
-        items: pkg.items.map((it) => ({ id: it.id, title: it.title, kind: it.kind, sha256: it.sha256, pages: it.pages })),
-      }, 'package');
+      storePackage(this.store, pkg);
       this.owned.delivered(pkg.id, this.nowIso());
     });
   }
