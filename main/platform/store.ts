@@ -66,7 +66,7 @@ export interface PlatformStore {
   vouchSigner(v: { name: string; publicKey: string; schoolId: string | null }): Promise<void>;
   /** Stop vouching; classrooms drop the key at their next sync. False when it was not vouched. */
   unvouchSigner(publicKey: string): Promise<boolean>;
-  /** The signers vouched for this school's classrooms (its own and every school's), by name. */
+  /** The signers vouched for this school's classrooms (its own and every school's), ordered by key (byKey). */
   vouchedSigners(schoolId: string): Promise<{ name: string; publicKey: string }[]>;
 
   putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void>;
@@ -99,10 +99,15 @@ export function sortedByKey(records: readonly SyncRecord[]): SyncRecord[] {
     seen.add(r.key);
     out.push(r);
   }
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.sort((a, b) => codeUnitOrder(a.key, b.key));
 }
 
 /** Vouched signers in one order on both stores (by key, code unit order: not the database's collation). */
 export function byKey<T extends { publicKey: string }>(list: T[]): T[] {
-  return list.sort((a, b) => (a.publicKey < b.publicKey ? -1 : a.publicKey > b.publicKey ? 1 : 0));
+  return list.sort((a, b) => codeUnitOrder(a.publicKey, b.publicKey));
+}
+
+/** Strings in UTF-16 code unit order, the same in every process and database. */
+function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
