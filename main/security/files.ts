@@ -208,22 +208,21 @@ export interface SealedSource {
 export function sealedSource(file: string, filesKey: Buffer): SealedSource {
   return {
     size: sealedPlainSize(fs.statSync(file).size),
-    stream(start, end) {
-      const first = Math.floor(start / SEALED_CHUNK);
-      const last = Math.floor(end / SEALED_CHUNK);
-      return Readable.from(
-        (function* () {
-          let at = first * SEALED_CHUNK;
-          for (const piece of readSealedChunks(file, filesKey, first, last)) {
-            const from = Math.max(0, start - at);
-            const to = Math.min(piece.length, end - at + 1);
-            if (to > from) yield piece.subarray(from, to);
-            at += piece.length;
-          }
-        })(),
-      );
-    },
+    stream: (start, end) => Readable.from(sealedRange(file, filesKey, start, end)),
   };
+}
+
+/** Plaintext bytes start…end (inclusive) of a sealed file: only the 64 KiB pieces the range touches are read and decrypted. */
+export function* sealedRange(file: string, filesKey: Buffer, start: number, end: number): Generator<Buffer> {
+  if (end < start) return;
+  const first = Math.floor(start / SEALED_CHUNK);
+  let at = first * SEALED_CHUNK;
+  for (const piece of readSealedChunks(file, filesKey, first, Math.floor(end / SEALED_CHUNK))) {
+    const from = Math.max(0, start - at);
+    const to = Math.min(piece.length, end - at + 1);
+    if (to > from) yield piece.subarray(from, to);
+    at += piece.length;
+  }
 }
 
 export function readSealedFile(file: string, filesKey: Buffer): Buffer {

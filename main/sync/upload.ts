@@ -17,7 +17,7 @@ import type { SyncRepo } from '../store/sync.ts';
 import { EVENTS_STREAM } from '../store/sync.ts';
 import { SyncError, type PlatformAdapter, type PreparedPush } from './adapter.ts';
 import { eventPayloadJson, pushBodyJson, recordJson, type SyncRecord } from './wire.ts';
-import { isSealedFile, readSealedChunks, SEALED_CHUNK } from '../security/files.ts';
+import { isSealedFile, sealedRange } from '../security/files.ts';
 
 export interface UploadLimits {
   /** Records per batch, and a soft cap on a batch's JSON size. */
@@ -239,19 +239,8 @@ async function readChunk(fd: number, offset: number, length: number): Promise<Bu
   return data.subarray(0, got);
 }
 
-/** Plaintext bytes offset…offset+length of a sealed file: only the 64 KiB pieces the range covers are decrypted. */
+/** Plaintext bytes offset…offset+length of a sealed file (a recording), decrypted as read. */
 async function readSealedRange(file: string, key: Buffer, offset: number, length: number): Promise<Buffer> {
   await Promise.resolve();
-  const parts: Buffer[] = [];
-  if (length > 0) {
-    const first = Math.floor(offset / SEALED_CHUNK);
-    let at = first * SEALED_CHUNK;
-    for (const piece of readSealedChunks(file, key, first, Math.floor((offset + length - 1) / SEALED_CHUNK))) {
-      const from = Math.max(0, offset - at);
-      const to = Math.min(piece.length, offset + length - at);
-      if (to > from) parts.push(piece.subarray(from, to));
-      at += piece.length;
-    }
-  }
-  return Buffer.concat(parts);
+  return Buffer.concat([...sealedRange(file, key, offset, offset + length - 1)]);
 }
