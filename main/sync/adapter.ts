@@ -145,7 +145,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
   async pushRecords(records: readonly SyncRecord[]): Promise<PushReply> {
     return allAcked(
       records.map((r) => r.key),
-      await this.json('POST', '/v1/records', PushReply, { records }),
+      await this.json('POST', '/v1/records', PushReply, { body: { records } }),
     );
   }
 
@@ -158,7 +158,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
     return {
       send: async () => {
         try {
-          return allAcked(batch.keys, await this.json('POST', '/v1/records', PushReply, new EncodedJson(batch.json, await packed), {}, undefined, markWritten));
+          return allAcked(batch.keys, await this.json('POST', '/v1/records', PushReply, { body: new EncodedJson(batch.json, await packed), onWritten: markWritten }));
         } finally {
           markWritten();
         }
@@ -177,7 +177,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
   }
 
   uploadChunk(sha256: string, size: number, offset: number, chunk: Buffer, chunkSha256: string): Promise<UploadStatus> {
-    return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, chunk, { 'X-Chunk-Sha256': chunkSha256 });
+    return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, { body: chunk, headers: { 'X-Chunk-Sha256': chunkSha256 } });
   }
 
   uploadStream(sha256: string, size: number, offset: number, chunkBytes: number, read: (at: number, length: number) => Promise<Buffer>): Promise<UploadStatus> {
@@ -185,7 +185,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
     // Each chunk is followed by its CRC-32: it catches damage on the way, and the platform checks the
     // whole file's SHA-256 at the end (a per-chunk SHA-256 cost a second hash pass on each side).
     const headers = { 'X-Chunk-Size': String(chunkBytes), 'X-Chunk-Check': 'crc32', 'Content-Length': String(size - offset + 4 * frames), 'Content-Type': 'application/octet-stream' };
-    return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, undefined, headers, async (req) => {
+    return this.json('PUT', `/v1/uploads/${sha256}?offset=${offset}&size=${size}`, UploadStatus, { headers, writer: async (req) => {
       let at = offset;
       // The next chunk is read while the current one is on the wire.
       let next: Promise<Buffer> | null = read(at, Math.min(chunkBytes, size - at));
@@ -207,7 +207,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
         // A read still in flight when the request failed: let it finish (its file stays open until then) and drop it.
         await (next as Promise<unknown> | null)?.catch(() => {});
       }
-    });
+    } });
   }
 
   roster(): Promise<Roster> {
@@ -223,7 +223,7 @@ export class HttpPlatformAdapter implements PlatformAdapter {
   }
 
   signInTeacher(login: string, password: string): Promise<TeacherSignInReply> {
-    return this.json('POST', '/v1/teachers/sign-in', TeacherSignInReply, { login, password });
+    return this.json('POST', '/v1/teachers/sign-in', TeacherSignInReply, { body: { login, password } });
   }
 
   async keys(): Promise<PlatformKeys | null> {
@@ -284,8 +284,18 @@ export class HttpPlatformAdapter implements PlatformAdapter {
     return req;
   }
 
-  /** One request with a JSON reply; `onWritten` is called once the whole body has gone to the socket. */
-  private json<T extends z.ZodType>(method: string, p: string, schema: T, body?: unknown, extraHeaders: Record<string, string> = {}, writer?: (req: http.ClientRequest) => Promise<void>, onWritten?: () => void): Promise<z.infer<T>> {
+  /**
+   * One request with a JSON reply. `body`: a value sent as JSON (gzipped when large), an EncodedJson, or
+   * raw bytes; `writer` streams the body itself instead; `onWritten` is called once the whole body has gone
+   * to the socket.
+   */
+  private json<T extends z.ZodType>(
+    method: string,
+    p: string,
+    schema: T,
+    o: { body?: unknown; headers?: Record<string, string>; writer?: (req: http.ClientRequest) => Promise<void>; onWritten?: () => void } = {},
+  ): Promise<z.infer<T>> {
+    const { body, headers: extraHeaders = {}, writer, onWritten } = o;
     return new Promise((resolve, reject) => {
       const pre = body instanceof EncodedJson ? body : null;
       const json = pre ? pre.raw : body !== undefined && !Buffer.isBuffer(body) ? Buffer.from(JSON.stringify(body)) : null;
