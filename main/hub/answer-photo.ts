@@ -12,6 +12,7 @@ import type http from 'node:http';
 import { Transform } from 'node:stream';
 import type { ContentCache } from '../courseware/cache.ts';
 import { wipeFile } from '../security/files.ts';
+import { bearer } from './files.ts';
 import type { SealedContentStore } from '../security/sealed-store.ts';
 import type { Logger } from '../services/log.ts';
 import type { Store } from '../store/store.ts';
@@ -69,7 +70,7 @@ export function handleAnswerPhoto(req: http.IncomingMessage, res: http.ServerRes
     res.writeHead(405, { Allow: 'POST' }).end();
     return true;
   }
-  const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const token = bearer(req.headers.authorization);
   const device = token && target ? target.deviceFor(token) : null;
   if (!target || !device) {
     refuse(401, 'UNAUTHENTICATED', 'Only a student device in a running class may upload an answer photo');

@@ -106,7 +106,8 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
   return true;
 }
 
-function bearer(header: string | undefined): string | null {
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearer(header: string | undefined): string | null {
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   return m ? m[1]! : null;
 }

@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import { KetangError, type Lesson, type Reply } from '../../common/protocol.ts';
 import { ImportError, type ImportErrorCode } from '../courseware/import.ts';
+import { bearer } from './files.ts';
 
 export interface UploadTarget {
   /** Only the teacher console's token may upload. */
@@ -39,8 +40,7 @@ export function handleUpload(req: http.IncomingMessage, res: http.ServerResponse
     res.writeHead(405, { Allow: 'POST' }).end();
     return true;
   }
-  const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  const token = auth?.[1] ?? url.searchParams.get('t');
+  const token = bearer(req.headers.authorization) ?? url.searchParams.get('t');
   const lessonId = url.searchParams.get('lesson') ?? '';
   const name = url.searchParams.get('name') ?? '';
   // The importer checks the bytes are a PNG (a .png name on anything else is refused).

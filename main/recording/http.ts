@@ -11,7 +11,7 @@
  * status that says why, and is logged by the target.
  */
 import type http from 'node:http';
-import { parseRange } from '../hub/files.ts';
+import { bearer, parseRange } from '../hub/files.ts';
 import type { MediaSource } from './chunks.ts';
 
 export type ChunkErrorCode = 'UNAUTHENTICATED' | 'NOT_FOUND' | 'INVALID' | 'TOO_LARGE' | 'OUT_OF_ORDER' | 'ENDED' | 'CONFLICT' | 'INTERNAL';
@@ -185,9 +185,4 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | null
     req.on('aborted', () => reject(new Error('the connection was cut')));
     req.on('error', reject);
   });
-}
-
-function bearer(header: string | undefined): string | null {
-  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return m ? m[1]! : null;
 }
