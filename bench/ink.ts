@@ -25,7 +25,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { encodePoints, type InkOp } from '../common/ink.ts';
 import { startKetang } from '../main/app.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tests/helpers/browser.ts';
 import { connect } from '../tests/helpers/client.ts';
 import { tempDir } from '../tests/helpers/tmp.ts';

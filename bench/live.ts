@@ -26,7 +26,7 @@ import { io as connectIo, type Socket } from 'socket.io-client';
 import { encodePoints, type InkOp } from '../common/ink.ts';
 import { PROTOCOL_VERSION, type Reply } from '../common/protocol.ts';
 import { startKetang } from '../main/app.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { fmt, header, summarize, table } from './lib/format.ts';
 
 const RECEIVERS = Number(process.env.BENCH_RECEIVERS ?? 4);

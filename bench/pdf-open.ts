@@ -30,7 +30,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { importCourseware } from '../main/courseware/import.ts';
 import { startKetang } from '../main/app.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tests/helpers/browser.ts';
 import { makePdf } from '../tests/helpers/files.ts';
 import { tempDir } from '../tests/helpers/tmp.ts';

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { startKetang } from '../main/app.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { PROTOCOL_VERSION, type Reply } from '../common/protocol.ts';
 
 const MB = Number(process.env.BENCH_MB ?? 100);

@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Server } from 'socket.io';
 import { startKetang } from '../main/app.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { fmt, header, summarize, table } from './lib/format.ts';
 import type { QuizConfig, QuizResult, QuizToServer } from './lib/quiz-clients.ts';
 

@@ -23,7 +23,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startKetang } from '../main/app.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { connect } from '../tests/helpers/client.ts';
 import { fmt, header, median, summarize, table } from './lib/format.ts';
 

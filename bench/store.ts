@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { seedSample } from '../main/services/sample.ts';
 import { Store, type NewClassEvent } from '../main/store/store.ts';
-import { KeyFileProvider, type KeyProvider } from '../main/security/keys.ts';
+import { KeyFileProvider, type KeyProvider } from '../main/base/crypto/keys.ts';
 import { fmt, header, int, median, table } from './lib/format.ts';
 
 const GOAL = 0.5;

@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ContentCache } from '../main/courseware/cache.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { seedSample } from '../main/services/sample.ts';
 import { Store, type NewClassEvent } from '../main/store/store.ts';
 import { SyncRepo } from '../main/store/sync.ts';

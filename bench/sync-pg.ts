@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ContentCache } from '../main/courseware/cache.ts';
 import { PgPlatformStore } from '../main/platform/store-pg.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { Store } from '../main/store/store.ts';
 import { SyncEngine } from '../main/sync/engine.ts';
 import { PG_MISSING, pgBinDir, startPgCluster } from '../tests/unit/platform/pg-cluster.ts';

@@ -19,7 +19,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { ContentCache } from '../main/courseware/cache.ts';
-import { silentLogger } from '../main/services/log.ts';
+import { silentLogger } from '../main/base/log.ts';
 import { SyncRepo } from '../main/store/sync.ts';
 import { SyncEngine } from '../main/sync/engine.ts';
 import { DEFAULT_LIMITS } from '../main/sync/upload.ts';

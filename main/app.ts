@@ -12,7 +12,7 @@ import { ContentCache } from './courseware/cache.ts';
 import { ClassroomService } from './services/classroom.ts';
 import { answerPhotoTarget, sealLegacyAnswerPhotos } from './hub/answer-photo.ts';
 import { CoursewareService } from './services/courseware.ts';
-import { consoleLogger, type Logger } from './services/log.ts';
+import { consoleLogger, type Logger } from './base/log.ts';
 import { MediaEngine } from './media/engine.ts';
 import { seedSample } from './services/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
@@ -21,11 +21,11 @@ import { Store } from './store/store.ts';
 import { SyncEngine } from './sync/engine.ts';
 import { AuditLog } from './security/audit.ts';
 import { openSecurityDb } from './security/db.ts';
-import { PersonalFiles } from './security/files.ts';
-import { SealedContentStore } from './security/sealed-store.ts';
+import { PersonalFiles } from './base/crypto/sealed-files.ts';
+import { SealedContentStore } from './base/crypto/sealed-store.ts';
 import { TeacherIdentity } from './security/identity.ts';
 import type { SecurityDeps } from './services/security.ts';
-import { KEY_FILE, KeyFileProvider, type KeyProvider } from './security/keys.ts';
+import { KEY_FILE, KeyFileProvider, type KeyProvider } from './base/crypto/keys.ts';
 
 export interface KetangOptions {
   /** Folder for the database and the hub's keys; created if missing. */

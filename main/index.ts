@@ -11,7 +11,7 @@ import path from 'node:path';
 import { app, desktopCapturer, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { startKetang, type Ketang } from './app.ts';
 import { desktopKeyProvider } from './electron/key-store.ts';
-import { KEY_FILE } from './security/keys.ts';
+import { KEY_FILE } from './base/crypto/keys.ts';
 import { startWithPortFallback } from './cli/launch.ts';
 import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
@@ -20,7 +20,7 @@ import { DesktopIpc } from './electron/ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './electron/policy.ts';
 import { desktopDataDir, loadSettings, SETTINGS_FILE } from './electron/settings.ts';
 import { KetangWindows } from './electron/windows.ts';
-import { consoleLogger } from './services/log.ts';
+import { consoleLogger } from './base/log.ts';
 
 const log = consoleLogger;
 

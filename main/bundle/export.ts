@@ -13,13 +13,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ContentCache } from '../courseware/cache.ts';
-import { isSealedFile, readSealedChunks } from '../security/files.ts';
+import { isSealedFile, readSealedChunks } from '../base/crypto/sealed-files.ts';
 import type { Store } from '../store/store.ts';
 import { EVENTS_STREAM, type SyncRepo } from '../store/sync.ts';
 import type { LessonPackage, SyncRecord } from '../sync/wire.ts';
-import { platformKey } from './crypto.ts';
+import { platformKey } from '../base/crypto/bundle-keys.ts';
 import { BundleError, BundleWriter, type Manifest } from './format.ts';
-import type { Signer } from './signing.ts';
+import type { Signer } from '../base/crypto/signing.ts';
 
 const PAGE = 5000;
 

@@ -13,7 +13,7 @@ import type { Db } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
 import { storePackage } from '../sync/download.ts';
 import { BundleError, readBundle } from './format.ts';
-import type { TrustedSigner } from './signing.ts';
+import type { TrustedSigner } from '../base/crypto/signing.ts';
 
 export interface LessonImportResult {
   bundleId: string;

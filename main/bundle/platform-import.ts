@@ -15,9 +15,9 @@ import path from 'node:path';
 import type { PlatformStore } from '../platform/store.ts';
 import { publishFile } from '../platform/server.ts';
 import { MAX_BATCH_RECORDS } from '../sync/wire.ts';
-import type { Recipient } from './crypto.ts';
+import type { Recipient } from '../base/crypto/bundle-keys.ts';
 import { BundleError, bundleContentKey, bundleRecords, readBundle, writePlainPayload } from './format.ts';
-import type { TrustedSigner } from './signing.ts';
+import type { TrustedSigner } from '../base/crypto/signing.ts';
 
 export interface UploadImportResult {
   bundleId: string;

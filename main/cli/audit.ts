@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditLog } from '../security/audit.ts';
 import { openSecurityDb } from '../security/db.ts';
-import { defaultDataDir } from './paths.ts';
+import { defaultDataDir } from '../base/paths.ts';
 
 const USAGE = `Usage: npm run audit -- [--since ISO-DATE] [--until ISO-DATE] [--action NAME] [--export FILE] [--data DIR]`;
 

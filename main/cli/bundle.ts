@@ -20,17 +20,17 @@ import { defaultKeyProvider, loadSecrets, prepareDataDir } from '../app.ts';
 import { exportLessonBundle, exportUploadBundle } from '../bundle/export.ts';
 import { BundleError } from '../bundle/format.ts';
 import { importLessonBundle } from '../bundle/import.ts';
-import { loadOrCreateSigner, trustedSigners, trustSigner } from '../bundle/signing.ts';
+import { loadOrCreateSigner, trustedSigners, trustSigner } from '../base/crypto/signing.ts';
 import { ContentCache } from '../courseware/cache.ts';
 import { AuditLog } from '../security/audit.ts';
 import { openSecurityDb } from '../security/db.ts';
 import { SignInError, TeacherIdentity } from '../security/identity.ts';
-import { silentLogger } from '../services/log.ts';
+import { silentLogger } from '../base/log.ts';
 import { StoreError } from '../store/database.ts';
 import { Store } from '../store/store.ts';
 import { SyncRepo } from '../store/sync.ts';
 import { SyncEngine } from '../sync/engine.ts';
-import { defaultDataDir } from './paths.ts';
+import { defaultDataDir } from '../base/paths.ts';
 import { readPassword } from './password.ts';
 
 const USAGE = `Usage: npm run bundle -- <command> [options]
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     const platform = openPlatformStore(platformDir, values.pg ?? null);
     try {
       await platform.migrate();
-      const { loadRecipient } = await import('../bundle/crypto.ts');
+      const { loadRecipient } = await import('../base/crypto/bundle-keys.ts');
       const r = await importUploadBundle({ dir: path.resolve(arg), trusted: trustedSigners(dataDir), platform, filesDir: path.join(platformDir, 'platform-files'), classroomId: values.classroom, recipient: loadRecipient(platformDir) });
       console.log(`Applied ${r.applied} records (${r.duplicates} were already on the platform) and ${r.files} files from ${values.classroom}.`);
       return 0;
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'platform-key') {
     try {
       if (!arg) throw new Usage('platform-key needs the key (the base64 line "npm run platform -- key" prints)');
-      const { savePlatformKey } = await import('../bundle/crypto.ts');
+      const { savePlatformKey } = await import('../base/crypto/bundle-keys.ts');
       const { key } = savePlatformKey(new SyncRepo(store.db), arg);
       console.log(`Upload bundles are now encrypted for the platform key ${key.keyId}.`);
       return 0;

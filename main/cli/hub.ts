@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { startKetang } from '../app.ts';
 import { StoreError } from '../store/database.ts';
-import { defaultDataDir, repoPaths } from './paths.ts';
+import { defaultDataDir, repoPaths } from '../base/paths.ts';
 
 const USAGE = `Usage: npm run hub -- [--host 0.0.0.0] [--port 8080] [--data DIR]
   --host   address to listen on (default 0.0.0.0: every interface)

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startKetang, type Ketang } from '../app.ts';
 import { StoreError } from '../store/database.ts';
 import { browserArgs, decideMode, DEFAULT_PORT, findBrowser, hasDisplay, parsePort, startWithPortFallback } from './launch.ts';
-import { defaultDataDir, repoPaths } from './paths.ts';
+import { defaultDataDir, repoPaths } from '../base/paths.ts';
 
 const paths = repoPaths();
 

@@ -10,35 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { APP_HOST } from './policy.ts';
+import { mimeOf } from '../base/mime.ts';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.pdf': 'application/pdf',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.wav': 'audio/wav',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.bcmap': 'application/octet-stream',
-  '.pfb': 'application/octet-stream',
-};
 
 export interface AppProtocolOptions {
   /** Folder with the built renderer. */
@@ -102,7 +75,7 @@ export function makeAppProtocolHandler(opts: AppProtocolOptions): (request: Requ
       }
       return text(code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? 404 : 500, 'Not found');
     }
-    const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = mimeOf(file);
     return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: headers(type) });
   };
 }

@@ -7,7 +7,7 @@
  * shell and desktopCapturer), so tests drive these handlers with fakes.
  */
 import type { DesktopCapturer, Session, Shell, WebContents } from 'electron';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { displayMediaDecision, navigationDecision, permissionDecision, windowOpenDecision } from './policy.ts';
 
 export type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'setDisplayMediaRequestHandler'>;

@@ -15,7 +15,7 @@
 import { OPERATION_NAMES, type OperationName, type ProtocolError, type Reply } from '../../common/protocol.ts';
 import { EVENT_CHANNEL, operationChannel } from '../../common/ipc-channels.ts';
 import type { ClassroomService, Connection } from '../services/classroom.ts';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { isAllowedSender } from './policy.ts';
 
 export type WindowRole = 'teacher' | 'board';

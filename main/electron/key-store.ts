@@ -11,8 +11,8 @@
  *
  * Takes the safeStorage object as a parameter so it is tested without Electron.
  */
-import { KeyError, KeyFileProvider, type KeyProvider } from '../security/keys.ts';
-import { KEY_BYTES } from '../security/crypto.ts';
+import { KeyError, KeyFileProvider, type KeyProvider } from '../base/crypto/keys.ts';
+import { KEY_BYTES } from '../base/crypto/cipher.ts';
 
 /** The part of Electron's safeStorage used here. */
 export interface SafeStorageLike {

@@ -4,7 +4,7 @@
  * displays being plugged in and out during the day.
  */
 import { BrowserWindow, screen } from 'electron';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { planWindows, type Rect, type WindowPlan, type WindowPrefs } from './displays.ts';
 import type { DesktopIpc, WindowRole } from './ipc.ts';
 import { secureWebPreferences } from './policy.ts';

@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import { Transform } from 'node:stream';
 import type { ContentCache } from '../courseware/cache.ts';
-import { wipeFile } from '../security/files.ts';
-import { bearer } from './files.ts';
-import type { SealedContentStore } from '../security/sealed-store.ts';
-import type { Logger } from '../services/log.ts';
+import { wipeFile } from '../base/crypto/sealed-files.ts';
+import { bearer } from '../base/http.ts';
+import type { SealedContentStore } from '../base/crypto/sealed-store.ts';
+import type { Logger } from '../base/log.ts';
 import type { Store } from '../store/store.ts';
 import { SyncRepo } from '../store/sync.ts';
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { TransferQueue } from './transfer-queue.ts';
+import { bearer, parseRange } from '../base/http.ts';
 
 export interface FileSource {
   /** Path of a cached file, or null when it is not in the cache. */
@@ -104,25 +105,4 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
     () => {},
   );
   return true;
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearer(header: string | undefined): string | null {
-  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return m ? m[1]! : null;
-}
-
-/** One byte range ("bytes=a-b", "bytes=a-", "bytes=-n"); null = ignore the header and send it all. */
-export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null; // multiple or malformed ranges: send the whole file
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - n), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
 }

@@ -10,12 +10,13 @@ import path from 'node:path';
 import { Server, type Socket } from 'socket.io';
 import { describeIssues, Handshake, KetangError, PROTOCOL_VERSION, type Reply } from '../../common/protocol.ts';
 import type { ClassroomService, Connection } from '../services/classroom.ts';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { serveFile, type FileSource } from './files.ts';
 import { handleUpload, type UploadTarget } from './upload.ts';
 import { handleAnswerPhoto, type AnswerPhotoTarget } from './answer-photo.ts';
 import { handleRecording, type RecordingRoutes } from '../recording/http.ts';
 import { TokenBucket } from './rate-limit.ts';
+import { mimeOf } from '../base/mime.ts';
 
 export interface HubOptions {
   classroom: ClassroomService;
@@ -61,22 +62,6 @@ export const HUB_LIMITS = {
 const MAX_FRAME_BYTES = HUB_LIMITS.maxFrameBytes;
 const MAX_REFUSED_IN_A_ROW = HUB_LIMITS.maxRefusedInARow;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-  '.pdf': 'application/pdf',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.mp3': 'audio/mpeg',
-};
 
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const { classroom, log } = opts;
@@ -270,7 +255,7 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: Hu
     // Routes live in the hash; any unknown path gets the app itself.
     file = path.join(root, 'index.html');
   }
-  const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const type = mimeOf(file);
   const immutable = file.includes(`${path.sep}assets${path.sep}`);
   res.writeHead(200, {
     'Content-Type': type,

@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { KetangError, type Lesson, type Reply } from '../../common/protocol.ts';
 import { ImportError, type ImportErrorCode } from '../courseware/import.ts';
-import { bearer } from './files.ts';
+import { bearer } from '../base/http.ts';
 
 export interface UploadTarget {
   /** Only the teacher console's token may upload. */

@@ -8,7 +8,8 @@
  * receiving classrooms see the link drop and join again with the code).
  * Tokens are kept as SHA-256 hashes, compared in constant time by lookup key.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { hashToken } from '../base/ids.ts';
 import type { IceServer, IceTransportPolicy, LinkStats, LiveEngine, LiveInfo, LiveJoinKind, LiveMember } from '../../common/contract/live.ts';
 import { newId } from '../store/store.ts';
 import type { Connection } from '../services/context.ts';
@@ -45,7 +46,6 @@ export interface LiveRecord {
   readonly members: Map<string, Member>;
 }
 
-export const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
 
 export class LiveRegistry {
   private readonly bySession = new Map<string, LiveRecord>();

@@ -6,7 +6,7 @@
  * workers themselves start only when the first live session needs a router,
  * so a hub that never runs a live class never spawns them.
  */
-import { silentLogger, type Logger } from '../services/log.ts';
+import { silentLogger, type Logger } from '../base/log.ts';
 import { Sfu, type SfuOptions } from './sfu.ts';
 import { findWorkerBinary } from './worker-binary.ts';
 

@@ -13,7 +13,7 @@
 import os from 'node:os';
 import type * as Mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
-import { silentLogger, type Logger } from '../services/log.ts';
+import { silentLogger, type Logger } from '../base/log.ts';
 
 /** Audio first: opus; video: VP8 (every browser) and H.264 baseline (hardware encoders on classroom boxes). */
 export const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [

@@ -18,12 +18,12 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { consoleLogger } from '../services/log.ts';
+import { consoleLogger } from '../base/log.ts';
 import { PackageItem, RosterClass, TimetableLesson } from '../sync/wire.ts';
-import { defaultDataDir } from '../cli/paths.ts';
+import { defaultDataDir } from '../base/paths.ts';
 import { openPlatformStore, runPlatform } from './index.ts';
-import { loadOrCreateRecipient } from '../bundle/crypto.ts';
-import { signingKeyProblem } from '../bundle/signing.ts';
+import { loadOrCreateRecipient } from '../base/crypto/bundle-keys.ts';
+import { signingKeyProblem } from '../base/crypto/signing.ts';
 
 const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
        npm run platform -- provision --classroom ID --school ID [--name NAME]

@@ -4,12 +4,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { startPlatform, type Fault, type PlatformServer, type RouteName } from './server.ts';
 import { PgPlatformStore } from './store-pg.ts';
 import { SqlitePlatformStore } from '../store/platform-sqlite.ts';
 import type { PlatformStore } from './store.ts';
-import { loadOrCreateRecipient } from '../bundle/crypto.ts';
+import { loadOrCreateRecipient } from '../base/crypto/bundle-keys.ts';
 
 export interface PlatformConfig {
   dataDir: string;

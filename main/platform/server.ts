@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { crc32, gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { API_PREFIX, checkPushRequest, MAX_CHUNK_BYTES, MAX_JSON_BYTES, Sha256, TeacherSignIn, type UploadStatus } from '../sync/wire.ts';
 import { verifyPassword, type ClassroomAuth, type PlatformStore } from './store.ts';
 

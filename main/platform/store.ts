@@ -10,7 +10,7 @@
  * and changes nothing. With several processes on one PostgreSQL the unique
  * index makes the second inserter wait for the first to commit, then skip.
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
 
 export interface ClassroomAuth {
@@ -73,7 +73,7 @@ export interface PlatformStore {
   teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null>;
 }
 
-export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+export { hashToken as tokenHash } from '../base/ids.ts';
 export const newToken = (classroomId: string): string => `${classroomId}.${randomBytes(24).toString('base64url')}`;
 
 /** Slow salted hash for teacher passwords (scrypt, N=2^14). */

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { readSealedFile, SealedWriter, sealedSource, type SealedSource } from '../security/files.ts';
+import { readSealedFile, SealedWriter, sealedSource, type SealedSource } from '../base/crypto/sealed-files.ts';
 import type { ChunkRow } from '../store/recordings.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;

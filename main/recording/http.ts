@@ -11,7 +11,7 @@
  * status that says why, and is logged by the target.
  */
 import type http from 'node:http';
-import { bearer, parseRange } from '../hub/files.ts';
+import { bearer, parseRange } from '../base/http.ts';
 import type { MediaSource } from './chunks.ts';
 
 export type ChunkErrorCode = 'UNAUTHENTICATED' | 'NOT_FOUND' | 'INVALID' | 'TOO_LARGE' | 'OUT_OF_ORDER' | 'ENDED' | 'CONFLICT' | 'INTERNAL';

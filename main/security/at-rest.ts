@@ -14,9 +14,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { deriveKey, FieldCipher, KEY_BYTES } from './crypto.ts';
-import { KeyError, type KeyProvider } from './keys.ts';
-import { sealFileInPlace } from './files.ts';
+import { deriveKey, FieldCipher, KEY_BYTES } from '../base/crypto/cipher.ts';
+import { KeyError, type KeyProvider } from '../base/crypto/keys.ts';
+import { sealFileInPlace } from '../base/crypto/sealed-files.ts';
 
 type Db = Database.Database;
 

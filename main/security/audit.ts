@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.ts';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { AUDIT_MIN_DAYS } from './db.ts';
 
 export type AuditAction =

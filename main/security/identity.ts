@@ -13,7 +13,8 @@
  * - A signed-in teacher gets a session token; actions that export data
  *   (bundles, audit) require one (`requireTeacher`).
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { constantTimeEqual } from '../base/ids.ts';
 import type { Db } from '../store/database.ts';
 import type { AuditLog } from './audit.ts';
 
@@ -81,14 +82,6 @@ export async function makeVerifier(password: string, cost: ScryptCost): Promise<
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-/** Equal-length buffers compared in constant time; different lengths are simply unequal. */
-export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
-  if (a.length !== b.length) {
-    timingSafeEqual(a, a); // same work either way
-    return false;
-  }
-  return timingSafeEqual(a, b);
-}
 
 export async function checkVerifier(password: string, verifier: string): Promise<boolean> {
   const parts = verifier.split('$');

@@ -7,7 +7,9 @@
  * handler and always answers with a Reply — a bad or unauthorised message gets
  * an error and changes nothing.
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { hashToken, sameSecret } from '../base/ids.ts';
+import { localDay } from '../../common/day.ts';
 import {
   describeIssues,
   events as eventSpecs,
@@ -40,7 +42,7 @@ import { liveFeature, type LiveFeature } from './live.ts';
 import { recordingFeature, type RecordingDeps, type RecordingFeature } from './recording.ts';
 import { liveQuizFeature } from './live-quiz.ts';
 import type { SyncEngine } from '../sync/engine.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../base/log.ts';
 
 export type { Connection } from './context.ts';
 
@@ -64,18 +66,6 @@ type Handlers = HandlerMap<OperationName>;
 /** The hooks of every feature, without their handlers. */
 type Hooks = Omit<Feature<never>, 'handlers'>;
 
-const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function localDay(d = new Date()): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
 
 export class ClassroomService implements ServiceContext {
   readonly store: Store;

@@ -11,7 +11,7 @@
  */
 import type { EventName, EventPayload, OperationName, Operations, OpOutput, Role } from '../../common/protocol.ts';
 import type { SessionRow, Store } from '../store/store.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../base/log.ts';
 
 /** One client of the hub: a socket, an app window, or an in-process test client. */
 export interface Connection {

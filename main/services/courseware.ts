@@ -11,7 +11,7 @@ import { KetangError, type Lesson } from '../../common/protocol.ts';
 import type { ContentCache } from '../courseware/cache.ts';
 import { DEFAULT_MAX_BYTES, ImportError, importCourseware } from '../courseware/import.ts';
 import { newId, type Store } from '../store/store.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../base/log.ts';
 
 export class CoursewareService {
   private readonly store: Store;

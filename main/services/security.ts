@@ -18,7 +18,7 @@ import type { ContentCache } from '../courseware/cache.ts';
 import { exportUploadBundle } from '../bundle/export.ts';
 import { BundleError } from '../bundle/format.ts';
 import { importLessonBundle } from '../bundle/import.ts';
-import { loadOrCreateSigner, trustedSigners, type TrustedSigner } from '../bundle/signing.ts';
+import { loadOrCreateSigner, trustedSigners, type TrustedSigner } from '../base/crypto/signing.ts';
 import type { Db } from '../store/database.ts';
 import type { AuditLog } from '../security/audit.ts';
 import { SignInError, type TeacherIdentity, type TeacherSession } from '../security/identity.ts';

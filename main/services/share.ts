@@ -11,7 +11,7 @@
  * What a device may fetch follows from the pushes: a file pushed to it (or to
  * its group, or to all), or the lesson page it is following (share-streams).
  */
-import { createHash } from 'node:crypto';
+import { hashToken } from '../base/ids.ts';
 import { KetangError } from '../../common/protocol.ts';
 import type { Push, ShareAudience, shareOperations, Transfer, TransferState } from '../../common/contract/share.ts';
 import type { TransferHooks } from '../hub/files.ts';
@@ -38,7 +38,6 @@ export interface ShareFeature extends Feature<ShareOps> {
   readonly queue: TransferQueue;
 }
 
-const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
 
 export function shareFeature(ctx: ServiceContext, opts: { slots?: number } = {}): ShareFeature {
   const { store, log } = ctx;

@@ -3,14 +3,14 @@
  * goes through here, with prepared statements. Nothing else in the app
  * imports better-sqlite3.
  */
-import { randomUUID } from 'node:crypto';
 import type { ArchivedLesson, ClassInfo, ClassState, CoursewareItem, Lesson, Student } from '../../common/protocol.ts';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, StoreError, type Db, type OpenOptions } from './database.ts';
 import { ITEM_HOLDS_WORK } from './platform-lessons.ts';
 import { statementCache } from './statements.ts';
 import { isEncrypted, protect, unlock, type DataKeys } from '../security/at-rest.ts';
-import { KeyError, type KeyProvider } from '../security/keys.ts';
+import { KeyError, type KeyProvider } from '../base/crypto/keys.ts';
+import { newId } from '../base/ids.ts';
 
 export interface SchoolRow { id: string; name: string; platformId: string | null }
 export interface ClassroomRow { id: string; schoolId: string; name: string }
@@ -79,7 +79,7 @@ export interface StoreOptions extends OpenOptions {
 }
 
 export const now = (): string => new Date().toISOString();
-export const newId = (): string => randomUUID().replace(/-/g, '').slice(0, 20);
+export { newId };
 
 const DEFAULT_STATE: SessionRow['state'] = { rev: 0, itemId: null, page: 0, locked: false, message: null };
 

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ContentCache } from '../courseware/cache.ts';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import { PlatformLessonsRepo } from '../store/platform-lessons.ts';
 import type { Store } from '../store/store.ts';
 import { SyncError, type PlatformAdapter } from './adapter.ts';

@@ -8,11 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContentCache } from '../courseware/cache.ts';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import type { Store } from '../store/store.ts';
 import { SyncRepo, type PendingSummary } from '../store/sync.ts';
-import { platformKey, savePlatformKey } from '../bundle/crypto.ts';
-import { setVouchedSigners } from '../bundle/signing.ts';
+import { platformKey, savePlatformKey } from '../base/crypto/bundle-keys.ts';
+import { setVouchedSigners } from '../base/crypto/signing.ts';
 import { HttpPlatformAdapter, SyncError, type PlatformAdapter, type SyncErrorCode } from './adapter.ts';
 import { Downloader } from './download.ts';
 import { blockedReason, DEFAULT_CONFIG, kbpsToBytes, SyncConfig, type Blocked } from './policy.ts';

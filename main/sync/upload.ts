@@ -12,12 +12,12 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { Logger } from '../services/log.ts';
+import type { Logger } from '../base/log.ts';
 import type { SyncRepo } from '../store/sync.ts';
 import { EVENTS_STREAM } from '../store/sync.ts';
 import { SyncError, type PlatformAdapter, type PreparedPush } from './adapter.ts';
 import { eventPayloadJson, pushBodyJson, recordJson, type SyncRecord } from './wire.ts';
-import { isSealedFile, sealedRange } from '../security/files.ts';
+import { isSealedFile, sealedRange } from '../base/crypto/sealed-files.ts';
 
 export interface UploadLimits {
   /** Records per batch, and a soft cap on a batch's JSON size. */

@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OPERATION_NAMES } from '../../common/protocol.ts';
 import { DesktopIpc, type InvokeEventLike } from '../../main/electron/ipc.ts';
-import { silentLogger } from '../../main/services/log.ts';
+import { silentLogger } from '../../main/base/log.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';

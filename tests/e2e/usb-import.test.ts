@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { trustSigner } from '../../main/bundle/signing.ts';
+import { trustSigner } from '../../main/base/crypto/signing.ts';
 import type { Platform } from '../../main/platform/index.ts';
 import { centralLessonBundle } from '../helpers/bundles.ts';
 import { startConsoleRig, type ConsoleRig } from '../helpers/console-rig.ts';

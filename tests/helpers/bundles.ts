@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportLessonBundle } from '../../main/bundle/export.ts';
-import { loadOrCreateSigner } from '../../main/bundle/signing.ts';
+import { loadOrCreateSigner } from '../../main/base/crypto/signing.ts';
 import { ContentCache } from '../../main/courseware/cache.ts';
 import { Store } from '../../main/store/store.ts';
 

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { runPlatform, type Platform } from '../../main/platform/index.ts';
-import { silentLogger } from '../../main/services/log.ts';
+import { silentLogger } from '../../main/base/log.ts';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from './browser.ts';
 import { startTestHub, type TestHub } from './hub.ts';
 import { tempDir } from './tmp.ts';

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach } from 'vitest';
 import { startKetang, type Ketang } from '../../main/app.ts';
-import { MemoryLogger } from '../../main/services/log.ts';
+import { MemoryLogger } from '../../main/base/log.ts';
 import { connect, type ConnectOptions, type TestClient } from './client.ts';
 import { tempDir } from './tmp.ts';
 

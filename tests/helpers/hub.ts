@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startKetang, type Ketang } from '../../main/app.ts';
 import { importCourseware } from '../../main/courseware/import.ts';
-import { silentLogger, type Logger } from '../../main/services/log.ts';
+import { silentLogger, type Logger } from '../../main/base/log.ts';
 import { tempDir } from './tmp.ts';
 
 export const WEB_ROOT = path.resolve('dist/renderer');

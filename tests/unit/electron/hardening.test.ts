@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { hardenSession, hardenWebContents, type SessionLike, type WebContentsGuardable } from '../../../main/electron/hardening.ts';
 import { APP_ORIGIN } from '../../../main/electron/policy.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 
 type AnyFn = (...args: never[]) => unknown;
 

@@ -11,7 +11,7 @@ import type { Lesson, Reply } from '../../../common/protocol.ts';
 import { startKetang, type Ketang } from '../../../main/app.ts';
 import { makeAppProtocolHandler } from '../../../main/electron/app-protocol.ts';
 import { makeHubPassthrough } from '../../../main/electron/hub-passthrough.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { makePdf } from '../../helpers/files.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -4,7 +4,7 @@ import { OPERATION_NAMES, type Reply, type SessionSnapshot } from '../../../comm
 import { DesktopIpc, type InvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../../main/electron/ipc.ts';
 import { APP_ORIGIN } from '../../../main/electron/policy.ts';
 import { ClassroomService } from '../../../main/services/classroom.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { seedSample } from '../../../main/services/sample.ts';
 import { Store } from '../../../main/store/store.ts';
 import { tempDir } from '../../helpers/tmp.ts';

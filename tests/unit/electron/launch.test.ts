@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKetang } from '../../../main/app.ts';
 import { browserArgs, decideMode, findBrowser, hasDisplay, isAddressInUse, parsePort, startWithPortFallback } from '../../../main/cli/launch.ts';
 import { desktopDataDir, loadSettings, resolveSettings } from '../../../main/electron/settings.ts';
-import { defaultDataDir } from '../../../main/cli/paths.ts';
-import { silentLogger } from '../../../main/services/log.ts';
+import { defaultDataDir } from '../../../main/base/paths.ts';
+import { silentLogger } from '../../../main/base/log.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 let dir: string;

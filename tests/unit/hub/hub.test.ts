@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKetang, type Ketang } from '../../../main/app.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import type { Store } from '../../../main/store/store.ts';
 import { PROTOCOL_VERSION, type DeviceInfo, type SessionSnapshot } from '../../../common/protocol.ts';
 import { connect, connectRefused, sleep, type ConnectOptions, type TestClient } from '../../helpers/client.ts';

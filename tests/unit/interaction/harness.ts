@@ -3,7 +3,7 @@
  * start a class and join devices, shared by the groups and interaction tests.
  */
 import { startKetang, type Ketang } from '../../../main/app.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import type { Store } from '../../../main/store/store.ts';
 import type { SessionSnapshot } from '../../../common/protocol.ts';
 import { connect, type ConnectOptions, type TestClient } from '../../helpers/client.ts';

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { types as ms } from 'mediasoup';
 import { MediaEngine } from '../../../main/media/engine.ts';
 import { Sfu, SfuError } from '../../../main/media/sfu.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { skipReason, WORKER_BIN } from './worker-env.ts';
 

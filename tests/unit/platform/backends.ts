@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { runPlatform, type Platform, type PlatformConfig } from '../../../main/platform/index.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { PG_MISSING, pgBinDir, startPgCluster, type PgCluster } from './pg-cluster.ts';
 

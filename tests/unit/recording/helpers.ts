@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { RecordingInfo } from '../../../common/contract/recording.ts';
 import { startKetang, type Ketang } from '../../../main/app.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { startKetang } from '../../../main/app.ts';
-import { silentLogger } from '../../../main/services/log.ts';
+import { silentLogger } from '../../../main/base/log.ts';
 
 const [dir] = process.argv.slice(2);
 if (!dir) {

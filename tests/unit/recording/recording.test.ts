@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { describe, expect, it, vi } from 'vitest';
 import type { RecordingInfo } from '../../../common/contract/recording.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { connect } from '../../helpers/client.ts';
 import { chunk, cleanups, filesContaining, folder, MARKER, media, MIME, outboxRow, post, sha, start, startClass, startRecording, syncFile } from './helpers.ts';
 

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../common/protocol.ts';
 import { ClassroomService, type Connection } from '../../../main/services/classroom.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { seedSample } from '../../../main/services/sample.ts';
-import { KeyFileProvider } from '../../../main/security/keys.ts';
+import { KeyFileProvider } from '../../../main/base/crypto/keys.ts';
 import { Store } from '../../../main/store/store.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPlatform } from '../../../main/platform/index.ts';
-import { silentLogger } from '../../../main/services/log.ts';
+import { silentLogger } from '../../../main/base/log.ts';
 import { chunk, cleanups, folder, media, post, sha, start, startClass, startRecording, syncFile } from './helpers.ts';
 
 describe('recording upload', () => {

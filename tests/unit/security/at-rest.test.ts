@@ -12,8 +12,8 @@ import { MIGRATIONS } from '../../../main/store/migrations/index.ts';
 import { StoreError } from '../../../main/store/database.ts';
 import { Store } from '../../../main/store/store.ts';
 import { SyncRepo } from '../../../main/store/sync.ts';
-import { KeyFileProvider, type KeyError } from '../../../main/security/keys.ts';
-import { PersonalFiles } from '../../../main/security/files.ts';
+import { KeyFileProvider, type KeyError } from '../../../main/base/crypto/keys.ts';
+import { PersonalFiles } from '../../../main/base/crypto/sealed-files.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const NAME = '欧阳明轩';

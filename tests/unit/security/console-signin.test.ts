@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKetang, type Ketang } from '../../../main/app.ts';
 import { runPlatform, type Platform } from '../../../main/platform/index.ts';
-import { silentLogger } from '../../../main/services/log.ts';
+import { silentLogger } from '../../../main/base/log.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

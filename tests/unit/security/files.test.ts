@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FieldCipher, deriveKey } from '../../../main/security/crypto.ts';
-import { PersonalFiles, SEALED_CHUNK, sealFileInPlace, readSealedFile } from '../../../main/security/files.ts';
+import { FieldCipher, deriveKey } from '../../../main/base/crypto/cipher.ts';
+import { PersonalFiles, SEALED_CHUNK, sealFileInPlace, readSealedFile } from '../../../main/base/crypto/sealed-files.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 let dir: string;

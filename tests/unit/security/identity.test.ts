@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPlatform, type Platform } from '../../../main/platform/index.ts';
-import { silentLogger } from '../../../main/services/log.ts';
+import { silentLogger } from '../../../main/base/log.ts';
 import { HttpPlatformAdapter } from '../../../main/sync/adapter.ts';
 import { AuditLog } from '../../../main/security/audit.ts';
 import { openSecurityDb } from '../../../main/security/db.ts';
-import { SignInError, TeacherIdentity, checkVerifier, constantTimeEqual, makeVerifier, tuneScrypt, type PlatformSignIn } from '../../../main/security/identity.ts';
+import { SignInError, TeacherIdentity, checkVerifier, makeVerifier, tuneScrypt, type PlatformSignIn } from '../../../main/security/identity.ts';
+import { constantTimeEqual } from '../../../main/base/ids.ts';
 import type { Db } from '../../../main/store/database.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { desktopKeyProvider, SafeStorageKeyProvider, type SafeStorageLike } from '../../../main/electron/key-store.ts';
-import { open, seal } from '../../../main/security/crypto.ts';
-import { KeyFileProvider } from '../../../main/security/keys.ts';
+import { open, seal } from '../../../main/base/crypto/cipher.ts';
+import { KeyFileProvider } from '../../../main/base/crypto/keys.ts';
 import { Store } from '../../../main/store/store.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

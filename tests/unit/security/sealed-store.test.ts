@@ -10,10 +10,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKetang, type Ketang } from '../../../main/app.ts';
-import { deriveKey } from '../../../main/security/crypto.ts';
-import { SEALED_CHUNK } from '../../../main/security/files.ts';
-import { SealedContentStore } from '../../../main/security/sealed-store.ts';
-import { silentLogger } from '../../../main/services/log.ts';
+import { deriveKey } from '../../../main/base/crypto/cipher.ts';
+import { SEALED_CHUNK } from '../../../main/base/crypto/sealed-files.ts';
+import { SealedContentStore } from '../../../main/base/crypto/sealed-store.ts';
+import { silentLogger } from '../../../main/base/log.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

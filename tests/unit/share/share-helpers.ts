@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Ketang } from '../../../main/app.ts';
-import type { MemoryLogger } from '../../../main/services/log.ts';
+import type { MemoryLogger } from '../../../main/base/log.ts';
 import type { Store } from '../../../main/store/store.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 

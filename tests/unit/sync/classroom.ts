@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ContentCache } from '../../../main/courseware/cache.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { seedSample } from '../../../main/services/sample.ts';
 import { Store } from '../../../main/store/store.ts';
 import { SyncRepo } from '../../../main/store/sync.ts';

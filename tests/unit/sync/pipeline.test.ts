@@ -10,7 +10,7 @@ import type { EncodedRecords, PlatformAdapter, PreparedPush } from '../../../mai
 import { SyncError } from '../../../main/sync/adapter.ts';
 import { Uploader } from '../../../main/sync/upload.ts';
 import { eventPayloadJson, pushBodyJson, recordJson, type PushReply, type SyncRecord } from '../../../main/sync/wire.ts';
-import { MemoryLogger } from '../../../main/services/log.ts';
+import { MemoryLogger } from '../../../main/base/log.ts';
 import { openClassroom, type Classroom } from './classroom.ts';
 
 let rooms: Classroom[] = [];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { BundleError } from '../../../main/bundle/format.ts';
 import { importLessonBundle } from '../../../main/bundle/import.ts';
-import { trustedSigners, trustSigner } from '../../../main/bundle/signing.ts';
+import { trustedSigners, trustSigner } from '../../../main/base/crypto/signing.ts';
 import { openSecurityDb } from '../../../main/security/db.ts';
 import { centralLessonBundle } from '../../helpers/bundles.ts';
 import { forEachBackend } from '../platform/backends.ts';

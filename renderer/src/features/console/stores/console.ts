@@ -1,14 +1,12 @@
 /** Teacher console: a day's lessons (today unless the teacher picks another day), archived lessons, the roster of the running class, pending actions. */
 import { defineStore } from 'pinia';
 import type { ArchivedLesson, ClassInfo, Lesson } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 
-/** YYYY-MM-DD of a local date, as `lessons.list` takes it. */
-export function localDay(d: Date = new Date()): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+import { localDay } from '../../../../../common/day.ts';
+
+export { localDay };
 
 /** The local day `delta` days from `day` (calendar days: a DST change does not skip or repeat one). */
 export function addDays(day: string, delta: number): string {

@@ -18,7 +18,7 @@ import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createP
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { checkOwnerOnly } from '../security/keys.ts';
+import { checkOwnerOnly } from './keys.ts';
 
 export const BUNDLE_KEY_FILE = 'bundle-encryption-key.pem';
 export const SCHEME = 'x25519-hkdf-sha256-aes-256-gcm';

@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CryptoError } from './crypto.ts';
+import { CryptoError } from './cipher.ts';
 
 export const SEALED_CHUNK = 64 * 1024;
 const TAG = 16;

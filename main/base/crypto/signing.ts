@@ -15,7 +15,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { checkOwnerOnly } from '../security/keys.ts';
+import { checkOwnerOnly } from './keys.ts';
 
 export const SIGNING_KEY_FILE = 'bundle-signing-key.pem';
 export const TRUSTED_SIGNERS_FILE = 'trusted-signers.json';

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SealedWriter, sealedSource, type SealedSource } from './files.ts';
+import { SealedWriter, sealedSource, type SealedSource } from './sealed-files.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 

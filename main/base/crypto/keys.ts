@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CryptoError, KEY_BYTES, open, seal } from './crypto.ts';
+import { CryptoError, KEY_BYTES, open, seal } from './cipher.ts';
 
 export type KeyErrorCode = 'WRONG_KEY' | 'KEY_MISSING' | 'KEY_FILE_UNSAFE' | 'KEY_FILE_BAD' | 'OS_KEY_UNAVAILABLE';
 
