@@ -10,6 +10,7 @@
 import type { ContentCache } from '../courseware/cache.ts';
 import fs from 'node:fs';
 import type { Db } from '../store/database.ts';
+import { SecurityRepo } from '../store/security-db.ts';
 import type { Store } from '../store/store.ts';
 import { storePackage } from '../sync/download.ts';
 import { BundleError, readBundle } from './format.ts';
@@ -29,7 +30,8 @@ export interface LessonImportResult {
 export async function importLessonBundle(o: { dir: string; trusted: readonly TrustedSigner[]; store: Store; cache: ContentCache; securityDb: Db; now?: () => Date }): Promise<LessonImportResult> {
   const b = await readBundle(o.dir, o.trusted);
   if (b.manifest.kind !== 'lessons' || b.manifest.encryption) throw new BundleError('WRONG_KIND', `This is a ${b.manifest.kind} bundle (for the platform), not lesson packages.`);
-  const seen = o.securityDb.prepare('SELECT 1 FROM imported_bundles WHERE id = ?').get(b.manifest.id) !== undefined;
+  const repo = new SecurityRepo(o.securityDb);
+  const seen = repo.bundleImported(b.manifest.id);
   let filesAdded = 0;
   let filesPresent = 0;
   for (const f of b.manifest.files) {
@@ -53,9 +55,7 @@ export async function importLessonBundle(o: { dir: string; trusted: readonly Tru
   });
   const result = { bundleId: b.manifest.id, signer: b.signer.name, lessons: b.manifest.lessons.length, filesAdded, filesPresent, again: seen };
   if (!seen) {
-    o.securityDb
-      .prepare('INSERT INTO imported_bundles(id, kind, signer, imported_at, summary) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING')
-      .run(b.manifest.id, b.manifest.kind, b.signer.name, (o.now ?? (() => new Date()))().toISOString(), JSON.stringify(result));
+    repo.recordBundleImport({ id: b.manifest.id, kind: b.manifest.kind, signer: b.signer.name, at: (o.now ?? (() => new Date()))().toISOString(), summary: result });
   }
   return result;
 }

@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AuditLog } from '../security/audit.ts';
-import { openSecurityDb } from '../security/db.ts';
+import { AuditLog } from '../store/audit.ts';
+import { openSecurityDb } from '../store/security-db.ts';
 import { defaultDataDir } from '../base/paths.ts';
 
 const USAGE = `Usage: npm run audit -- [--since ISO-DATE] [--until ISO-DATE] [--action NAME] [--export FILE] [--data DIR]`;

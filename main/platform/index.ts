@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../base/log.ts';
 import { startPlatform, type Fault, type PlatformServer, type RouteName } from './server.ts';
 import { PgPlatformStore } from './store-pg.ts';
-import { SqlitePlatformStore } from '../store/platform-sqlite.ts';
+import { SqlitePlatformStore } from './store-sqlite.ts';
 import type { PlatformStore } from './store.ts';
 import { loadOrCreateRecipient } from '../base/crypto/bundle-keys.ts';
 

@@ -16,7 +16,8 @@
 import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { constantTimeEqual } from '../base/ids.ts';
 import type { Db } from '../store/database.ts';
-import type { AuditLog } from './audit.ts';
+import { SecurityRepo } from '../store/security-db.ts';
+import type { AuditLog } from '../store/audit.ts';
 
 export interface PlatformTeacher {
   teacherId: string;
@@ -107,8 +108,6 @@ export async function tuneScrypt(targetMs = 250): Promise<ScryptCost> {
   }
 }
 
-type Row = Record<string, unknown>;
-
 export interface IdentityOptions {
   db: Db;
   audit: AuditLog;
@@ -120,7 +119,7 @@ export interface IdentityOptions {
 }
 
 export class TeacherIdentity {
-  private readonly db: Db;
+  private readonly repo: SecurityRepo;
   private readonly audit: AuditLog;
   private readonly platform: () => PlatformSignIn | null;
   private readonly now: () => Date;
@@ -130,7 +129,7 @@ export class TeacherIdentity {
   private dummy: Promise<string> | null = null;
 
   constructor(o: IdentityOptions) {
-    this.db = o.db;
+    this.repo = new SecurityRepo(o.db);
     this.audit = o.audit;
     this.platform = o.platform ?? (() => null);
     this.now = o.now ?? (() => new Date());
@@ -161,22 +160,17 @@ export class TeacherIdentity {
       }
       if (teacher) {
         const verifier = await makeVerifier(password, await this.scryptCost());
-        this.db
-          .prepare(
-            `INSERT INTO teacher_credentials(login, teacher_id, name, school_id, verifier, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT(login) DO UPDATE SET teacher_id = excluded.teacher_id, name = excluded.name, school_id = excluded.school_id, verifier = excluded.verifier, updated_at = excluded.updated_at`,
-          )
-          .run(login, teacher.teacherId, teacher.name, teacher.schoolId, verifier, this.now().toISOString());
+        this.repo.putCredential({ login, ...teacher, verifier }, this.now().toISOString());
         return this.succeed(login, teacher, 'online');
       }
       if (refused) {
         // The platform is the authority: a password changed there stops working here too.
-        this.db.prepare('DELETE FROM teacher_credentials WHERE login = ?').run(login);
+        this.repo.deleteCredential(login);
         throw this.fail(login, 'online');
       }
     }
 
-    const cred = this.db.prepare('SELECT * FROM teacher_credentials WHERE login = ?').get(login) as Row | undefined;
+    const cred = this.repo.credential(login);
     if (!cred) {
       this.dummy ??= makeVerifier('no such teacher', await this.scryptCost());
       await checkVerifier(password, await this.dummy);
@@ -184,13 +178,12 @@ export class TeacherIdentity {
       if (err.code === 'LOCKED') throw err;
       throw new SignInError('NEEDS_ONLINE', 'This login has not signed in on this PC before. Connect to the network once and sign in; after that it works offline.');
     }
-    if (!(await checkVerifier(password, String(cred.verifier)))) throw this.fail(login, 'offline');
-    return this.succeed(login, { teacherId: String(cred.teacher_id), name: String(cred.name), schoolId: String(cred.school_id) }, 'offline');
+    if (!(await checkVerifier(password, cred.verifier))) throw this.fail(login, 'offline');
+    return this.succeed(login, { teacherId: cred.teacherId, name: cred.name, schoolId: cred.schoolId }, 'offline');
   }
 
   private checkLock(login: string): void {
-    const r = this.db.prepare('SELECT locked_until FROM signin_throttle WHERE login = ?').get(login) as Row | undefined;
-    const until = r?.locked_until ? String(r.locked_until) : null;
+    const until = this.repo.throttle(login).lockedUntil;
     if (until && until > this.now().toISOString()) {
       this.audit.record('signin', 'refused', login, { reason: 'locked', until });
       throw new SignInError('LOCKED', `Too many wrong passwords. Sign-in for ${login} is locked until ${until}.`, until);
@@ -199,29 +192,23 @@ export class TeacherIdentity {
 
   private fail(login: string, mode: 'online' | 'offline'): SignInError {
     const at = this.now();
-    const r = this.db.prepare('SELECT failures, lockouts FROM signin_throttle WHERE login = ?').get(login) as Row | undefined;
-    let failures = Number(r?.failures ?? 0) + 1;
-    let lockouts = Number(r?.lockouts ?? 0);
+    const r = this.repo.throttle(login);
+    let failures = r.failures + 1;
+    let lockouts = r.lockouts;
     let until: string | null = null;
     if (failures >= LOCK_AFTER_FAILURES) {
       until = new Date(at.getTime() + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** lockouts)).toISOString();
       lockouts += 1;
       failures = 0;
     }
-    this.db
-      .prepare(
-        `INSERT INTO signin_throttle(login, failures, lockouts, locked_until, last_failure_at) VALUES (@login, @failures, @lockouts, @until, @at)
-         ON CONFLICT(login) DO UPDATE SET failures = excluded.failures, lockouts = excluded.lockouts,
-           locked_until = coalesce(excluded.locked_until, signin_throttle.locked_until), last_failure_at = excluded.last_failure_at`,
-      )
-      .run({ login, failures, lockouts, until, at: at.toISOString() });
+    this.repo.recordFailure({ login, failures, lockouts, until, at: at.toISOString() });
     this.audit.record('signin', 'failed', login, { mode, lockedUntil: until });
     if (until) return new SignInError('LOCKED', `Too many wrong passwords. Sign-in for ${login} is locked until ${until}.`, until);
     return new SignInError('BAD_CREDENTIALS', `Wrong login or password (${LOCK_AFTER_FAILURES - failures} tries left before a lock-out).`);
   }
 
   private succeed(login: string, teacher: PlatformTeacher, mode: 'online' | 'offline'): TeacherSession {
-    this.db.prepare('DELETE FROM signin_throttle WHERE login = ?').run(login);
+    this.repo.clearThrottle(login);
     const session: TeacherSession = { ...teacher, login, mode, token: randomBytes(24).toString('base64url'), expiresAt: new Date(this.now().getTime() + SESSION_MS).toISOString() };
     this.sessions.set(session.token, session);
     this.audit.record('signin', 'ok', login, { mode, teacherId: teacher.teacherId });
@@ -248,6 +235,6 @@ export class TeacherIdentity {
 
   /** Logins with an offline credential on this PC (for the admin). */
   knownLogins(): string[] {
-    return (this.db.prepare('SELECT login FROM teacher_credentials ORDER BY login').all() as Row[]).map((r) => String(r.login));
+    return this.repo.logins();
   }
 }

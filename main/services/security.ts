@@ -20,7 +20,8 @@ import { BundleError } from '../bundle/format.ts';
 import { importLessonBundle } from '../bundle/import.ts';
 import { loadOrCreateSigner, trustedSigners, type TrustedSigner } from '../base/crypto/signing.ts';
 import type { Db } from '../store/database.ts';
-import type { AuditLog } from '../security/audit.ts';
+import { SecurityRepo } from '../store/security-db.ts';
+import type { AuditLog } from '../store/audit.ts';
 import { SignInError, type TeacherIdentity, type TeacherSession } from '../security/identity.ts';
 import type { Store } from '../store/store.ts';
 import type { SyncRepo } from '../store/sync.ts';
@@ -181,8 +182,8 @@ export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof 
         } catch (err) {
           throw new KetangError('CONFLICT', (err as Error).message);
         }
-        const seen = d.securityDb.prepare('SELECT 1 FROM imported_bundles WHERE id = ?');
-        const bundles = foldersToSearch(root).map((dir) => describeBundle(dir, trusted, (id) => seen.get(id) !== undefined)).filter((b): b is FoundBundle => b !== null);
+        const repo = new SecurityRepo(d.securityDb);
+        const bundles = foldersToSearch(root).map((dir) => describeBundle(dir, trusted, (id) => repo.bundleImported(id))).filter((b): b is FoundBundle => b !== null);
         bundles.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.name.localeCompare(b.name)));
         return { bundles };
       },

@@ -18,7 +18,7 @@ import { runPlatform } from '../../../main/platform/index.ts';
 import { SealedWriter } from '../../../main/base/crypto/sealed-files.ts';
 import { KeyFileProvider } from '../../../main/base/crypto/keys.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
-import { SqlitePlatformStore } from '../../../main/store/platform-sqlite.ts';
+import { SqlitePlatformStore } from '../../../main/platform/store-sqlite.ts';
 import { Store } from '../../../main/store/store.ts';
 import { SyncRepo } from '../../../main/store/sync.ts';
 import { SyncEngine } from '../../../main/sync/engine.ts';

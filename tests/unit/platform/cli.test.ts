@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { SqlitePlatformStore } from '../../../main/store/platform-sqlite.ts';
+import { SqlitePlatformStore } from '../../../main/platform/store-sqlite.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const { dir, cleanup } = tempDir('ketang-platform-cli-');

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../../main/security/audit.ts';
-import { openSecurityDb } from '../../../main/security/db.ts';
+import { AuditLog } from '../../../main/store/audit.ts';
+import { openSecurityDb } from '../../../main/store/security-db.ts';
 import type { Db } from '../../../main/store/database.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

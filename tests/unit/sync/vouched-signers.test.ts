@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import { BundleError } from '../../../main/bundle/format.ts';
 import { importLessonBundle } from '../../../main/bundle/import.ts';
 import { trustedSigners, trustSigner } from '../../../main/base/crypto/signing.ts';
-import { openSecurityDb } from '../../../main/security/db.ts';
+import { openSecurityDb } from '../../../main/store/security-db.ts';
 import { centralLessonBundle } from '../../helpers/bundles.ts';
 import { forEachBackend } from '../platform/backends.ts';
 import { openClassroom } from './classroom.ts';

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 import type { Logger } from '../base/log.ts';
-import { AUDIT_MIN_DAYS } from './db.ts';
+import { AUDIT_MIN_DAYS } from './security-db.ts';
 
 export type AuditAction =
   | 'signin'

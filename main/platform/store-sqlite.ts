@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { statementCache } from './statements.ts';
+import { statementCache } from '../store/statements.ts';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
-import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from '../platform/store.ts';
+import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
 
 type Row = Record<string, unknown>;
 
