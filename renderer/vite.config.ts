@@ -54,7 +54,7 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
     emptyOutDir: true,
-    target: 'chrome87',
+    target: 'chrome109',
     chunkSizeWarningLimit: 800,
   },
   server: { host: '127.0.0.1' },

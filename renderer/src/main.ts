@@ -1,7 +1,7 @@
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
-import { useApi } from './platform/index.ts';
+import { useApi } from './transport/index.ts';
 import { useConnectionStore } from './stores/connection.ts';
 import './styles/base.css';
 

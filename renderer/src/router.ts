@@ -4,7 +4,7 @@
  * (so they are not shown on a projector or copied into a chat).
  */
 import { readonly, ref } from 'vue';
-import { saveToken } from './platform/credentials.ts';
+import { saveToken } from './transport/credentials.ts';
 
 export type RouteName = 'console' | 'board' | 'join' | 'lesson' | 'presenter' | 'live' | 'unknown';
 export interface Route {

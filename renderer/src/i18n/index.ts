@@ -3,7 +3,7 @@
  * (vue-i18n compiles messages with eval, which our CSP forbids.)
  */
 import { computed, ref, type ComputedRef, type Ref } from 'vue';
-import type { ClientErrorCode } from '../platform/api.ts';
+import type { ClientErrorCode } from '../transport/api.ts';
 import { en } from './en.ts';
 import { zhCN, type MessageKey, type Messages } from './zh-CN.ts';
 

@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import type { ClassState, DeviceInfo, HubInfo, SessionInfo, SessionSnapshot } from '../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../platform/index.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
 
 interface ClassroomState {
   hub: HubInfo | null;

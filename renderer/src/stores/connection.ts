@@ -1,6 +1,6 @@
 /** The link to the hub as the UI shows it (banner, status dot). */
 import { defineStore } from 'pinia';
-import { useApi, type LinkStatus } from '../platform/index.ts';
+import { useApi, type LinkStatus } from '../transport/index.ts';
 
 export const useConnectionStore = defineStore('connection', {
   state: (): { status: LinkStatus; everConnected: boolean } => ({

@@ -2,7 +2,7 @@
  * Console and board windows connect with their token. Switching between the
  * two views in one tab keeps the connection when the token is the same.
  */
-import { useApi } from '../platform/index.ts';
+import { useApi } from '../transport/index.ts';
 import { useClassroomStore } from './classroom.ts';
 
 let current: string | null = null;

@@ -5,7 +5,7 @@
 import { defineStore } from 'pinia';
 import type { Group, GroupsState, MyGroup, SavedGrouping } from '../../../../../common/contract/groups.ts';
 import type { OperationName, OpInput } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
 
 interface State {
   state: GroupsState | null;

@@ -4,7 +4,7 @@
  * to read and travels fast on weak Wi-Fi), then POST /answer-photo with the
  * device's resume token. Returns the photo's sha256 for quiz.answer.
  */
-import { loadJoin } from '../../../platform/credentials.ts';
+import { loadJoin } from '../../../transport/credentials.ts';
 import { useDeviceStore } from '../../join/stores/device.ts';
 
 const MAX_SIDE = 1600;

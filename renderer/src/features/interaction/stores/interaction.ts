@@ -17,7 +17,7 @@ import type {
   TimerState,
 } from '../../../../../common/contract/interaction.ts';
 import type { OperationName, OpInput, OpOutput } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
 
 interface State {
   attention: AttentionState;

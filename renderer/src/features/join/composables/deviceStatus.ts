@@ -5,7 +5,7 @@
  */
 import { onBeforeUnmount, watch, type Ref } from 'vue';
 import type { ConnectionQuality } from '../../../../../common/protocol.ts';
-import { useApi } from '../../../platform/index.ts';
+import { useApi } from '../../../transport/index.ts';
 
 interface BatteryLike extends EventTarget {
   level: number;

@@ -1,12 +1,12 @@
 /**
  * This browser as a classroom device: which step of joining it is on, the
  * class it found, and who it joined as. The resume token itself lives in
- * localStorage (platform/credentials.ts), not here.
+ * localStorage (transport/credentials.ts), not here.
  */
 import { defineStore } from 'pinia';
 import type { ClassState, JoinRole } from '../../../../../common/protocol.ts';
-import { forgetJoin, loadJoin, saveJoin } from '../../../platform/credentials.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+import { forgetJoin, loadJoin, saveJoin } from '../../../transport/credentials.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
 import { useGroupsStore } from '../../groups/stores/groups.ts';
 import { useInteractionStore } from '../../interaction/stores/interaction.ts';
 

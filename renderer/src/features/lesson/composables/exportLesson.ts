@@ -15,7 +15,7 @@
  */
 import { InkOpSchema, InkPage, PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
 import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
-import type { Api } from '../../../platform/api.ts';
+import type { Api } from '../../../transport/api.ts';
 import type { BoardStyle } from '../stores/lesson.ts';
 import { paintBoard } from './background.ts';
 import type { InkBook } from './inkBook.ts';

@@ -8,7 +8,7 @@
  */
 import { InkHistory, InkOpSchema, InkPage, type InkOp } from '../../../../../common/ink.ts';
 import type { EventPayload } from '../../../../../common/protocol.ts';
-import type { Api } from '../../../platform/api.ts';
+import type { Api } from '../../../transport/api.ts';
 import { InkSync, type InkSyncOptions, type InkTransport } from './inkSync.ts';
 
 export interface InkEntry {

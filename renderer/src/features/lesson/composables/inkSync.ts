@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { encodePoints, InkOpSchema, type InkOp, type Stroke } from '../../../../../common/ink.ts';
-import type { ClientErrorCode } from '../../../platform/api.ts';
+import type { ClientErrorCode } from '../../../transport/api.ts';
 
 /** What the queue needs from the hub; `useApi()` fits, tests pass a fake. */
 export interface InkTransport {

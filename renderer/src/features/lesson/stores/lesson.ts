@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../platform/index.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 import { apiTransport, InkBook } from '../composables/inkBook.ts';
 import { newStrokeId, type ShapeTool } from '../composables/inkDraw.ts';

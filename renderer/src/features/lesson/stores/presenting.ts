@@ -6,7 +6,7 @@
  * this screen's own.
  */
 import { defineStore } from 'pinia';
-import { useApi } from '../../../platform/index.ts';
+import { useApi } from '../../../transport/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 import { useLessonStore } from './lesson.ts';
 

@@ -7,7 +7,7 @@
  */
 import { computed, onBeforeUnmount, watch } from 'vue';
 import type { CoverState } from '../../../../../common/protocol.ts';
-import { useApi } from '../../../platform/index.ts';
+import { useApi } from '../../../transport/index.ts';
 import { route } from '../../../router.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 import { useLessonStore } from '../stores/lesson.ts';

@@ -6,7 +6,7 @@
  * reconnect; nothing typed is dropped.
  */
 import { reactive, ref } from 'vue';
-import type { Api } from '../../../platform/api.ts';
+import type { Api } from '../../../transport/api.ts';
 
 const key = (itemId: string, page: number): string => `${itemId}#${page}`;
 /** Quiet time after the last key before a note is saved. */

@@ -12,7 +12,7 @@
 import type { InkOp } from '../../../../../common/ink.ts';
 import type { RecordingInfo } from '../../../../../common/contract/recording.ts';
 import type { ClassState, CoursewareItem } from '../../../../../common/protocol.ts';
-import type { Api } from '../../../platform/api.ts';
+import type { Api } from '../../../transport/api.ts';
 import { BoardPainter } from './boardPainter.ts';
 import { ChunkUploader, type UploadFailure } from './chunkUploader.ts';
 

@@ -8,8 +8,8 @@
 import { markRaw } from 'vue';
 import { defineStore } from 'pinia';
 import type { RecordingInfo } from '../../../../../common/contract/recording.ts';
-import { loadToken } from '../../../platform/credentials.ts';
-import { isApiError, useApi } from '../../../platform/index.ts';
+import { loadToken } from '../../../transport/credentials.ts';
+import { isApiError, useApi } from '../../../transport/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
 import { LessonRecorder } from '../composables/recorder.ts';
 

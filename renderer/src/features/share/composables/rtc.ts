@@ -11,7 +11,7 @@
  */
 import type { EventPayload, OpInput } from '../../../../../common/protocol.ts';
 import type { StreamInfo } from '../../../../../common/contract/share.ts';
-import { useApi } from '../../../platform/index.ts';
+import { useApi } from '../../../transport/index.ts';
 import { ladder, nextLevel, starvedSamples, WEAK_WINDOW, type Hint, type ReceiveSample } from './adapt.ts';
 
 type Relayed = EventPayload<'stream.relayed'>;
