@@ -5,7 +5,7 @@
  * device's resume token. Returns the photo's sha256 for quiz.answer.
  */
 import { loadJoin } from '../../../transport/credentials.ts';
-import { useDeviceStore } from '../../join/stores/device.ts';
+import { useDeviceStore } from '../../../stores/device.ts';
 
 const MAX_SIDE = 1600;
 

@@ -1,12 +1,14 @@
-/** Teacher console: a day's lessons (today unless the teacher picks another day), archived lessons, the roster of the running class, pending actions. */
+/**
+ * Teacher console: a day's lessons (today unless the teacher picks another
+ * day), archived lessons, the roster of the running class, pending actions.
+ * Here rather than in features/console: the groups, interaction and sign-in
+ * panels read it too, and features never import each other's state.
+ */
 import { defineStore } from 'pinia';
-import type { ArchivedLesson, ClassInfo, Lesson } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
-import { useClassroomStore } from '../../../stores/classroom.ts';
-
-import { localDay } from '../../../../../common/day.ts';
-
-export { localDay };
+import { localDay } from '../../../common/day.ts';
+import type { ArchivedLesson, ClassInfo, Lesson } from '../../../common/protocol.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
+import { useClassroomStore } from './classroom.ts';
 
 /** The local day `delta` days from `day` (calendar days: a DST change does not skip or repeat one). */
 export function addDays(day: string, delta: number): string {

@@ -3,9 +3,9 @@
  * see them, and the group this device is in, as a tablet sees it.
  */
 import { defineStore } from 'pinia';
-import type { Group, GroupsState, MyGroup, SavedGrouping } from '../../../../../common/contract/groups.ts';
-import type { OperationName, OpInput } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
+import type { Group, GroupsState, MyGroup, SavedGrouping } from '../../../common/contract/groups.ts';
+import type { OperationName, OpInput } from '../../../common/protocol.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
 
 interface State {
   state: GroupsState | null;

@@ -15,9 +15,9 @@ import type {
   QuizLive,
   SigninState,
   TimerState,
-} from '../../../../../common/contract/interaction.ts';
-import type { OperationName, OpInput, OpOutput } from '../../../../../common/protocol.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
+} from '../../../common/contract/interaction.ts';
+import type { OperationName, OpInput, OpOutput } from '../../../common/protocol.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
 
 interface State {
   attention: AttentionState;

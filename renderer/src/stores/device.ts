@@ -4,11 +4,11 @@
  * localStorage (transport/credentials.ts), not here.
  */
 import { defineStore } from 'pinia';
-import type { ClassState, JoinRole } from '../../../../../common/protocol.ts';
-import { forgetJoin, loadJoin, saveJoin } from '../../../transport/credentials.ts';
-import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
-import { useGroupsStore } from '../../groups/stores/groups.ts';
-import { useInteractionStore } from '../../interaction/stores/interaction.ts';
+import type { ClassState, JoinRole } from '../../../common/protocol.ts';
+import { forgetJoin, loadJoin, saveJoin } from '../transport/credentials.ts';
+import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
+import { useGroupsStore } from './groups.ts';
+import { useInteractionStore } from './interaction.ts';
 
 export type JoinPhase = 'code' | 'looking' | 'pick' | 'joining' | 'resuming' | 'joined' | 'ended' | 'kicked' | 'left' | 'gone';
 
