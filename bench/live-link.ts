@@ -33,7 +33,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Page } from 'playwright-core';
 import { encodePoints, type InkOp } from '../common/ink.ts';
-import { AUDIO_MAX_BPS, AUDIO_WEAK_BPS } from '../renderer/src/features/live/composables/linkPolicy.ts';
+import { AUDIO_MAX_BPS, AUDIO_WEAK_BPS } from '../renderer/src/features/live/engine/linkPolicy.ts';
 import { PROTOCOL_VERSION } from '../common/protocol.ts';
 import { inbound, openConsole, openReceiver, startClass, startLiveRig, total, until, type LiveRig } from '../tests/helpers/live-net.ts';
 import { inNs, netnsUnavailable } from '../tests/helpers/netns.ts';
@@ -169,7 +169,7 @@ async function downlink(rx: Page, secs: number, lesson: boolean): Promise<Downli
 
 /**
  * Turn a page's outgoing video on or off as the P2P video gate does
- * (renderer/src/features/live/composables/p2p.ts prioritise): video
+ * (renderer/src/features/live/engine/p2p.ts prioritise): video
  * encodings inactive, and the audio ceiling down to AUDIO_WEAK_BPS.
  */
 async function sendVideo(p: Page, on: boolean): Promise<void> {

@@ -1,7 +1,7 @@
 /** A stand-in for the hub's ink operations, for tests of the lesson view's ink outbox. */
 import { expect } from 'vitest';
 import { encodePoints, InkOpSchema, InkPage, type InkOp } from '../../common/ink.ts';
-import type { InkTransport } from '../../renderer/src/features/lesson/composables/inkSync.ts';
+import type { InkTransport } from '../../renderer/src/ink/sync.ts';
 
 export class FakeInkHub implements InkTransport {
   saved: { itemId: string; page: number; op: InkOp }[] = [];

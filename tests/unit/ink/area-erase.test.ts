@@ -1,5 +1,5 @@
 /**
- * The area eraser (renderer/src/features/lesson/composables/areaErase.ts) and
+ * The area eraser (renderer/src/ink/areaEraser.ts) and
  * the `cut` / `replace` ops it writes (common/ink.ts): strokes are cut into
  * the pieces the eraser left, in place in the drawing order; one undo step
  * brings the strokes back and redo cuts them again; the op survives JSON and
@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodePoints, encodePoints, InkHistory, InkOpSchema, InkPage, type InkOp, type Stroke } from '../../../common/ink.ts';
-import { AreaEraser, densify, segSegDist2 } from '../../../renderer/src/features/lesson/composables/areaErase.ts';
-import { toWire } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+import { AreaEraser, densify, segSegDist2 } from '../../../renderer/src/ink/areaEraser.ts';
+import { toWire } from '../../../renderer/src/ink/sync.ts';
 
 /** A horizontal pen stroke at height y from x0 to x1, one point every `step` units. */
 function hline(id: string, y: number, x0 = 1000, x1 = 5000, step = 100, extra: Partial<Stroke> = {}): Stroke {

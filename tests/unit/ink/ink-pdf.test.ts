@@ -1,5 +1,5 @@
 /**
- * Ink as PDF vector paths (renderer/src/features/lesson/composables/inkPdf.ts)
+ * Ink as PDF vector paths (renderer/src/ink/pdfPaths.ts)
  * in the PDF writer's pages, read back with pdf.js: one path per stroke (a
  * path per piece where the pen's pressure changes), the highlighter through
  * its see-through graphics state, colours as drawn, texts and coordinate
@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Stroke } from '../../../common/ink.ts';
-import { INK_ALPHAS, inkToPdfOps, isVectorInk } from '../../../renderer/src/features/lesson/composables/inkPdf.ts';
-import { buildPdf } from '../../../renderer/src/features/lesson/composables/pdfWriter.ts';
+import { INK_ALPHAS, inkToPdfOps, isVectorInk } from '../../../renderer/src/ink/pdfPaths.ts';
+import { buildPdf } from '../../../renderer/src/features/lesson/engine/pdfWriter.ts';
 
 const stroke = (id: string, tool: Stroke['tool'], color: string, points: number[], extra: Partial<Stroke> = {}): Stroke => ({ id, tool, color, width: 28, points, done: true, ...extra });
 

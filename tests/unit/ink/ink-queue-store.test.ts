@@ -1,12 +1,12 @@
 /**
- * The ink outbox kept on disk (renderer/src/features/lesson/composables/inkSync.ts):
+ * The ink outbox kept on disk (renderer/src/ink/sync.ts):
  * a reload while the hub is away loses nothing, the restored ops go first and
  * in their original order across pages, entries go once acknowledged, and a
  * batch that may have been saved before the reload is not saved twice.
  */
 import { describe, expect, it } from 'vitest';
 import { InkPage, type InkOp } from '../../../common/ink.ts';
-import { InkSync, queueKey, WRITER_STALE_MS, type InkTransport, type QueueStore } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+import { InkSync, queueKey, WRITER_STALE_MS, type InkTransport, type QueueStore } from '../../../renderer/src/ink/sync.ts';
 import { FakeInkHub as FakeHub, strokeOps } from '../../helpers/ink-hub.ts';
 
 class MemStore implements QueueStore {

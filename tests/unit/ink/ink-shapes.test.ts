@@ -1,11 +1,11 @@
 /**
- * Shapes and text in the lesson view's ink (renderer/src/features/lesson/composables/inkDraw.ts):
+ * Shapes and text in the lesson view's ink (renderer/src/ink/draw.ts):
  * hit along the outline that is drawn (a rectangle's edges, not its
  * diagonal), a text anywhere in its box, and a move keeps hit testing right.
  */
 import { describe, expect, it } from 'vitest';
 import { InkPage, type Stroke } from '../../../common/ink.ts';
-import { isShape, outlineOf, strokeBox, strokesTouched, touches } from '../../../renderer/src/features/lesson/composables/inkGeom.ts';
+import { isShape, outlineOf, strokeBox, strokesTouched, touches } from '../../../renderer/src/ink/geometry.ts';
 
 const shape = (tool: Stroke['tool'], a: [number, number], b: [number, number], extra: Partial<Stroke> = {}): Stroke => ({
   id: tool,

@@ -1,11 +1,11 @@
 /**
- * The lesson view's ink outbox (renderer/src/features/lesson/composables/inkSync.ts):
+ * The lesson view's ink outbox (renderer/src/ink/sync.ts):
  * order kept across failures, protocol-sized batches, `pts` merged, a batch
  * whose reply was lost not sent twice, big restores split under the size limit.
  */
 import { describe, expect, it } from 'vitest';
 import { decodePoints, encodePoints, InkOpSchema, InkPage, type InkOp, type Stroke } from '../../../common/ink.ts';
-import { InkSync, MAX_BATCH_OPS, toWire } from '../../../renderer/src/features/lesson/composables/inkSync.ts';
+import { InkSync, MAX_BATCH_OPS, toWire } from '../../../renderer/src/ink/sync.ts';
 import { FakeInkHub as FakeHub, strokeOps } from '../../helpers/ink-hub.ts';
 
 describe('InkSync', () => {

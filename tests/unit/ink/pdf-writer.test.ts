@@ -1,11 +1,11 @@
 /**
- * The lesson export's PDF writer (renderer/src/features/lesson/composables/pdfWriter.ts):
+ * The lesson export's PDF writer (renderer/src/features/lesson/engine/pdfWriter.ts):
  * what it writes is read back by pdf.js — page count, each page's size, the
  * title (Chinese included), the image of every page in its own XObject, and a
  * cross-reference table whose offsets point at the objects.
  */
 import { describe, expect, it } from 'vitest';
-import { buildPdf, type PdfImagePage } from '../../../renderer/src/features/lesson/composables/pdfWriter.ts';
+import { buildPdf, type PdfImagePage } from '../../../renderer/src/features/lesson/engine/pdfWriter.ts';
 
 /** Stand-in JPEG bytes: the writer stores them as they are (pdf.js decodes them only when drawing). */
 const jpeg = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31) & 255);

@@ -1,7 +1,7 @@
 /** The SFU's choice of simulcast layer per receiving classroom from its link (main/live/layers.ts). */
 import { describe, expect, it } from 'vitest';
 import { chooseLayer, FIRST_CHOICE, layerFor, OFF_AFTER, ON_AFTER, VIDEO_OFF, VIDEO_ON, type LayerChoice, type LinkReading } from '../../../main/live/layers.ts';
-import * as gate from '../../../renderer/src/features/live/composables/linkPolicy.ts';
+import * as gate from '../../../renderer/src/features/live/engine/linkPolicy.ts';
 
 function run(readings: LinkReading[], from: LayerChoice = FIRST_CHOICE): LayerChoice[] {
   const out: LayerChoice[] = [];

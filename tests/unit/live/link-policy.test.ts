@@ -1,7 +1,7 @@
-/** Link figures from getStats and the video gate (renderer/src/features/live/composables/linkPolicy.ts). */
+/** Link figures from getStats and the video gate (renderer/src/features/live/engine/linkPolicy.ts). */
 import { describe, expect, it } from 'vitest';
-import { withPtime } from '../../../renderer/src/features/live/composables/sdp.ts';
-import { linkLevel, OFF_AFTER, ON_AFTER, summarize, totalsFrom, VideoGate } from '../../../renderer/src/features/live/composables/linkPolicy.ts';
+import { withPtime } from '../../../renderer/src/features/live/engine/sdp.ts';
+import { linkLevel, OFF_AFTER, ON_AFTER, summarize, totalsFrom, VideoGate } from '../../../renderer/src/features/live/engine/linkPolicy.ts';
 
 describe('video gate', () => {
   it('stops video after consecutive weak samples, and brings it back only after a calm spell', () => {

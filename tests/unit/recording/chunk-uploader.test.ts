@@ -1,6 +1,6 @@
-/** The console's chunk sender (renderer/src/features/recording/composables/chunkUploader.ts) against a scripted hub. */
+/** The console's chunk sender (renderer/src/features/recording/engine/chunkUploader.ts) against a scripted hub. */
 import { describe, expect, it } from 'vitest';
-import { ChunkUploader } from '../../../renderer/src/features/recording/composables/chunkUploader.ts';
+import { ChunkUploader } from '../../../renderer/src/features/recording/engine/chunkUploader.ts';
 
 type Answer = number | 'network';
 

@@ -1,6 +1,6 @@
-/** The link decisions of screen sharing (renderer/src/features/share/composables/adapt.ts). */
+/** The link decisions of screen sharing (renderer/src/features/share/engine/adapt.ts). */
 import { describe, expect, it } from 'vitest';
-import { ladder, nextLevel, starvedSamples, tooWeakForVideo, WEAK_WINDOW } from '../../../renderer/src/features/share/composables/adapt.ts';
+import { ladder, nextLevel, starvedSamples, tooWeakForVideo, WEAK_WINDOW } from '../../../renderer/src/features/share/engine/adapt.ts';
 
 describe('per-receiver encoding level', () => {
   it('steps down at once on loss or a short bandwidth estimate, up only after calm samples with room', () => {

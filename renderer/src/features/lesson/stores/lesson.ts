@@ -8,13 +8,12 @@ import { defineStore } from 'pinia';
 import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../../../transport/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
-import { apiTransport, InkBook } from '../composables/inkBook.ts';
-import { newStrokeId, type ShapeTool } from '../composables/inkDraw.ts';
+import { apiTransport, InkBook } from '../../../ink/book.ts';
+import { newStrokeId, type ShapeTool } from '../../../ink/draw.ts';
+import type { BoardStyle } from '../../../courseware/background.ts';
 
 export type InkTool = 'pen' | 'highlighter' | 'eraser' | 'areaEraser' | ShapeTool | 'text' | 'select';
 export type FingerMode = 'write' | 'pan';
-export type BoardStyle = 'white' | 'chalk' | 'grid' | 'lines';
-export const BOARD_STYLES: readonly BoardStyle[] = ['white', 'chalk', 'grid', 'lines'];
 
 /** Six big swatches: readable on white pages and on the chalkboard. */
 export const COLORS = ['#111111', '#e53935', '#1565c0', '#2e7d32', '#f9a825', '#ffffff'] as const;

@@ -11,7 +11,7 @@ import type { RecordingInfo } from '../../../../../common/contract/recording.ts'
 import { loadToken } from '../../../transport/credentials.ts';
 import { isApiError, useApi } from '../../../transport/index.ts';
 import { useClassroomStore } from '../../../stores/classroom.ts';
-import { LessonRecorder } from '../composables/recorder.ts';
+import { LessonRecorder } from '../engine/recorder.ts';
 
 export type RecordingPhase = 'idle' | 'starting' | 'recording' | 'stopping';
 

@@ -1,7 +1,10 @@
 /** Page backgrounds that are not files: the blank whiteboard styles. */
-import { PAGE_UNITS } from '../../../../../common/ink.ts';
-import type { View } from './inkDraw.ts';
-import type { BoardStyle } from '../stores/lesson.ts';
+import { PAGE_UNITS } from '../../../common/ink.ts';
+import type { View } from '../ink/draw.ts';
+
+/** The backgrounds a blank board can have (白板, 黑板, 方格, 横线). */
+export type BoardStyle = 'white' | 'chalk' | 'grid' | 'lines';
+export const BOARD_STYLES: readonly BoardStyle[] = ['white', 'chalk', 'grid', 'lines'];
 
 export const BOARD_COLORS: Record<BoardStyle, string> = {
   white: '#ffffff',

@@ -5,7 +5,7 @@
  * board background, then every stroke with drawStroke — so what is exported
  * is what the class saw. The PDF is assembled by our own small writer
  * (pdfWriter.ts): per page a JPEG of the courseware, with the ink over it as
- * vector paths (inkPdf.ts), sharp at any zoom; texts and coordinate systems
+ * vector paths (ink/pdfPaths.ts), sharp at any zoom; texts and coordinate systems
  * are drawn into the image.
  *
  * Ink comes from the page on screen when it is the one exported, otherwise
@@ -16,12 +16,11 @@
 import { InkOpSchema, InkPage, PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
 import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
 import type { Api } from '../../../transport/api.ts';
-import type { BoardStyle } from '../stores/lesson.ts';
-import { paintBoard } from './background.ts';
-import type { InkBook } from './inkBook.ts';
-import { drawStroke, type View } from './inkDraw.ts';
-import { INK_ALPHAS, inkToPdfOps, isVectorInk } from './inkPdf.ts';
-import { PdfDoc } from './pdfDoc.ts';
+import { paintBoard, type BoardStyle } from '../../../courseware/background.ts';
+import type { InkBook } from '../../../ink/book.ts';
+import { drawStroke, type View } from '../../../ink/draw.ts';
+import { INK_ALPHAS, inkToPdfOps, isVectorInk } from '../../../ink/pdfPaths.ts';
+import { PdfDoc } from '../../../courseware/pdfDoc.ts';
 import { buildPdf, type PdfImagePage } from './pdfWriter.ts';
 
 /** Width of an exported PNG page in pixels (about 2.5K: sharp on a projector, readable when zoomed). */

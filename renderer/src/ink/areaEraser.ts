@@ -14,8 +14,8 @@
  * points goes when the eraser crossed it (a fast stroke has points far apart,
  * and the eraser may pass between them). No DOM here: unit tests run it in Node.
  */
-import { encodePoints, type CutPart, type InkOp, type Stroke } from '../../../../../common/ink.ts';
-import { isShape, outlineOf, touches } from './inkGeom.ts';
+import { encodePoints, type CutPart, type InkOp, type Stroke } from '../../../common/ink.ts';
+import { isShape, outlineOf, touches } from './geometry.ts';
 
 /** The area eraser's radius in CSS pixels, by the toolbar's three sizes (wider than the stroke eraser). */
 export const AREA_ERASER_RADII = [28, 48, 80] as const;

@@ -4,8 +4,8 @@
  * the box's centre; the shorter half-side holds five units, so the numbers
  * stay readable at any size. Teachers draw function graphs on it with the pen.
  */
-import type { Stroke } from '../../../../../common/ink.ts';
-import type { View } from './inkDraw.ts';
+import type { Stroke } from '../../../common/ink.ts';
+import type { View } from './draw.ts';
 
 /** Units from the origin to the nearer edge of the box. */
 export const AXES_UNITS = 5;

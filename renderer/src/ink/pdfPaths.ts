@@ -1,7 +1,7 @@
 /**
  * Ink as PDF vector paths, for the lesson export: strokes stay sharp at any
  * zoom in the exported PDF, drawn with the same geometry as on screen
- * (inkDraw.ts): a pen stroke is the quadratic curve through the midpoints of
+ * (draw.ts): a pen stroke is the quadratic curve through the midpoints of
  * its points (written as cubic Béziers) with a straight tail, its width
  * following the pen's pressure; shapes are their outlines; the highlighter
  * is see-through (an ExtGState with the same opacity as on screen).
@@ -9,8 +9,8 @@
  * Texts and coordinate systems need fonts: they stay in the page image.
  * No DOM here: unit tests read the result back with pdf.js in Node.
  */
-import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
-import { arrowHead, HIGHLIGHTER_ALPHA, NO_PRESSURE, pressureFactor } from './inkGeom.ts';
+import { PAGE_UNITS, type Stroke } from '../../../common/ink.ts';
+import { arrowHead, HIGHLIGHTER_ALPHA, NO_PRESSURE, pressureFactor } from './geometry.ts';
 
 /** Tools drawn as vector paths (the rest are drawn into the page image). */
 export function isVectorInk(s: Pick<Stroke, 'tool'>): boolean {

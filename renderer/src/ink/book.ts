@@ -6,10 +6,10 @@
  * Kept out of Pinia on purpose: strokes hold thousands of numbers and change
  * 60 times a second; the store only mirrors a few flags from here.
  */
-import { InkHistory, InkOpSchema, InkPage, type InkOp } from '../../../../../common/ink.ts';
-import type { EventPayload } from '../../../../../common/protocol.ts';
-import type { Api } from '../../../transport/api.ts';
-import { InkSync, type InkSyncOptions, type InkTransport } from './inkSync.ts';
+import { InkHistory, InkOpSchema, InkPage, type InkOp } from '../../../common/ink.ts';
+import type { EventPayload } from '../../../common/protocol.ts';
+import type { Api } from '../transport/api.ts';
+import { InkSync, type InkSyncOptions, type InkTransport } from './sync.ts';
 
 export interface InkEntry {
   itemId: string;

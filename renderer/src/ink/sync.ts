@@ -15,8 +15,8 @@
  * first, in their original order, and removed as the hub acknowledges them.
  */
 import { z } from 'zod';
-import { encodePoints, InkOpSchema, type InkOp, type Stroke } from '../../../../../common/ink.ts';
-import type { ClientErrorCode } from '../../../transport/api.ts';
+import { encodePoints, InkOpSchema, type InkOp, type Stroke } from '../../../common/ink.ts';
+import type { ClientErrorCode } from '../transport/api.ts';
 
 /** What the queue needs from the hub; `useApi()` fits, tests pass a fake. */
 export interface InkTransport {

@@ -5,7 +5,7 @@
  * No DOM here (unit tests run it in Node); text width is measured with a
  * function the renderer installs (setTextMeasure), estimated otherwise.
  */
-import type { Stroke, Tool } from '../../../../../common/ink.ts';
+import type { Stroke, Tool } from '../../../common/ink.ts';
 
 export const HIGHLIGHTER_ALPHA = 0.38;
 /** Pressure value meaning "the device gave none". */

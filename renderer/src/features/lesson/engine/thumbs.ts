@@ -11,10 +11,9 @@
  */
 import { InkOpSchema, InkPage, PAGE_UNITS } from '../../../../../common/ink.ts';
 import type { CoursewareItem } from '../../../../../common/protocol.ts';
-import { paintBoard } from './background.ts';
-import { drawStroke } from './inkDraw.ts';
-import { PdfDoc } from './pdfDoc.ts';
-import type { BoardStyle } from '../stores/lesson.ts';
+import { paintBoard, type BoardStyle } from '../../../courseware/background.ts';
+import { drawStroke } from '../../../ink/draw.ts';
+import { PdfDoc } from '../../../courseware/pdfDoc.ts';
 
 export interface ThumbOptions {
   fileUrl: (sha256: string) => string;

@@ -12,9 +12,9 @@
  */
 import { InkOpSchema, InkPage, PAGE_UNITS, type InkOp } from '../../../../../common/ink.ts';
 import type { CoursewareItem } from '../../../../../common/protocol.ts';
-import { paintBoard } from '../../lesson/composables/background.ts';
-import { drawStroke } from '../../lesson/composables/inkDraw.ts';
-import { PdfDoc } from '../../lesson/composables/pdfDoc.ts';
+import { paintBoard } from '../../../courseware/background.ts';
+import { drawStroke } from '../../../ink/draw.ts';
+import { PdfDoc } from '../../../courseware/pdfDoc.ts';
 
 export const FRAME_W = 1280;
 export const FRAME_H = 720;

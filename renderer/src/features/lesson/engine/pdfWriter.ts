@@ -2,7 +2,7 @@
  * A small PDF writer for the lesson export: one page per image, each page
  * the image's shape, the image a JPEG stored as is (DCTDecode: the browser
  * already compressed it, the PDF only wraps it), and optionally vector
- * content drawn over it (the ink, inkPdf.ts).
+ * content drawn over it (the ink, ink/pdfPaths.ts).
  *
  * Written here rather than pulled in as a library: the format needed is a
  * few dozen lines (catalog, page tree, one image XObject and one content

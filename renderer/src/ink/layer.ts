@@ -7,9 +7,9 @@
  * - `live`: pen strokes being written.
  * A stroke being written costs only its new pieces per frame.
  */
-import type { InkPage, Stroke } from '../../../../../common/ink.ts';
-import { drawPieces, drawStroke, isTranslucent, type View } from './inkDraw.ts';
-import type { InkChange } from './inkBook.ts';
+import type { InkPage, Stroke } from '../../../common/ink.ts';
+import { drawPieces, drawStroke, isTranslucent, type View } from './draw.ts';
+import type { InkChange } from './book.ts';
 
 export class InkLayer {
   private ink: InkPage | null = null;

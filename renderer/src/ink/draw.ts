@@ -1,16 +1,16 @@
 /**
- * Drawing strokes on a canvas (hit testing lives in inkGeom.ts, re-exported here).
+ * Drawing strokes on a canvas (hit testing lives in geometry.ts, re-exported here).
  *
  * A stroke is drawn as smoothed pieces: a quadratic curve through the
  * midpoints of its points, plus a straight tail to its newest point. Pieces
  * are drawn one after another, so a stroke being written only costs the new
  * pieces per frame; a full redraw draws the same pieces and looks the same.
  */
-import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
-import { drawAxes } from './axesDraw.ts';
-import { arrowHead, HIGHLIGHTER_ALPHA, isShape, pressureFactor, setTextMeasure, TEXT_LINE_HEIGHT, textFont } from './inkGeom.ts';
+import { PAGE_UNITS, type Stroke } from '../../../common/ink.ts';
+import { drawAxes } from './axes.ts';
+import { arrowHead, HIGHLIGHTER_ALPHA, isShape, pressureFactor, setTextMeasure, TEXT_LINE_HEIGHT, textFont } from './geometry.ts';
 
-export { arrowHead, HIGHLIGHTER_ALPHA, isShape, NO_PRESSURE, outlineOf, pressureFactor, SHAPE_TOOLS, strokeBox, strokesTouched, textBox, textFont, touches, type ShapeTool } from './inkGeom.ts';
+export { arrowHead, HIGHLIGHTER_ALPHA, isShape, NO_PRESSURE, outlineOf, pressureFactor, SHAPE_TOOLS, strokeBox, strokesTouched, textBox, textFont, touches, type ShapeTool } from './geometry.ts';
 
 if (typeof document !== 'undefined') {
   const ctx = document.createElement('canvas').getContext('2d');
