@@ -109,11 +109,11 @@ const perDevice = await Promise.all(
 const ketangMs = performance.now() - t0;
 clearInterval(sampler);
 if (perDevice.some((n) => n !== size)) throw new Error('a device got a short file');
-const peak = app.classroom.share.queue.stats().peakActive;
+const peak = app.classroom.features.share.queue.stats().peakActive;
 const served = (await call(teacher, 'share.transfers', {})) as { served: number }[];
 
 const mb = (b: number): string => (b / 1024 / 1024).toFixed(0);
-console.log(`\nbench push: ${MB} MB to ${DEVICES} devices on loopback (transfer slots ${app.classroom.share.queue.limit}, peak ${peak})`);
+console.log(`\nbench push: ${MB} MB to ${DEVICES} devices on loopback (transfer slots ${app.classroom.features.share.queue.limit}, peak ${peak})`);
 console.log(`  plain HTTP, one download          ${plainMs.toFixed(0)} ms  (${((size / plainMs) * 1000 / 1e6).toFixed(0)} MB/s)`);
 console.log(`  plain × ${DEVICES}                        ${(plainMs * DEVICES).toFixed(0)} ms`);
 console.log(`  Ketang push, all ${DEVICES} devices      ${ketangMs.toFixed(0)} ms  (ratio ${(ketangMs / (plainMs * DEVICES)).toFixed(2)} × plain×${DEVICES}; goal ≤ 1.5)`);

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seedSample } from '../main/services/sample.ts';
+import { seedSample } from '../main/classroom/sample.ts';
 import { Store, type NewClassEvent } from '../main/store/store.ts';
 import { KeyFileProvider, type KeyProvider } from '../main/base/crypto/keys.ts';
 import { fmt, header, int, median, table } from './lib/format.ts';

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
-import { seedSample } from '../main/services/sample.ts';
+import { seedSample } from '../main/classroom/sample.ts';
 import { Store } from '../main/store/store.ts';
 import { SyncRepo } from '../main/store/sync.ts';
 

@@ -25,7 +25,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { ContentCache } from '../main/courseware/cache.ts';
 import { silentLogger } from '../main/base/log.ts';
-import { seedSample } from '../main/services/sample.ts';
+import { seedSample } from '../main/classroom/sample.ts';
 import { Store, type NewClassEvent } from '../main/store/store.ts';
 import { SyncRepo } from '../main/store/sync.ts';
 import { SyncEngine } from '../main/sync/engine.ts';

@@ -23,7 +23,7 @@ import { silentLogger } from '../main/base/log.ts';
 import { SyncRepo } from '../main/store/sync.ts';
 import { SyncEngine } from '../main/sync/engine.ts';
 import { DEFAULT_LIMITS } from '../main/sync/upload.ts';
-import { eventPayloadJson, pushBodyJson, recordJson } from '../main/sync/wire.ts';
+import { eventPayloadJson, pushBodyJson, recordJson } from '../common/sync-wire.ts';
 import { fmt, header, int, median, table } from './lib/format.ts';
 import { makeClassroom, makeFile, provision, rawSend, startPlatformProcess, startRawServer } from './sync-lib.ts';
 

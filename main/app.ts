@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ContentCache } from './courseware/cache.ts';
-import { ClassroomService } from './services/classroom.ts';
-import { answerPhotoTarget, sealLegacyAnswerPhotos } from './hub/answer-photo.ts';
-import { CoursewareService } from './services/courseware.ts';
+import { createClassroom, type Classroom } from './features.ts';
+import { answerPhotoTarget, sealLegacyAnswerPhotos } from './interaction/answer-photo.ts';
+import { CoursewareService } from './courseware/courseware.ts';
 import { consoleLogger, type Logger } from './base/log.ts';
 import { MediaEngine } from './media/engine.ts';
-import { seedSample } from './services/sample.ts';
+import { seedSample } from './classroom/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
 import { WalFlusher } from './store/wal-flush.ts';
 import { Store } from './store/store.ts';
@@ -23,8 +23,8 @@ import { AuditLog } from './store/audit.ts';
 import { openSecurityDb } from './store/security-db.ts';
 import { PersonalFiles } from './base/crypto/sealed-files.ts';
 import { SealedContentStore } from './base/crypto/sealed-store.ts';
-import { TeacherIdentity } from './security/identity.ts';
-import type { SecurityDeps } from './services/security.ts';
+import { TeacherIdentity } from './identity/identity.ts';
+import type { SecurityDeps } from './identity/signin.ts';
 import { KEY_FILE, KeyFileProvider, type KeyProvider } from './base/crypto/keys.ts';
 
 export interface KetangOptions {
@@ -47,7 +47,7 @@ export interface KetangOptions {
 
 export interface Ketang {
   readonly store: Store;
-  readonly classroom: ClassroomService;
+  readonly classroom: Classroom;
   /** Courseware files by content hash. */
   readonly cache: ContentCache;
   readonly courseware: CoursewareService;
@@ -156,7 +156,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     let hub: Hub | null = null;
     let sync: SyncEngine | null = null;
     let security: SecurityDeps | null = null;
-    const classroom = new ClassroomService({
+    const classroom = createClassroom({
       store,
       log,
       secrets,
@@ -208,20 +208,20 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       },
       // Photos of pupils' written work are personal data: sealed at rest, served decrypted by /files/<sha256>.
       answerPhoto: answerPhotoTarget({ store, cache: personalCas, log }),
-      recordings: classroom.recording.routes ?? undefined,
+      recordings: classroom.features.recording.routes ?? undefined,
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
         sealed: (sha) => personalCas.open(sha),
         // A device fetches only what was sent to it; the console and board fetch any file.
-        mayFetch: (token, sha) => classroom.share.files.deviceMayFetch(token, sha) ?? classroom.tokenIsValid(token),
+        mayFetch: (token, sha) => classroom.features.share.files.deviceMayFetch(token, sha) ?? classroom.tokenIsValid(token),
         mimeFor: (sha) => store.fileMeta(sha)?.mime ?? null,
-        transfers: classroom.share.files.transfers,
+        transfers: classroom.features.share.files.transfers,
       },
     });
     const started = hub;
     const media = new MediaEngine({ log });
-    classroom.live.setMedia(() => media.info, () => media.sfu());
-    media.onSessionsLost((liveIds) => classroom.live.mediaLost(liveIds));
+    classroom.features.live.setMedia(() => media.info, () => media.sfu());
+    media.onSessionsLost((liveIds) => classroom.features.live.mediaLost(liveIds));
     // The launcher opens these on this machine: loopback when listening on every interface.
     const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
     return {
@@ -240,7 +240,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
       async close() {
-        await classroom.recording.close();
+        await classroom.close();
         await media.close();
         await syncEngine.stop();
         await started.close();

@@ -12,7 +12,7 @@ import { app, desktopCapturer, dialog, ipcMain, protocol, safeStorage, session, 
 import { startKetang, type Ketang } from './app.ts';
 import { desktopKeyProvider } from './electron/key-store.ts';
 import { KEY_FILE } from './base/crypto/keys.ts';
-import { startWithPortFallback } from './cli/launch.ts';
+import { startWithPortFallback } from './base/port.ts';
 import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
 import { makeHubPassthrough } from './electron/hub-passthrough.ts';

@@ -47,7 +47,7 @@ export const FoundBundle = z.object({
 });
 export type FoundBundle = z.infer<typeof FoundBundle>;
 
-/** Why a bundle was not imported (main/bundle/format.ts BundleErrorCode), and NO_FOLDER. */
+/** Why a bundle was not imported (main/base/bundle-format.ts BundleErrorCode), and NO_FOLDER. */
 export const IMPORT_REFUSALS = ['NO_FOLDER', 'NOT_A_BUNDLE', 'BAD_MANIFEST', 'UNKNOWN_SIGNER', 'BAD_SIGNATURE', 'MISSING_FILE', 'TRUNCATED', 'TAMPERED', 'UNEXPECTED_FILE', 'WRONG_KIND'] as const;
 export const ImportResult = z.union([
   z.object({ ok: z.literal(true), signer: z.string(), lessons: z.number().int(), filesAdded: z.number().int(), filesPresent: z.number().int(), again: z.boolean() }),
@@ -55,7 +55,8 @@ export const ImportResult = z.union([
 ]);
 export type ImportResult = z.infer<typeof ImportResult>;
 
-export const securityOperations = {
+/** Teacher sign-in (main/identity). */
+export const authOperations = {
   'auth.signIn': op({
     roles: ['teacher'],
     input: z.object({ login: z.string().min(1).max(100), password: z.string().min(1).max(200) }).strict(),
@@ -64,6 +65,10 @@ export const securityOperations = {
   }),
   'auth.signOut': op({ roles: ['teacher'], input: z.object({}).strict(), output: z.object({ ok: z.literal(true) }), doc: 'Sign the teacher out of this console.' }),
   'auth.status': op({ roles: ['teacher'], input: z.object({}).strict(), output: z.object({ teacher: SignedInTeacher.nullable() }), doc: 'Who is signed in on this console, if anyone.' }),
+};
+
+/** USB bundles from the console (main/bundle). */
+export const bundleOperations = {
   'bundle.targets': op({
     roles: ['teacher'],
     input: z.object({}).strict(),
@@ -89,5 +94,7 @@ export const securityOperations = {
     doc: "Import a lessons bundle (lesson packages from the platform or the central school, signed by a signer this PC trusts) into the lesson library, after checking all of it. The same bundle again changes nothing (again: true). Needs a signed-in teacher (UNAUTHENTICATED otherwise). Refusals are answers (ok: false, with the reason), and nothing is imported then. Audited.",
   }),
 };
+
+export const securityOperations = { ...authOperations, ...bundleOperations };
 
 export const securityEvents = {} satisfies Record<string, EventSpec>;

@@ -16,9 +16,9 @@ import type { ContentCache } from '../courseware/cache.ts';
 import { isSealedFile, readSealedChunks } from '../base/crypto/sealed-files.ts';
 import type { Store } from '../store/store.ts';
 import { EVENTS_STREAM, type SyncRepo } from '../store/sync.ts';
-import type { LessonPackage, SyncRecord } from '../sync/wire.ts';
+import type { LessonPackage, SyncRecord } from '../../common/sync-wire.ts';
 import { platformKey } from '../base/crypto/bundle-keys.ts';
-import { BundleError, BundleWriter, type Manifest } from './format.ts';
+import { BundleError, BundleWriter, type Manifest } from '../base/bundle-format.ts';
 import type { Signer } from '../base/crypto/signing.ts';
 
 const PAGE = 5000;

@@ -13,7 +13,7 @@ import type { Db } from '../store/database.ts';
 import { SecurityRepo } from '../store/security-db.ts';
 import type { Store } from '../store/store.ts';
 import { storePackage } from '../sync/download.ts';
-import { BundleError, readBundle } from './format.ts';
+import { BundleError, readBundle } from '../base/bundle-format.ts';
 import type { TrustedSigner } from '../base/crypto/signing.ts';
 
 export interface LessonImportResult {

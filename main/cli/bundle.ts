@@ -18,13 +18,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultKeyProvider, loadSecrets, prepareDataDir } from '../app.ts';
 import { exportLessonBundle, exportUploadBundle } from '../bundle/export.ts';
-import { BundleError } from '../bundle/format.ts';
+import { BundleError } from '../base/bundle-format.ts';
 import { importLessonBundle } from '../bundle/import.ts';
 import { loadOrCreateSigner, trustedSigners, trustSigner } from '../base/crypto/signing.ts';
 import { ContentCache } from '../courseware/cache.ts';
 import { AuditLog } from '../store/audit.ts';
 import { openSecurityDb } from '../store/security-db.ts';
-import { SignInError, TeacherIdentity } from '../security/identity.ts';
+import { SignInError, TeacherIdentity } from '../identity/identity.ts';
 import { silentLogger } from '../base/log.ts';
 import { StoreError } from '../store/database.ts';
 import { Store } from '../store/store.ts';
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     if (!arg || !values.classroom) throw new Usage('platform-import needs the bundle folder and --classroom');
     // Loaded only here: the platform's modules are not needed on a classroom PC.
     const { openPlatformStore } = await import('../platform/index.ts');
-    const { importUploadBundle } = await import('../bundle/platform-import.ts');
+    const { importUploadBundle } = await import('../platform/bundle-import.ts');
     const platformDir = values['platform-data'] ?? dataDir;
     const platform = openPlatformStore(platformDir, values.pg ?? null);
     try {

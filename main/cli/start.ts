@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startKetang, type Ketang } from '../app.ts';
 import { StoreError } from '../store/database.ts';
-import { browserArgs, decideMode, DEFAULT_PORT, findBrowser, hasDisplay, parsePort, startWithPortFallback } from './launch.ts';
+import { browserArgs, decideMode, findBrowser, hasDisplay } from './launch.ts';
+import { DEFAULT_PORT, parsePort, startWithPortFallback } from '../base/port.ts';
 import { defaultDataDir, repoPaths } from '../base/paths.ts';
 
 const paths = repoPaths();

@@ -14,7 +14,7 @@
  */
 import { OPERATION_NAMES, type OperationName, type ProtocolError, type Reply } from '../../common/protocol.ts';
 import { EVENT_CHANNEL, operationChannel } from '../../common/ipc-channels.ts';
-import type { ClassroomService, Connection } from '../services/classroom.ts';
+import type { ClassroomService, Connection } from '../classroom/service.ts';
 import type { Logger } from '../base/log.ts';
 import { isAllowedSender } from './policy.ts';
 

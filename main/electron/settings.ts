@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_PORT, parsePort } from '../cli/launch.ts';
+import { DEFAULT_PORT, parsePort } from '../base/port.ts';
 import type { WindowPrefs } from './displays.ts';
 
 export interface DesktopSettings extends WindowPrefs {

@@ -7,27 +7,20 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
-import type { TransferQueue } from './transfer-queue.ts';
+import type { TransferHooks } from '../share/transfer-queue.ts';
 import { bearer, parseRange } from '../base/http.ts';
 
 export interface FileSource {
   /** Path of a cached file, or null when it is not in the cache. */
   pathFor(sha256: string): string | null;
-  /** A personal file sealed at rest (answer photos: main/security/sealed-store.ts), tried when pathFor has none. */
+  /** A personal file sealed at rest (answer photos: main/base/crypto/sealed-store.ts), tried when pathFor has none. */
   sealed?(sha256: string): { size: number; stream(start: number, end: number): Readable } | null;
-  /** Whether a token may fetch this file: the console, the board, or a device it was sent to (services/share.ts). */
+  /** Whether a token may fetch this file: the console, the board, or a device it was sent to (main/share/share.ts). */
   mayFetch(token: string, sha256: string): boolean;
   /** Content type recorded at import, when known. */
   mimeFor?(sha256: string): string | null;
   /** Transfers to devices wait their turn and are counted (transfer-queue.ts). */
   transfers?: TransferHooks;
-}
-
-export interface TransferHooks {
-  /** The queue this token's transfers wait in (keyed `<sha256>:<token>`); null when it never waits (console, board). */
-  queueFor(token: string): TransferQueue | null;
-  /** Bytes sent to a token for a file, called as they go out. */
-  served?(token: string, sha256: string, bytes: number): void;
 }
 
 const FILE_PATH = /^\/files\/([0-9a-f]{64})$/;

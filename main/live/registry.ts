@@ -12,7 +12,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { hashToken } from '../base/ids.ts';
 import type { IceServer, IceTransportPolicy, LinkStats, LiveEngine, LiveInfo, LiveJoinKind, LiveMember } from '../../common/contract/live.ts';
 import { newId } from '../store/store.ts';
-import type { Connection } from '../services/context.ts';
+import type { Connection } from '../classroom/context.ts';
 
 export type MemberKind = LiveJoinKind | 'observer';
 

@@ -22,7 +22,7 @@ import { KetangError } from '../../common/protocol.ts';
 import type { LinkStats, SfuProducer, SfuSource } from '../../common/contract/live.ts';
 import { SfuError, type ConsumerParams, type Sfu, type TransportParams } from '../media/sfu.ts';
 import type { Logger } from '../base/log.ts';
-import type { Connection } from '../services/context.ts';
+import type { Connection } from '../classroom/context.ts';
 import { chooseLayer, FIRST_CHOICE, type LayerChoice } from './layers.ts';
 import type { LiveRecord, MemberKind } from './registry.ts';
 

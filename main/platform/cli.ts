@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { consoleLogger } from '../base/log.ts';
-import { PackageItem, RosterClass, TimetableLesson } from '../sync/wire.ts';
+import { PackageItem, RosterClass, TimetableLesson } from '../../common/sync-wire.ts';
 import { defaultDataDir } from '../base/paths.ts';
 import { openPlatformStore, runPlatform } from './index.ts';
 import { loadOrCreateRecipient } from '../base/crypto/bundle-keys.ts';

@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32, gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import type { Logger } from '../base/log.ts';
-import { API_PREFIX, checkPushRequest, MAX_CHUNK_BYTES, MAX_JSON_BYTES, Sha256, TeacherSignIn, type UploadStatus } from '../sync/wire.ts';
+import { API_PREFIX, checkPushRequest, MAX_CHUNK_BYTES, MAX_JSON_BYTES, Sha256, TeacherSignIn, type UploadStatus } from '../../common/sync-wire.ts';
 import { verifyPassword, type ClassroomAuth, type PlatformStore } from './store.ts';
 
 /** A fault a test injects into one request (never set in production). */

@@ -4,7 +4,7 @@
  * Same behaviour as store-sqlite.ts (the same test suite runs on both).
  */
 import pg from 'pg';
-import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
+import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../../common/sync-wire.ts';
 import { byKey, hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
 
 type Row = Record<string, unknown>;

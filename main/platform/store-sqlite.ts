@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { statementCache } from '../store/statements.ts';
-import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
+import { statementCache } from '../base/sqlite-statements.ts';
+import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../../common/sync-wire.ts';
 import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
 
 type Row = Record<string, unknown>;

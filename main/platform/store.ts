@@ -11,7 +11,7 @@
  * index makes the second inserter wait for the first to commit, then skip.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../sync/wire.ts';
+import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../../common/sync-wire.ts';
 
 export interface ClassroomAuth {
   id: string;

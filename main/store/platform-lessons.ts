@@ -9,7 +9,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
-import { statementCache } from './statements.ts';
+import { statementCache } from '../base/sqlite-statements.ts';
 
 /** SQL condition: the courseware item `i` holds the teacher's work (ink on a page, or a page note). Lessons and items are kept for it. */
 export const ITEM_HOLDS_WORK = '(EXISTS (SELECT 1 FROM ink_ops WHERE item_id = i.id) OR EXISTS (SELECT 1 FROM page_notes WHERE item_id = i.id))';

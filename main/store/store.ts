@@ -7,7 +7,7 @@ import type { ArchivedLesson, ClassInfo, ClassState, CoursewareItem, Lesson, Stu
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, StoreError, type Db, type OpenOptions } from './database.ts';
 import { ITEM_HOLDS_WORK } from './platform-lessons.ts';
-import { statementCache } from './statements.ts';
+import { statementCache } from '../base/sqlite-statements.ts';
 import { isEncrypted, protect, unlock, type DataKeys } from './at-rest.ts';
 import { KeyError, type KeyProvider } from '../base/crypto/keys.ts';
 import { newId } from '../base/ids.ts';

@@ -6,7 +6,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
-import { statementCache } from './statements.ts';
+import { statementCache } from '../base/sqlite-statements.ts';
 
 type Row = Record<string, unknown>;
 

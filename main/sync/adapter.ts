@@ -18,7 +18,7 @@ import {
   Timetable,
   UploadStatus,
   type SyncRecord,
-} from './wire.ts';
+} from '../../common/sync-wire.ts';
 
 export type SyncErrorCode =
   | 'NETWORK' // no route, refused, reset, timeout: try again later

@@ -18,7 +18,7 @@ import type { Logger } from '../base/log.ts';
 import { PlatformLessonsRepo } from '../store/platform-lessons.ts';
 import type { Store } from '../store/store.ts';
 import { SyncError, type PlatformAdapter } from './adapter.ts';
-import type { LessonPackage } from './wire.ts';
+import type { LessonPackage } from '../../common/sync-wire.ts';
 
 export interface DownloadProgress {
   classes: number;

@@ -16,7 +16,7 @@ import type { Logger } from '../base/log.ts';
 import type { SyncRepo } from '../store/sync.ts';
 import { EVENTS_STREAM } from '../store/sync.ts';
 import { SyncError, type PlatformAdapter, type PreparedPush } from './adapter.ts';
-import { eventPayloadJson, pushBodyJson, recordJson, type SyncRecord } from './wire.ts';
+import { eventPayloadJson, pushBodyJson, recordJson, type SyncRecord } from '../../common/sync-wire.ts';
 import { isSealedFile, sealedRange } from '../base/crypto/sealed-files.ts';
 
 export interface UploadLimits {

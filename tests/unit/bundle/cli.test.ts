@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultKeyProvider } from '../../../main/app.ts';
 import { AuditLog } from '../../../main/store/audit.ts';
 import { openSecurityDb } from '../../../main/store/security-db.ts';
-import { TeacherIdentity } from '../../../main/security/identity.ts';
+import { TeacherIdentity } from '../../../main/identity/identity.ts';
 import { ContentCache } from '../../../main/courseware/cache.ts';
 import { Store } from '../../../main/store/store.ts';
 import { tempDir } from '../../helpers/tmp.ts';

@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPERATION_NAMES, type Reply, type SessionSnapshot } from '../../../common/protocol.ts';
 import { DesktopIpc, type InvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../../main/electron/ipc.ts';
 import { APP_ORIGIN } from '../../../main/electron/policy.ts';
-import { ClassroomService } from '../../../main/services/classroom.ts';
+import { createClassroom } from '../../../main/features.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
-import { seedSample } from '../../../main/services/sample.ts';
+import { seedSample } from '../../../main/classroom/sample.ts';
 import { Store } from '../../../main/store/store.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -64,7 +64,7 @@ beforeEach(() => {
   seedSample(store, path.resolve('resources/sample/school.json'));
   log = new MemoryLogger();
   const secrets = { consoleToken: 'console-token-0123456789', boardToken: 'board-token-0123456789ab' };
-  const classroom = new ClassroomService({ store, log, secrets, hubId: 'hub-test' });
+  const classroom = createClassroom({ store, log, secrets, hubId: 'hub-test' });
   ipcMain = new FakeIpcMain();
   ipc = new DesktopIpc({ ipcMain, classroom, secrets, appOrigin: APP_ORIGIN, log });
   ipc.register();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveAudience } from '../../../main/services/groups.ts';
+import { resolveAudience } from '../../../main/groups/groups.ts';
 import { Harness, student } from '../interaction/harness.ts';
 
 let h: Harness;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { defaultKeyProvider, startKetang } from '../../../main/app.ts';
 import { ContentCache } from '../../../main/courseware/cache.ts';
-import { LEGACY_PHOTOS_DONE, sealLegacyAnswerPhotos } from '../../../main/hub/answer-photo.ts';
+import { LEGACY_PHOTOS_DONE, sealLegacyAnswerPhotos } from '../../../main/interaction/answer-photo.ts';
 import { SealedContentStore } from '../../../main/base/crypto/sealed-store.ts';
 import { MemoryLogger, silentLogger } from '../../../main/base/log.ts';
 import { Store } from '../../../main/store/store.ts';

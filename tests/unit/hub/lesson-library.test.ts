@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson } from '../../../common/protocol.ts';
 import { startKetang, type Ketang } from '../../../main/app.ts';
-import { safeFileName } from '../../../main/services/courseware.ts';
+import { safeFileName } from '../../../main/courseware/courseware.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { makePdf, makePng } from '../../helpers/files.ts';

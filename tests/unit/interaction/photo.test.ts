@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_PHOTO_BYTES } from '../../../main/hub/answer-photo.ts';
+import { MAX_PHOTO_BYTES } from '../../../main/interaction/answer-photo.ts';
 import { Harness, student } from './harness.ts';
 
 let h: Harness;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { csvCell } from '../../../main/services/interaction-report.ts';
+import { csvCell } from '../../../main/interaction/report.ts';
 import { Harness, student } from './harness.ts';
 
 let h: Harness;

@@ -7,7 +7,7 @@ import { crc32, gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { publishFile } from '../../../main/platform/server.ts';
 import { HttpPlatformAdapter, SyncError } from '../../../main/sync/adapter.ts';
-import type { SyncRecord } from '../../../main/sync/wire.ts';
+import type { SyncRecord } from '../../../common/sync-wire.ts';
 import { forEachBackend } from './backends.ts';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -1,6 +1,6 @@
 /** The PlatformStore contract, the same tests on SQLite and PostgreSQL. */
 import { expect, it } from 'vitest';
-import type { SyncRecord } from '../../../main/sync/wire.ts';
+import type { SyncRecord } from '../../../common/sync-wire.ts';
 import { forEachBackend } from './backends.ts';
 
 const rec = (key: string, sessionId: string | null, seq: number): SyncRecord => ({ key, stream: 'class_events', kind: 'answer.submitted', sessionId, seq, at: '2026-09-01T08:00:00.000Z', payload: { choice: 'B', n: seq } });

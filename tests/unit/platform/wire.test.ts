@@ -1,6 +1,6 @@
 /** The platform's hand-written batch check accepts and refuses exactly what the zod schema (the documented contract) does. */
 import { expect, it } from 'vitest';
-import { checkPushRequest, MAX_BATCH_RECORDS, PushRequest } from '../../../main/sync/wire.ts';
+import { checkPushRequest, MAX_BATCH_RECORDS, PushRequest } from '../../../common/sync-wire.ts';
 
 const good = { key: 'ev:a:1', stream: 'class_events', kind: 'answer.submitted', sessionId: 's1', seq: 1, at: '2026-09-01T08:00:00Z', payload: { a: 1 } };
 

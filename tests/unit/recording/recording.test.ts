@@ -174,7 +174,7 @@ describe('recordings', () => {
     teacher.socket.close();
 
     const { app, teacher: again } = await start(dir);
-    await app.classroom.recording.ready;
+    await app.classroom.features.recording.ready;
     const list = await again.call('recording.list', {});
     expect(list.ok && list.data[0]).toMatchObject({ id: rec.id, status: 'interrupted', chunks: 3, durationMs: 9000, upload: 'pending' });
     const all = Buffer.concat(parts);

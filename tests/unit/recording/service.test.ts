@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../common/protocol.ts';
-import { ClassroomService, type Connection } from '../../../main/services/classroom.ts';
+import type { Connection } from '../../../main/classroom/service.ts';
+import { createClassroom, type Classroom } from '../../../main/features.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
-import { seedSample } from '../../../main/services/sample.ts';
+import { seedSample } from '../../../main/classroom/sample.ts';
 import { KeyFileProvider } from '../../../main/base/crypto/keys.ts';
 import { Store } from '../../../main/store/store.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -17,14 +18,14 @@ const secrets = { consoleToken: 'console-token-0123456789', boardToken: 'board-t
 let dir: string;
 let cleanup: () => void;
 let store: Store;
-let classroom: ClassroomService;
+let classroom: Classroom;
 let teacher: Connection & { events: { name: string; payload: unknown }[] };
 
 beforeEach(() => {
   ({ dir, cleanup } = tempDir('ketang-rec-svc-'));
   store = new Store(path.join(dir, 'ketang.db'), { keys: new KeyFileProvider(path.join(dir, 'data-key.key')) });
   seedSample(store, path.resolve('resources/sample/school.json'));
-  classroom = new ClassroomService({
+  classroom = createClassroom({
     store,
     log: new MemoryLogger(),
     secrets,
@@ -48,7 +49,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await classroom.recording.close();
+  await classroom.features.recording.close();
   store.close();
   cleanup();
 });
@@ -63,7 +64,7 @@ describe('recording feature', () => {
   it('ends a recording as interrupted once its console has been silent for staleMs, keeping what it stored', async () => {
     const snap = await ok<{ session: { id: string } }>(classroom.call(teacher, 'session.start', { lessonId: 'sample-lesson-fractions' }));
     const rec = await ok<{ id: string }>(classroom.call(teacher, 'recording.start', { sessionId: snap.session.id, mime: 'video/webm' }));
-    const routes = classroom.recording.routes!;
+    const routes = classroom.features.recording.routes!;
     routes.putChunk(rec.id, 0, 3000, Buffer.from('first chunk'));
     routes.putChunk(rec.id, 1, 6000, Buffer.from('second chunk'));
 
@@ -77,19 +78,19 @@ describe('recording feature', () => {
   it('a new recording in the class ends the one that lost its recorder', async () => {
     const snap = await ok<{ session: { id: string } }>(classroom.call(teacher, 'session.start', { lessonId: 'sample-lesson-fractions' }));
     const first = await ok<{ id: string }>(classroom.call(teacher, 'recording.start', { sessionId: snap.session.id, mime: 'video/webm' }));
-    classroom.recording.routes!.putChunk(first.id, 0, 3000, Buffer.from('before the reload'));
+    classroom.features.recording.routes!.putChunk(first.id, 0, 3000, Buffer.from('before the reload'));
     const second = await ok<{ id: string }>(classroom.call(teacher, 'recording.start', { sessionId: snap.session.id, mime: 'video/webm' }));
     const list = await ok<{ id: string; status: string }[]>(classroom.call(teacher, 'recording.list', { sessionId: snap.session.id }));
     expect(Object.fromEntries(list.map((r) => [r.id, r.status]))).toEqual({ [first.id]: 'interrupted', [second.id]: 'recording' });
   });
 
   it('answers CONFLICT when recording is not set up (no encrypted data folder)', async () => {
-    const bare = new ClassroomService({ store, log: new MemoryLogger(), secrets, hubId: 'hub-bare' });
+    const bare = createClassroom({ store, log: new MemoryLogger(), secrets, hubId: 'hub-bare' });
     const conn = { ...teacher, id: 't2', role: null, sessionId: null };
     bare.attach(conn, { token: secrets.consoleToken });
     const open = store.openSessions()[0] ?? store.startSession({ lessonId: 'sample-lesson-fractions', classId: 'sample-class-3-1', code: '654321', classroomId: null });
     expect(await bare.call(conn, 'recording.start', { sessionId: open.id, mime: 'video/webm' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-    expect(bare.recording.routes).toBeNull();
-    await bare.recording.close();
+    expect(bare.features.recording.routes).toBeNull();
+    await bare.features.recording.close();
   });
 });

@@ -11,7 +11,7 @@ import { silentLogger } from '../../../main/base/log.ts';
 import { HttpPlatformAdapter } from '../../../main/sync/adapter.ts';
 import { AuditLog } from '../../../main/store/audit.ts';
 import { openSecurityDb } from '../../../main/store/security-db.ts';
-import { SignInError, TeacherIdentity, checkVerifier, makeVerifier, tuneScrypt, type PlatformSignIn } from '../../../main/security/identity.ts';
+import { SignInError, TeacherIdentity, checkVerifier, makeVerifier, tuneScrypt, type PlatformSignIn } from '../../../main/identity/identity.ts';
 import { constantTimeEqual } from '../../../main/base/ids.ts';
 import type { Db } from '../../../main/store/database.ts';
 import { tempDir } from '../../helpers/tmp.ts';

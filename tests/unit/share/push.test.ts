@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKetang, type Ketang } from '../../../main/app.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
-import { TransferQueue } from '../../../main/hub/transfer-queue.ts';
+import { TransferQueue } from '../../../main/share/transfer-queue.ts';
 import { connect, sleep, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { classRows, type Ctx, joinStudent, type Joined, putFile, STUDENTS } from './share-helpers.ts';
@@ -107,7 +107,7 @@ describe('pushing a file', () => {
     const bytes = randomBytes(24 * 1024 * 1024);
     const sha = await putFile(ctx, bytes);
     const push = await t.ok('share.push', { audience: { kind: 'all' }, content: { kind: 'file', sha256: sha, title: '视频' } });
-    const queue = ctx.app.classroom.share.queue;
+    const queue = ctx.app.classroom.features.share.queue;
     expect(queue.limit).toBe(4);
 
     // Six devices start at once and read nothing yet.

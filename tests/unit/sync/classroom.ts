@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ContentCache } from '../../../main/courseware/cache.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
-import { seedSample } from '../../../main/services/sample.ts';
+import { seedSample } from '../../../main/classroom/sample.ts';
 import { Store } from '../../../main/store/store.ts';
 import { SyncRepo } from '../../../main/store/sync.ts';
 import { SyncEngine, type SyncEngineOptions } from '../../../main/sync/engine.ts';

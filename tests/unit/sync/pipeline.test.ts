@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { EncodedRecords, PlatformAdapter, PreparedPush } from '../../../main/sync/adapter.ts';
 import { SyncError } from '../../../main/sync/adapter.ts';
 import { Uploader } from '../../../main/sync/upload.ts';
-import { eventPayloadJson, pushBodyJson, recordJson, type PushReply, type SyncRecord } from '../../../main/sync/wire.ts';
+import { eventPayloadJson, pushBodyJson, recordJson, type PushReply, type SyncRecord } from '../../../common/sync-wire.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
 import { openClassroom, type Classroom } from './classroom.ts';
 

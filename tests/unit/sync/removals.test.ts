@@ -11,7 +11,7 @@ import { HttpPlatformAdapter } from '../../../main/sync/adapter.ts';
 import { Downloader } from '../../../main/sync/download.ts';
 import { NotesRepo } from '../../../main/store/notes.ts';
 import { PlatformLessonsRepo } from '../../../main/store/platform-lessons.ts';
-import type { LessonPackage } from '../../../main/sync/wire.ts';
+import type { LessonPackage } from '../../../common/sync-wire.ts';
 import { forEachBackend } from '../platform/backends.ts';
 import { openClassroom } from './classroom.ts';
 

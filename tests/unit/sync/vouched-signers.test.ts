@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { BundleError } from '../../../main/bundle/format.ts';
+import { BundleError } from '../../../main/base/bundle-format.ts';
 import { importLessonBundle } from '../../../main/bundle/import.ts';
 import { trustedSigners, trustSigner } from '../../../main/base/crypto/signing.ts';
 import { openSecurityDb } from '../../../main/store/security-db.ts';

@@ -32,16 +32,6 @@ import {
 import type { classroomOperations } from '../../common/contract/classroom.ts';
 import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
-import { lessonFeature } from './lesson.ts';
-import { anonymousAllowed, groupsFeature } from './groups.ts';
-import { interactionFeature } from './interaction.ts';
-import { shareFeature, type ShareFeature } from './share.ts';
-import { syncFeature } from './sync.ts';
-import { securityFeature, type SecurityDeps } from './security.ts';
-import { liveFeature, type LiveFeature } from './live.ts';
-import { recordingFeature, type RecordingDeps, type RecordingFeature } from './recording.ts';
-import { liveQuizFeature } from './live-quiz.ts';
-import type { SyncEngine } from '../sync/engine.ts';
 import type { Logger } from '../base/log.ts';
 
 export type { Connection } from './context.ts';
@@ -54,20 +44,20 @@ export interface ClassroomOptions {
   hubId: string;
   /** Addresses devices can reach the hub on (filled in once the hub listens). */
   urls?: () => string[];
-  /** The sync engine once the app made one (sync.* operations); none: they answer CONFLICT. */
-  sync?: () => SyncEngine | null;
-  /** Sign-in and USB export (auth.*, bundle.*); none: they answer CONFLICT. */
-  security?: () => SecurityDeps | null;
-  /** Where recordings are kept, sealed (recording.*); none: they answer CONFLICT. */
-  recordings?: RecordingDeps;
 }
+
+/** The features a classroom runs, by name (main/features.ts builds them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FeatureSet = Record<string, Feature<any>>;
+/** The operations the service itself answers (the class, joining, devices); every other one is a feature's. */
+export type KernelOperation = keyof typeof classroomOperations;
 
 type Handlers = HandlerMap<OperationName>;
 /** The hooks of every feature, without their handlers. */
 type Hooks = Omit<Feature<never>, 'handlers'>;
 
 
-export class ClassroomService implements ServiceContext {
+export class ClassroomService<F extends FeatureSet = FeatureSet> implements ServiceContext {
   readonly store: Store;
   readonly log: Logger;
   private readonly opts: ClassroomOptions;
@@ -77,33 +67,24 @@ export class ClassroomService implements ServiceContext {
   /** Latest battery / link report per device; not worth a disk write each time. */
   private readonly status = new Map<string, { battery: number | null; quality: DeviceInfo['quality'] }>();
   private readonly handlers: Handlers;
+  /** Every feature, in the registry's order: each one's hooks run, none can be left out (main/features.ts). */
   private readonly hooks: Hooks[];
-  /** Content push, screens and casts; the hub's file route asks it who may fetch what. */
-  readonly share: ShareFeature;
-  /** Live remote classes; receiving classrooms resume with its member tokens. */
-  readonly live: LiveFeature;
-  /** Recordings (教学实录); the hub's /recordings routes go to it. */
-  readonly recording: RecordingFeature;
+  /** The features by name, for the app's wiring (the hub's file and recording routes, the media engine). */
+  readonly features: F;
 
-  constructor(opts: ClassroomOptions) {
+  /** `features` builds every feature against this service; main/features.ts's createClassroom passes the registry. */
+  constructor(opts: ClassroomOptions, features: (ctx: ServiceContext) => F) {
     this.opts = opts;
     this.store = opts.store;
     this.log = opts.log;
-    // One line per feature (main/services/<feature>.ts); TypeScript checks every operation has its handler.
-    const lesson = lessonFeature(this);
-    const groups = groupsFeature(this);
-    const interaction = interactionFeature(this);
-    const share = (this.share = shareFeature(this));
-    const sync = syncFeature(this, () => opts.sync?.() ?? null);
-    const security = securityFeature(() => opts.security?.() ?? null);
-    const live = (this.live = liveFeature(this));
-    const liveQuiz = liveQuizFeature(this, live);
-    const recording = (this.recording = recordingFeature(this, opts.recordings ?? null, {
-      isConsole: (t) => sameSecret(t, opts.secrets.consoleToken),
-      isBoard: (t) => sameSecret(t, opts.secrets.boardToken),
-    }));
-    this.handlers = { ...this.classroomHandlers(), ...lesson.handlers, ...groups.handlers, ...interaction.handlers, ...share.handlers, ...sync.handlers, ...security.handlers, ...live.handlers, ...liveQuiz.handlers, ...recording.handlers };
-    this.hooks = [lesson, groups, interaction, share, live, liveQuiz];
+    this.features = features(this);
+    this.hooks = Object.values(this.features);
+    this.handlers = Object.assign({}, this.classroomHandlers(), ...this.hooks.map((f) => (f as Feature<OperationName>).handlers)) as Handlers;
+  }
+
+  /** Close every feature that holds timers or files (recordings being ended). */
+  async close(): Promise<void> {
+    for (const h of this.hooks) await h.close?.();
   }
 
   // ------------------------------------------------------------ connections
@@ -118,7 +99,7 @@ export class ClassroomService implements ServiceContext {
       else if (sameSecret(auth.token, this.opts.secrets.boardToken)) conn.role = 'board';
       else throw new KetangError('UNAUTHENTICATED', 'Unknown console/board token');
       conn.sessionId = this.openSession()?.id ?? null;
-    } else if (auth.resumeToken && this.live.resume(conn, auth.resumeToken)) {
+    } else if (auth.resumeToken && this.hooks.some((h) => h.resume?.(conn, auth.resumeToken!))) {
       // A receiving classroom or observer of a live class, back after a drop.
     } else if (auth.resumeToken) {
       const device = this.store.deviceByResumeHash(hashToken(auth.resumeToken));
@@ -150,7 +131,7 @@ export class ClassroomService implements ServiceContext {
   /** Whether a token belongs to this classroom: the console, the board, or a device in a running class. */
   tokenIsValid(token: string): boolean {
     if (sameSecret(token, this.opts.secrets.consoleToken) || sameSecret(token, this.opts.secrets.boardToken)) return true;
-    if (this.live.tokenIsValid(token)) return true;
+    if (this.hooks.some((h) => h.tokenIsValid?.(token))) return true;
     const device = this.store.deviceByResumeHash(hashToken(token));
     if (!device || device.leftAt || device.kicked) return false;
     return this.store.session(device.sessionId)?.endedAt === null;
@@ -280,7 +261,7 @@ export class ClassroomService implements ServiceContext {
           lessonTitle: view.lessonTitle,
           className: view.className,
           roster: store.roster(session.classId).map(({ id, name }) => ({ id, name })),
-          anonymousAllowed: anonymousAllowed(this, session.id),
+          anonymousAllowed: this.allowsAnonymous(session.id),
         };
       },
 
@@ -291,7 +272,7 @@ export class ClassroomService implements ServiceContext {
         if (!session) throw new KetangError('NOT_FOUND', 'No class is running with this code');
         let name: string;
         let studentId: string | null = null;
-        if (input.role === 'student' && !input.studentId && anonymousAllowed(this, session.id)) {
+        if (input.role === 'student' && !input.studentId && this.allowsAnonymous(session.id)) {
           // Anonymous join (the teacher allowed it): no student id, a nickname at most.
           name = input.name ?? '匿名同学';
         } else if (input.role === 'student') {
@@ -347,6 +328,10 @@ export class ClassroomService implements ServiceContext {
   }
 
   // -------------------------------------------------------------- helpers
+
+  private allowsAnonymous(sessionId: string): boolean {
+    return this.hooks.some((h) => h.allowsAnonymous?.(sessionId));
+  }
 
   openSession(): SessionRow | null {
     const open = this.store.openSessions();

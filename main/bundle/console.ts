@@ -1,43 +1,21 @@
 /**
- * Sign-in and USB export in the teacher console (common/contract/security.ts).
- *
- * The signed-in teacher belongs to one console connection (a reload or
- * another window signs in again), so the session token never leaves the
- * hub. `bundle.export` checks it with TeacherIdentity.requireTeacher and
- * writes the bundle with the same code as `npm run bundle -- export`.
- * `bundle.find` and `bundle.import` bring lesson packages in from a USB
- * drive (the same import as `npm run bundle -- import`), so a teaching point
- * without a network needs no terminal.
+ * USB drives in the teacher console (bundle.* of common/contract/security.ts):
+ * export of pending records for the platform, and lesson packages brought
+ * in (the same code as `npm run bundle -- export|import`), so a teaching
+ * point without a network needs no terminal. Both need a signed-in teacher.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KetangError } from '../../common/protocol.ts';
-import { IMPORT_REFUSALS, type ExportResult, type FoundBundle, type ImportResult, type securityOperations, type SignedInTeacher } from '../../common/contract/security.ts';
-import type { ContentCache } from '../courseware/cache.ts';
-import { exportUploadBundle } from '../bundle/export.ts';
-import { BundleError } from '../bundle/format.ts';
-import { importLessonBundle } from '../bundle/import.ts';
+import { IMPORT_REFUSALS, type bundleOperations, type ExportResult, type FoundBundle, type ImportResult } from '../../common/contract/security.ts';
+import { exportUploadBundle } from './export.ts';
+import { BundleError } from '../base/bundle-format.ts';
+import { importLessonBundle } from './import.ts';
 import { loadOrCreateSigner, trustedSigners, type TrustedSigner } from '../base/crypto/signing.ts';
-import type { Db } from '../store/database.ts';
 import { SecurityRepo } from '../store/security-db.ts';
-import type { AuditLog } from '../store/audit.ts';
-import { SignInError, type TeacherIdentity, type TeacherSession } from '../security/identity.ts';
-import type { Store } from '../store/store.ts';
-import type { SyncRepo } from '../store/sync.ts';
-import type { Feature } from './context.ts';
-
-export interface SecurityDeps {
-  identity: TeacherIdentity;
-  audit: AuditLog;
-  store: Store;
-  repo: SyncRepo;
-  dataDir: string;
-  hubId: string;
-  /** Where imported lesson files go, and the security database that remembers imported bundles. */
-  cache: ContentCache;
-  securityDb: Db;
-}
+import type { Feature } from '../classroom/context.ts';
+import type { SecurityDeps, SignInFeature } from '../identity/signin.ts';
 
 const isDir = (p: string): boolean => {
   try {
@@ -101,8 +79,6 @@ export function describeBundle(dir: string, trusted: readonly TrustedSigner[], i
   return { dir, name: path.basename(dir), kind: m.kind, createdAt: str(m.createdAt), lessons, signer: trusted.find((t) => t.publicKey === key)?.name ?? null, imported: imported(str(m.id)) };
 }
 
-const publicTeacher = (s: TeacherSession): SignedInTeacher => ({ name: s.name, login: s.login, mode: s.mode, expiresAt: s.expiresAt });
-
 /** Folders that look like removable drives on this PC (best effort; the teacher may type any folder). */
 export function usbCandidates(platform = process.platform, user = os.userInfo().username): string[] {
   const dirs = (root: string): string[] => {
@@ -117,60 +93,15 @@ export function usbCandidates(platform = process.platform, user = os.userInfo().
   return [...dirs(path.join('/media', user)), ...dirs(path.join('/run/media', user)), ...dirs('/mnt')];
 }
 
-export function securityFeature(deps: () => SecurityDeps | null): Feature<keyof typeof securityOperations> {
-  /** console connection id → its teacher's session token */
-  const sessions = new Map<string, string>();
+export function bundleFeature(deps: () => SecurityDeps | null, signIn: SignInFeature): Feature<keyof typeof bundleOperations> {
   const need = (): SecurityDeps => {
     const d = deps();
     if (!d) throw new KetangError('CONFLICT', 'Sign-in is not available in this classroom');
     return d;
   };
-  const current = (d: SecurityDeps, connId: string): TeacherSession | null => {
-    const token = sessions.get(connId);
-    if (!token) return null;
-    try {
-      return d.identity.requireTeacher(token, 'auth.status');
-    } catch {
-      sessions.delete(connId);
-      return null;
-    }
-  };
-
-  /** The teacher signed in on this console connection, or UNAUTHENTICATED (the refusal is audited as `action`). */
-  const signedIn = (d: SecurityDeps, connId: string, action: 'bundle.import' | 'bundle.export', doing: string): TeacherSession => {
-    try {
-      return d.identity.requireTeacher(sessions.get(connId), action);
-    } catch {
-      throw new KetangError('UNAUTHENTICATED', `A teacher must sign in before ${doing}`);
-    }
-  };
-
+  const signedIn = (_d: SecurityDeps, connId: string, action: 'bundle.import' | 'bundle.export', doing: string) => signIn.signedIn(connId, action, doing);
   return {
     handlers: {
-      'auth.signIn': async (conn, input) => {
-        const d = need();
-        try {
-          const s = await d.identity.signIn(input.login, input.password);
-          const old = sessions.get(conn.id);
-          if (old) d.identity.signOut(old);
-          sessions.set(conn.id, s.token);
-          return { ok: true as const, teacher: publicTeacher(s) };
-        } catch (err) {
-          if (err instanceof SignInError && err.code !== 'SIGNED_OUT') return { ok: false as const, reason: err.code, retryAt: err.retryAt };
-          throw err;
-        }
-      },
-      'auth.signOut': (conn) => {
-        const d = need();
-        const token = sessions.get(conn.id);
-        if (token) d.identity.signOut(token);
-        sessions.delete(conn.id);
-        return { ok: true as const };
-      },
-      'auth.status': (conn) => {
-        const s = current(need(), conn.id);
-        return { teacher: s ? publicTeacher(s) : null };
-      },
       'bundle.targets': () => ({ folders: usbCandidates() }),
       'bundle.find': (_conn, input) => {
         const d = need();

@@ -20,11 +20,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { CryptoError } from '../base/crypto/cipher.ts';
-import { readSealedChunks, SealedWriter } from '../base/crypto/sealed-files.ts';
-import { LessonPackage, Sha256, SyncRecord } from '../sync/wire.ts';
-import { BundleEncryption, BundleKeyError, newContentKey, openContentKey, type Recipient, type RecipientKey } from '../base/crypto/bundle-keys.ts';
-import { keyIdOf, verifySignature, type Signer, type TrustedSigner } from '../base/crypto/signing.ts';
+import { CryptoError } from './crypto/cipher.ts';
+import { readSealedChunks, SealedWriter } from './crypto/sealed-files.ts';
+import { LessonPackage, Sha256, SyncRecord } from '../../common/sync-wire.ts';
+import { BundleEncryption, BundleKeyError, newContentKey, openContentKey, type Recipient, type RecipientKey } from './crypto/bundle-keys.ts';
+import { keyIdOf, verifySignature, type Signer, type TrustedSigner } from './crypto/signing.ts';
 
 export const FORMAT = 'ketang-bundle';
 /** 1: clear payload (lesson bundles, and upload bundles of older builds); 2: payload sealed for the platform. */

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { KetangError, type Lesson } from '../../common/protocol.ts';
-import type { ContentCache } from '../courseware/cache.ts';
-import { DEFAULT_MAX_BYTES, ImportError, importCourseware } from '../courseware/import.ts';
+import type { ContentCache } from './cache.ts';
+import { DEFAULT_MAX_BYTES, ImportError, importCourseware } from './import.ts';
 import { newId, type Store } from '../store/store.ts';
 import type { Logger } from '../base/log.ts';
 

@@ -6,10 +6,10 @@
  */
 import { KetangError } from '../../common/protocol.ts';
 import type { SessionReport } from '../../common/contract/interaction.ts';
-import type { ServiceContext } from './context.ts';
-import { groupsOf } from './groups.ts';
-import { answerText, countsOf, personKey, type InteractionModel } from './interaction-state.ts';
-import { remoteReport } from './live-quiz.ts';
+import type { ServiceContext } from '../classroom/context.ts';
+import { groupsOf } from '../groups/groups.ts';
+import { answerText, countsOf, personKey, type InteractionModel } from './state.ts';
+import { remoteReport } from '../live/live-quiz.ts';
 
 export function buildReport(ctx: ServiceContext, sessionId: string, m: InteractionModel): SessionReport {
   const { store } = ctx;

@@ -16,7 +16,7 @@ import type { Audience, Group, GroupsState, groupsOperations } from '../../commo
 import { GroupsState as GroupsStateSchema } from '../../common/contract/groups.ts';
 import { GroupingsRepo } from '../store/groups.ts';
 import { newId, type DeviceRow } from '../store/store.ts';
-import type { Connection, Feature, ServiceContext } from './context.ts';
+import type { Connection, Feature, ServiceContext } from '../classroom/context.ts';
 
 /** Distinct on a projector and for colour-blind pupils, in the order new groups get them. */
 export const GROUP_COLORS = ['#e5484d', '#0b63ce', '#12875a', '#f59e0b', '#8e4ec6', '#0894b3', '#d6409f', '#6b7a90', '#a35829', '#3e63dd', '#5b9a1b', '#c2410c'] as const;
@@ -183,11 +183,6 @@ export function groupsOf(ctx: ServiceContext, sessionId: string): GroupsState {
   return modelOf(ctx).state(sessionId);
 }
 
-/** Whether the teacher lets students join this session without picking a name. */
-export function anonymousAllowed(ctx: ServiceContext, sessionId: string): boolean {
-  return modelOf(ctx).state(sessionId).anonymousAllowed;
-}
-
 // ---------------------------------------------------------------- feature
 
 export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsOperations> {
@@ -207,6 +202,8 @@ export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsO
   const session = (conn: Connection): string => ctx.sessionOf(conn).id;
 
   return {
+    // Whether the teacher lets students join this session without picking a name.
+    allowsAnonymous: (sessionId) => model.state(sessionId).anonymousAllowed,
     handlers: {
       'groups.get': (conn) => model.state(session(conn)),
 

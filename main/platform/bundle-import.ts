@@ -12,11 +12,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PlatformStore } from '../platform/store.ts';
-import { publishFile } from '../platform/server.ts';
-import { MAX_BATCH_RECORDS } from '../sync/wire.ts';
+import type { PlatformStore } from './store.ts';
+import { publishFile } from './server.ts';
+import { MAX_BATCH_RECORDS } from '../../common/sync-wire.ts';
 import type { Recipient } from '../base/crypto/bundle-keys.ts';
-import { BundleError, bundleContentKey, bundleRecords, readBundle, writePlainPayload } from './format.ts';
+import { BundleError, bundleContentKey, bundleRecords, readBundle, writePlainPayload } from '../base/bundle-format.ts';
 import type { TrustedSigner } from '../base/crypto/signing.ts';
 
 export interface UploadImportResult {

@@ -9,8 +9,8 @@
  */
 import { KetangError } from '../../common/protocol.ts';
 import type { syncOperations, SyncStatus } from '../../common/contract/sync.ts';
-import type { SyncEngine } from '../sync/engine.ts';
-import type { Feature, ServiceContext } from './context.ts';
+import type { SyncEngine } from './engine.ts';
+import type { Feature, ServiceContext } from '../classroom/context.ts';
 
 export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => SyncEngine | null): Feature<keyof typeof syncOperations> {
   let watched: SyncEngine | null = null;

@@ -14,12 +14,11 @@
 import { hashToken } from '../base/ids.ts';
 import { KetangError } from '../../common/protocol.ts';
 import type { Push, ShareAudience, shareOperations, Transfer, TransferState } from '../../common/contract/share.ts';
-import type { TransferHooks } from '../hub/files.ts';
-import { TransferQueue } from '../hub/transfer-queue.ts';
+import { TransferQueue, type TransferHooks } from './transfer-queue.ts';
 import { newId, type DeviceRow } from '../store/store.ts';
-import type { Connection, Feature, HandlerMap, ServiceContext } from './context.ts';
-import { audienceDevices, audienceHas } from './share-audience.ts';
-import { streamsPart } from './share-streams.ts';
+import type { Connection, Feature, HandlerMap, ServiceContext } from '../classroom/context.ts';
+import { audienceDevices, audienceHas } from './audience.ts';
+import { streamsPart } from './streams.ts';
 
 /** Transfers to devices running at once; the rest wait in order. */
 export const TRANSFER_SLOTS = 4;

@@ -15,10 +15,10 @@ import type { LiveSnapshot, liveOperations } from '../../common/contract/live.ts
 import type { InkOp } from '../../common/ink.ts';
 import type { MediaEngineInfo } from '../media/engine.ts';
 import type { Sfu } from '../media/sfu.ts';
-import { SfuRoom, type Party } from '../live/sfu-room.ts';
-import { chooseEngine, type EngineChoice, icePolicyFromEnv, iceServersFromEnv, receiveOnly } from '../live/engine.ts';
-import { liveInfo, LiveRegistry, rosterOf, type LiveRecord, type Member } from '../live/registry.ts';
-import type { Connection, Feature, ServiceContext } from './context.ts';
+import { SfuRoom, type Party } from './sfu-room.ts';
+import { chooseEngine, type EngineChoice, icePolicyFromEnv, iceServersFromEnv, receiveOnly } from './engine.ts';
+import { liveInfo, LiveRegistry, rosterOf, type LiveRecord, type Member } from './registry.ts';
+import type { Connection, Feature, ServiceContext } from '../classroom/context.ts';
 
 export interface LiveFeature extends Feature<keyof typeof liveOperations> {
   /** A handshake's resumeToken that is a live member token: admit the connection; false when it is not one. */

@@ -19,7 +19,7 @@ import { KetangError } from '../../common/protocol.ts';
 import type { Question, QuizLive, SessionReport } from '../../common/contract/interaction.ts';
 import { LIVE_QUIZ_MAX_STUDENTS, type LiveQuizResults, type liveQuizOperations, type QuizTally, type RemoteAnswer } from '../../common/contract/live-quiz.ts';
 import { now, type ClassEvent, type NewClassEvent, type Store } from '../store/store.ts';
-import type { Connection, Feature, ServiceContext } from './context.ts';
+import type { Connection, Feature, ServiceContext } from '../classroom/context.ts';
 import type { LiveFeature, LiveMembership } from './live.ts';
 
 /** What one event of the log says about a remote answer. */

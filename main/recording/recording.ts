@@ -18,10 +18,10 @@ import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { KetangError } from '../../common/protocol.ts';
 import { RECORDING_LIMITS, type RecordingInfo, type recordingOperations } from '../../common/contract/recording.ts';
-import { RecordingFiles } from '../recording/chunks.ts';
-import { ChunkError, type RecordingRoutes } from '../recording/http.ts';
+import { RecordingFiles } from './chunks.ts';
+import { ChunkError, type RecordingRoutes } from './http.ts';
 import { RecordingRepo, type RecordingRow } from '../store/recordings.ts';
-import type { Feature, ServiceContext } from './context.ts';
+import type { Feature, ServiceContext } from '../classroom/context.ts';
 
 /** The longest `recording.stop` waits for the join before it answers (the client's own timeout is 15 s). */
 const STOP_REPLY_MS = 8_000;
@@ -45,7 +45,7 @@ export interface RecordingFeature extends Feature<keyof typeof recordingOperatio
   close(): Promise<void>;
 }
 
-export function recordingFeature(ctx: ServiceContext, deps: RecordingDeps | null, tokens: { isConsole(t: string): boolean; isBoard(t: string): boolean }): RecordingFeature {
+export function recordingFeature(ctx: ServiceContext, deps: RecordingDeps | null): RecordingFeature {
   const { store, log } = ctx;
   const repo = new RecordingRepo(store.db);
   const files = deps ? new RecordingFiles(deps.dir, deps.filesKey) : null;
@@ -153,8 +153,8 @@ export function recordingFeature(ctx: ServiceContext, deps: RecordingDeps | null
 
   const routes: RecordingRoutes | null = files
     ? {
-        mayRecord: (t) => tokens.isConsole(t),
-        mayPlay: (t) => tokens.isConsole(t) || tokens.isBoard(t),
+        mayRecord: (t) => ctx.isConsoleToken(t),
+        mayPlay: (t) => ctx.isConsoleToken(t) || ctx.isBoardToken(t),
         maxChunkBytes,
         putChunk(id, seq, mediaMs, data) {
           const r = repo.get(id);

@@ -8,7 +8,7 @@ import type { lessonOperations } from '../../common/contract/lesson.ts';
 import type { InkOp } from '../../common/ink.ts';
 import { NotesRepo } from '../store/notes.ts';
 import { newId } from '../store/store.ts';
-import type { Feature, ServiceContext } from './context.ts';
+import type { Feature, ServiceContext } from '../classroom/context.ts';
 
 export function lessonFeature(ctx: ServiceContext): Feature<keyof typeof lessonOperations> {
   const { store } = ctx;

@@ -13,10 +13,10 @@ import type { Audience } from '../../common/contract/groups.ts';
 import type { Answer, interactionOperations, MyQuestion, Question, QuizLive, TimerState } from '../../common/contract/interaction.ts';
 import { InteractionRepo } from '../store/interaction.ts';
 import { newId, now, type ClassEvent, type DeviceRow } from '../store/store.ts';
-import type { Connection, Feature, ServiceContext } from './context.ts';
-import { groupOfDevice, groupsOf, resolveAudience, sessionDevices } from './groups.ts';
-import { applyEvent, countsOf, personKey, replay, sameAudience, type InteractionModel, type QuizRecord } from './interaction-state.ts';
-import { buildReport, reportCsv } from './interaction-report.ts';
+import type { Connection, Feature, ServiceContext } from '../classroom/context.ts';
+import { groupOfDevice, groupsOf, resolveAudience, sessionDevices } from '../groups/groups.ts';
+import { applyEvent, countsOf, personKey, replay, sameAudience, type InteractionModel, type QuizRecord } from './state.ts';
+import { buildReport, reportCsv } from './report.ts';
 
 /** Every event of a session, oldest first, a page at a time. */
 export function* sessionEvents(ctx: ServiceContext, sessionId: string): Generator<ClassEvent> {

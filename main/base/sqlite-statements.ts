@@ -1,12 +1,11 @@
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './database.ts';
+import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * Prepared statements of one database by SQL text: prepared on first use,
  * reused after (preparing costs more than most runs). Each repository keeps
  * one as its `sql`.
  */
-export function statementCache(db: Db): (source: string) => Statement {
+export function statementCache(db: Database): (source: string) => Statement {
   const statements = new Map<string, Statement>();
   return (source) => {
     let stmt = statements.get(source);

@@ -2,11 +2,11 @@
  * What a feature of the classroom service gets to work with.
  *
  * The service is split by feature, like the contract (common/contract/*.ts):
- * main/services/<feature>.ts exports a function `(ctx) => Feature` whose
- * `handlers` implement exactly that feature's operations (TypeScript checks
- * the set is complete) and whose optional hooks hear about connections and
- * sessions. ClassroomService owns the connections and implements this
- * context; `call` does the size, role and schema checks before any handler
+ * main/<feature>/ exports a function `(ctx) => Feature` whose `handlers`
+ * implement exactly that feature's operations and whose optional hooks hear
+ * about connections and sessions; main/features.ts lists them all once
+ * (TypeScript checks every operation has a handler). ClassroomService owns
+ * the connections and implements this context; `call` does the size, role and schema checks before any handler
  * runs, so a handler only sees valid input from a role allowed to send it.
  */
 import type { EventName, EventPayload, OperationName, Operations, OpOutput, Role } from '../../common/protocol.ts';
@@ -51,6 +51,14 @@ export interface Feature<K extends OperationName> {
   onSessionEnd?(sessionId: string): void;
   /** An event went to the session's connections (e.g. `ink.ops`, for a feature that relays it further). */
   onBroadcast?<E extends EventName>(sessionId: string, event: E, payload: EventPayload<E>): void;
+  /** A handshake's resume token this feature issued (a live member's): admit the connection and say true. */
+  resume?(conn: Connection, token: string): boolean;
+  /** Whether a bearer token is one this feature issued and still honours (for the hub's HTTP routes). */
+  tokenIsValid?(token: string): boolean;
+  /** Whether a student may join this class without picking a name from the roster. */
+  allowsAnonymous?(sessionId: string): boolean;
+  /** The app is closing: stop timers, finish what is being written. */
+  close?(): Promise<void> | void;
 }
 
 export interface ServiceContext {
@@ -72,4 +80,7 @@ export interface ServiceContext {
   isOnline(deviceId: string): boolean;
   /** Send an event to every live connection whose role receives it, in a class or not (classroom-wide state, e.g. sync). */
   sendAll<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Whether a token is this classroom's console token, or its board token. */
+  isConsoleToken(token: string): boolean;
+  isBoardToken(token: string): boolean;
 }

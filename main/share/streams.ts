@@ -14,8 +14,8 @@ import { KetangError, type EventName, type EventPayload } from '../../common/pro
 import { MAX_CASTS, type ShareAudience, type shareOperations, type StreamInfo } from '../../common/contract/share.ts';
 import type { InkOp } from '../../common/ink.ts';
 import { newId, type DeviceRow } from '../store/store.ts';
-import type { Connection, HandlerMap, ServiceContext } from './context.ts';
-import { audienceDevices, audienceHas } from './share-audience.ts';
+import type { Connection, HandlerMap, ServiceContext } from '../classroom/context.ts';
+import { audienceDevices, audienceHas } from './audience.ts';
 
 type StreamOps =
   | 'share.lessonPage'

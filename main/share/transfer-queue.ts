@@ -76,3 +76,11 @@ export class TransferQueue {
     };
   }
 }
+
+/** What the hub's file route (main/hub/files.ts) asks of the transfers to devices. */
+export interface TransferHooks {
+  /** The queue this token's transfers wait in (keyed `<sha256>:<token>`); null when it never waits (console, board). */
+  queueFor(token: string): TransferQueue | null;
+  /** Bytes sent to a token for a file, called as they go out. */
+  served?(token: string, sha256: string, bytes: number): void;
+}

@@ -6,8 +6,8 @@
  * what was sent to that group.
  */
 import type { ShareAudience } from '../../common/contract/share.ts';
-import type { ServiceContext } from './context.ts';
-import { audienceCovers, resolveAudience } from './groups.ts';
+import type { ServiceContext } from '../classroom/context.ts';
+import { audienceCovers, resolveAudience } from '../groups/groups.ts';
 
 /** Device ids an audience covers. Throws NOT_FOUND for a group or device not in the class. */
 export function audienceDevices(ctx: ServiceContext, sessionId: string, audience: ShareAudience): string[] {
