@@ -15,7 +15,7 @@
  * and the eraser may pass between them). No DOM here: unit tests run it in Node.
  */
 import { encodePoints, type CutPart, type InkOp, type Stroke } from '../../../common/ink.ts';
-import { isShape, outlineOf, touches } from './geometry.ts';
+import { isShape, outlineOf, segDist2, touches } from './geometry.ts';
 
 /** The area eraser's radius in CSS pixels, by the toolbar's three sizes (wider than the stroke eraser). */
 export const AREA_ERASER_RADII = [28, 48, 80] as const;
@@ -43,17 +43,6 @@ interface Track {
   y0: number;
   x1: number;
   y1: number;
-}
-
-function segDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax;
-  const dy = by - ay;
-  const len2 = dx * dx + dy * dy;
-  let t = len2 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
-  t = Math.max(0, Math.min(1, t));
-  const cx = ax + t * dx - px;
-  const cy = ay + t * dy - py;
-  return cx * cx + cy * cy;
 }
 
 function cross(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): number {

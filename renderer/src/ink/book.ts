@@ -9,6 +9,7 @@
 import { InkHistory, InkOpSchema, InkPage, type InkOp } from '../../../common/ink.ts';
 import type { EventPayload } from '../../../common/protocol.ts';
 import type { Api } from '../transport/api.ts';
+import { loadInkPage } from './reader.ts';
 import { InkSync, type InkSyncOptions, type InkTransport } from './sync.ts';
 
 export interface InkEntry {
@@ -95,12 +96,12 @@ export class InkBook {
     entry.loading = true;
     const release = this.sync.hold(); // ops written meanwhile stay queued, and are applied over the answer below
     try {
-      const ops = await this.transport.pageOps(entry.itemId, entry.page);
+      // On top: anything written on this page while the answer was on its way.
+      const fresh = await loadInkPage(
+        () => this.transport.pageOps(entry.itemId, entry.page),
+        () => this.sync.pendingFor(entry.itemId, entry.page),
+      );
       if (seq !== this.openSeq) return;
-      const fresh = new InkPage();
-      for (const op of ops) fresh.apply(op);
-      // Anything written on this page while the answer was on its way.
-      for (const op of this.sync.pendingFor(entry.itemId, entry.page)) fresh.apply(op);
       entry.ink = fresh;
       entry.loaded = true;
     } catch {

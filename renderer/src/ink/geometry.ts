@@ -142,7 +142,8 @@ export function strokeBox(s: Stroke): { x0: number; y0: number; x1: number; y1: 
   return b.line.length ? { x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 } : null;
 }
 
-function segDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+/** Squared distance from point p to segment ab. */
+export function segDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   const dx = bx - ax;
   const dy = by - ay;
   const len2 = dx * dx + dy * dy;

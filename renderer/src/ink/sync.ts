@@ -9,7 +9,7 @@
  * the hub did save the batch (only the reply was lost), it is not sent again —
  * a repeated `pts` would double a stroke's points on replay.
  *
- * With a store (localStorage in the app), the queue is also kept on disk,
+ * With storage (localStorage in the app), the queue is also kept on disk,
  * one entry per hub + window + item + page, so a renderer reload while the
  * hub is away loses nothing: the entries are read back on start, sent
  * first, in their original order, and removed as the hub acknowledges them.
@@ -35,7 +35,7 @@ export interface PendingOp {
 }
 
 /** The part of `Storage` (localStorage) the outbox uses; tests pass a Map-backed fake. */
-export interface QueueStore {
+export interface QueueStorage {
   readonly length: number;
   key(index: number): string | null;
   getItem(key: string): string | null;
@@ -46,7 +46,7 @@ export interface QueueStore {
 export interface InkSyncOptions {
   now?: () => number;
   /** Keep the pending queue here (survives a reload). */
-  store?: QueueStore | null;
+  storage?: QueueStorage | null;
   /** Which hub the queue belongs to (its origin on the web). */
   scope?: string;
   /**
@@ -109,7 +109,7 @@ export class InkSync {
 
   private readonly transport: InkTransport;
   private readonly now: () => number;
-  private readonly store: QueueStore | null;
+  private readonly storage: QueueStorage | null;
   private readonly scope: string;
   private readonly writer: string;
   private lastBeat = -Infinity;
@@ -122,7 +122,7 @@ export class InkSync {
     const o = typeof opts === 'function' ? { now: opts } : opts;
     this.transport = transport;
     this.now = o.now ?? (() => Date.now());
-    this.store = o.store ?? null;
+    this.storage = o.storage ?? null;
     this.scope = o.scope ?? '';
     this.writer = o.writer ?? '';
     this.restore();
@@ -131,10 +131,10 @@ export class InkSync {
 
   /** Tell other windows this writer is running (its stored queue is not theirs to take). */
   heartbeat(): void {
-    if (!this.store || this.now() - this.lastBeat < HEARTBEAT_MS) return;
+    if (!this.storage || this.now() - this.lastBeat < HEARTBEAT_MS) return;
     this.lastBeat = this.now();
     try {
-      this.store.setItem(aliveKey(this.writer), String(this.lastBeat));
+      this.storage.setItem(aliveKey(this.writer), String(this.lastBeat));
     } catch {
       // storage full: other windows may take our queue over; the hub's lost-reply check still avoids doubles
     }
@@ -142,15 +142,15 @@ export class InkSync {
 
   /** Read back what an earlier run left unsent (in their original order, ahead of anything new). */
   private restore(): void {
-    const store = this.store;
-    if (!store) return;
+    const storage = this.storage;
+    if (!storage) return;
     const prefix = scopePrefix(this.scope);
     /** Ours first (this window before its reload), then those of gone windows, each in its own order. */
     const found: (PendingOp & { mine: boolean; from: string })[] = [];
     try {
       const keys: string[] = [];
-      for (let i = 0; i < store.length; i++) {
-        const k = store.key(i);
+      for (let i = 0; i < storage.length; i++) {
+        const k = storage.key(i);
         if (k?.startsWith(prefix)) keys.push(k);
       }
       for (const k of keys) {
@@ -161,18 +161,18 @@ export class InkSync {
         const itemId = rest.slice(first + 1, Math.max(first + 1, bar));
         const page = Number(rest.slice(bar + 1));
         const mine = writer === this.writer;
-        if (!mine && this.now() - Number(store.getItem(aliveKey(writer)) ?? 0) < WRITER_STALE_MS) continue; // another window's, still running
+        if (!mine && this.now() - Number(storage.getItem(aliveKey(writer)) ?? 0) < WRITER_STALE_MS) continue; // another window's, still running
         let rows: unknown;
         try {
-          rows = JSON.parse(store.getItem(k) ?? '[]');
+          rows = JSON.parse(storage.getItem(k) ?? '[]');
         } catch {
           rows = null;
         }
         const parsed = z.array(storedOp).safeParse(rows);
-        store.removeItem(k); // rewritten below under our own key, renumbered
+        storage.removeItem(k); // rewritten below under our own key, renumbered
         if (first < 0 || !itemId || !Number.isInteger(page) || !parsed.success) continue; // unreadable: nothing we could send anyway
         for (const [seq, op] of parsed.data) found.push({ itemId, page, op, seq, mine, from: writer });
-        if (!mine) store.removeItem(aliveKey(writer));
+        if (!mine) storage.removeItem(aliveKey(writer));
       }
     } catch {
       return; // storage unavailable: run without it
@@ -189,7 +189,7 @@ export class InkSync {
   }
 
   private touch(itemId: string, page: number): void {
-    if (!this.store) return;
+    if (!this.storage) return;
     this.dirtyKeys.add(queueKey(this.scope, itemId, page, this.writer));
     if (this.persistQueued) return;
     this.persistQueued = true;
@@ -200,16 +200,16 @@ export class InkSync {
   /** Write the stored entries of the pages changed since the last write. */
   persist(): void {
     this.persistQueued = false;
-    const store = this.store;
-    if (!store || !this.dirtyKeys.size) return;
+    const storage = this.storage;
+    if (!storage || !this.dirtyKeys.size) return;
     const rows = new Map<string, [number, InkOp][]>();
     for (const k of this.dirtyKeys) rows.set(k, []);
     this.dirtyKeys.clear();
     for (const p of this.queue) rows.get(queueKey(this.scope, p.itemId, p.page, this.writer))?.push([p.seq, p.op]);
     for (const [k, list] of rows) {
       try {
-        if (list.length) store.setItem(k, JSON.stringify(list));
-        else store.removeItem(k);
+        if (list.length) storage.setItem(k, JSON.stringify(list));
+        else storage.removeItem(k);
       } catch {
         // Storage full or gone: the queue in memory still goes out.
       }

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InkPage, type InkOp } from '../../../common/ink.ts';
-import { InkSync, queueKey, WRITER_STALE_MS, type InkTransport, type QueueStore } from '../../../renderer/src/ink/sync.ts';
+import { InkSync, queueKey, WRITER_STALE_MS, type InkTransport, type QueueStorage } from '../../../renderer/src/ink/sync.ts';
 import { FakeInkHub as FakeHub, strokeOps } from '../../helpers/ink-hub.ts';
 
-class MemStore implements QueueStore {
+class MemStore implements QueueStorage {
   readonly map = new Map<string, string>();
   get length(): number {
     return this.map.size;
@@ -38,7 +38,7 @@ describe('InkSync with a store', () => {
     const store = new MemStore();
     const hub = new FakeHub();
     hub.up = false;
-    const before = new InkSync(hub, { store, scope: 'http://hub-a:3000' });
+    const before = new InkSync(hub, { storage: store, scope: 'http://hub-a:3000' });
     const local = new InkPage();
     for (const op of stroke('a1', 20)) {
       local.apply(op);
@@ -53,8 +53,8 @@ describe('InkSync with a store', () => {
     expect(queueKeys(store).sort()).toEqual([queueKey('http://hub-a:3000', 'it', 0), queueKey('http://hub-a:3000', 'it', 1)]);
 
     // Reload: a new outbox over the same storage; another hub's outbox sees nothing.
-    expect(new InkSync(hub, { store, scope: 'http://hub-b:3000' }).pending).toBe(0);
-    const after = new InkSync(hub, { store, scope: 'http://hub-a:3000' });
+    expect(new InkSync(hub, { storage: store, scope: 'http://hub-b:3000' }).pending).toBe(0);
+    const after = new InkSync(hub, { storage: store, scope: 'http://hub-a:3000' });
     expect(after.pending).toBe(before.pending);
     expect(after.pendingFor('it', 0)).toEqual(before.pendingFor('it', 0));
     for (const op of stroke('c1', 3)) after.push('it', 0, op);
@@ -72,7 +72,7 @@ describe('InkSync with a store', () => {
   it('removes each page’s entry as soon as its ops are acknowledged', async () => {
     const store = new MemStore();
     const hub = new FakeHub();
-    const sync = new InkSync(hub, { store, scope: 's' });
+    const sync = new InkSync(hub, { storage: store, scope: 's' });
     hub.up = false;
     sync.push('it', 0, { t: 'clear' });
     sync.push('it', 3, { t: 'clear' });
@@ -88,13 +88,13 @@ describe('InkSync with a store', () => {
     const store = new MemStore();
     const hub = new FakeHub();
     hub.hang = true;
-    const before = new InkSync(hub, { store, scope: 's' });
+    const before = new InkSync(hub, { storage: store, scope: 's' });
     for (const op of stroke('d1', 10)) before.push('it', 0, op);
     void before.flush(); // saved on the hub, the answer never comes
     await tick();
     expect(hub.saved).toHaveLength(3);
     hub.hang = false;
-    const after = new InkSync(hub, { store, scope: 's' });
+    const after = new InkSync(hub, { storage: store, scope: 's' });
     expect(after.pending).toBe(3);
     for (const op of stroke('d2', 2)) after.push('it', 0, op);
     await after.flush();
@@ -108,19 +108,19 @@ describe('InkSync with a store', () => {
     const store = new MemStore();
     const hub = new FakeHub();
     hub.up = false;
-    const console1 = new InkSync(hub, { store, scope: 's', writer: 'console', now: () => now });
-    const board = new InkSync(hub, { store, scope: 's', writer: 'board', now: () => now });
+    const console1 = new InkSync(hub, { storage: store, scope: 's', writer: 'console', now: () => now });
+    const board = new InkSync(hub, { storage: store, scope: 's', writer: 'board', now: () => now });
     for (const op of stroke('c1', 3)) console1.push('it', 0, op);
     for (const op of stroke('b1', 3)) board.push('it', 0, op);
     await tick();
     expect(queueKeys(store)).toHaveLength(2);
     // The console reloads: it gets its own ops back, not the board's (the board is still running).
-    const console2 = new InkSync(hub, { store, scope: 's', writer: 'console', now: () => now });
+    const console2 = new InkSync(hub, { storage: store, scope: 's', writer: 'console', now: () => now });
     expect(console2.pendingFor('it', 0)).toEqual(console1.pendingFor('it', 0));
     await tick();
     // The board window closed without sending: after a while, another window sends its ops.
     now += WRITER_STALE_MS + 1;
-    const console3 = new InkSync(hub, { store, scope: 's', writer: 'console', now: () => now });
+    const console3 = new InkSync(hub, { storage: store, scope: 's', writer: 'console', now: () => now });
     expect(console3.pending).toBe(6);
     hub.up = true;
     await console3.flush();
@@ -135,11 +135,11 @@ describe('InkSync with a store', () => {
     store.setItem(queueKey('s', 'it', 1), JSON.stringify([[1, { t: 'bogus' }]]));
     store.setItem('ketang.other', 'x');
     const hub = new FakeHub();
-    const sync = new InkSync(hub, { store, scope: 's' });
+    const sync = new InkSync(hub, { storage: store, scope: 's' });
     expect(sync.pending).toBe(0);
     expect(queueKeys(store)).toEqual([]);
     expect(store.getItem('ketang.other')).toBe('x');
-    const broken: QueueStore = {
+    const broken: QueueStorage = {
       length: 0,
       key: () => null,
       getItem: () => null,
@@ -148,7 +148,7 @@ describe('InkSync with a store', () => {
       },
       removeItem: () => {},
     };
-    const s2 = new InkSync(hub, { store: broken, scope: 's' });
+    const s2 = new InkSync(hub, { storage: broken, scope: 's' });
     s2.push('it', 0, { t: 'clear' });
     await tick();
     await s2.flush();

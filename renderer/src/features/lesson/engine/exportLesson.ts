@@ -13,13 +13,14 @@
  * written a moment ago is in the file too. Video and audio items have no
  * page to print and are left out.
  */
-import { InkOpSchema, InkPage, PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
+import { PAGE_UNITS, type Stroke } from '../../../../../common/ink.ts';
 import type { CoursewareItem, Lesson } from '../../../../../common/protocol.ts';
 import type { Api } from '../../../transport/api.ts';
 import { paintBoard, type BoardStyle } from '../../../courseware/background.ts';
 import type { InkBook } from '../../../ink/book.ts';
 import { drawStroke, type View } from '../../../ink/draw.ts';
 import { INK_ALPHAS, inkToPdfOps, isVectorInk } from '../../../ink/pdfPaths.ts';
+import { loadInkPage } from '../../../ink/reader.ts';
 import { PdfDoc } from '../../../courseware/pdfDoc.ts';
 import { buildPdf, type PdfImagePage } from './pdfWriter.ts';
 
@@ -47,13 +48,10 @@ export function printablePages(item: CoursewareItem): number {
 async function strokesOf(ctx: ExportContext, itemId: string, page: number): Promise<Stroke[]> {
   const cur = ctx.book.current;
   if (cur && cur.itemId === itemId && cur.page === page) return cur.ink.list().filter((s) => s.done);
-  const ink = new InkPage();
-  const { ops } = await ctx.api.call('ink.page', { itemId, page });
-  for (const raw of ops) {
-    const parsed = InkOpSchema.safeParse(raw);
-    if (parsed.success) ink.apply(parsed.data);
-  }
-  for (const op of ctx.book.sync.pendingFor(itemId, page)) ink.apply(op);
+  const ink = await loadInkPage(
+    async () => (await ctx.api.call('ink.page', { itemId, page })).ops,
+    () => ctx.book.sync.pendingFor(itemId, page),
+  );
   return ink.list().filter((s) => s.done);
 }
 

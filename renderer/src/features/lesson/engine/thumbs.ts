@@ -9,10 +9,11 @@
  * `maxCached` pictures kept (as small compressed blobs), so memory does not
  * grow with the pages looked at.
  */
-import { InkOpSchema, InkPage, PAGE_UNITS } from '../../../../../common/ink.ts';
+import { PAGE_UNITS } from '../../../../../common/ink.ts';
 import type { CoursewareItem } from '../../../../../common/protocol.ts';
 import { paintBoard, type BoardStyle } from '../../../courseware/background.ts';
 import { drawStroke } from '../../../ink/draw.ts';
+import { loadInkPage } from '../../../ink/reader.ts';
 import { PdfDoc } from '../../../courseware/pdfDoc.ts';
 
 export interface ThumbOptions {
@@ -182,12 +183,7 @@ export class ThumbRenderer {
     if (draw) await draw(ctx);
     if (this.opts.inkOps && (item.kind === 'pdf' || item.kind === 'image' || item.kind === 'whiteboard')) {
       try {
-        const ops = await this.opts.inkOps(item.id, page);
-        const ink = new InkPage();
-        for (const raw of ops) {
-          const op = InkOpSchema.safeParse(raw);
-          if (op.success) ink.apply(op.data);
-        }
+        const ink = await loadInkPage(() => this.opts.inkOps!(item.id, page));
         const view = { scale: w / PAGE_UNITS, ox: 0, oy: 0 };
         for (const s of ink.list()) drawStroke(ctx, s, view);
       } catch (err) {

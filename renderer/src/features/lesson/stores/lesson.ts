@@ -51,10 +51,10 @@ let book: InkBook | null = null;
 export function useInkBook(): InkBook {
   if (!book) {
     const api = useApi();
-    let store: Storage | null = null;
+    let storage: Storage | null = null;
     let writer = '';
     try {
-      store = window.localStorage;
+      storage = window.localStorage;
       // This window's id, kept across its reloads (sessionStorage is per window).
       writer = sessionStorage.getItem('ketang.inkWriter') ?? '';
       if (!writer) {
@@ -65,7 +65,7 @@ export function useInkBook(): InkBook {
       // no storage (private mode): the queue lives in memory only
     }
     // One queue per hub (the hub that served the page on the web, this machine's own on desktop) and window.
-    book = new InkBook(apiTransport(api), { store, scope: api.kind === 'web' ? window.location.origin : 'desktop', writer });
+    book = new InkBook(apiTransport(api), { storage, scope: api.kind === 'web' ? window.location.origin : 'desktop', writer });
   }
   return book;
 }

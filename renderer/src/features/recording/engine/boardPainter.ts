@@ -10,11 +10,12 @@
  * very window is not echoed back by the hub, so the page's ink is also
  * fetched again every INK_REFRESH_MS (a recording shows it that much later).
  */
-import { InkOpSchema, InkPage, PAGE_UNITS, type InkOp } from '../../../../../common/ink.ts';
+import { InkPage, PAGE_UNITS, type InkOp } from '../../../../../common/ink.ts';
 import type { CoursewareItem } from '../../../../../common/protocol.ts';
 import { paintBoard } from '../../../courseware/background.ts';
 import { drawStroke } from '../../../ink/draw.ts';
-import { PdfDoc } from '../../../courseware/pdfDoc.ts';
+import { loadInkPage } from '../../../ink/reader.ts';
+import { PagePicture, WIDE } from '../../../courseware/picture.ts';
 
 export const FRAME_W = 1280;
 export const FRAME_H = 720;
@@ -36,8 +37,7 @@ export class BoardPainter {
   private page = 0;
   private ink = new InkPage();
   private rect = { x: 0, y: 0, w: FRAME_W, h: FRAME_H };
-  private pdf: { sha: string; doc: PdfDoc } | null = null;
-  private image: { sha: string; img: HTMLImageElement } | null = null;
+  private readonly picture: PagePicture;
   private camera: HTMLVideoElement | null = null;
   private drawing = 0;
   private inkFetch = 0;
@@ -45,6 +45,7 @@ export class BoardPainter {
 
   constructor(src: PainterSource) {
     this.src = src;
+    this.picture = new PagePicture((sha) => src.fileUrl(sha));
     this.canvas = document.createElement('canvas');
     this.canvas.width = FRAME_W;
     this.canvas.height = FRAME_H;
@@ -102,8 +103,7 @@ export class BoardPainter {
   dispose(): void {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = null;
-    void this.pdf?.doc.destroy();
-    this.pdf = null;
+    this.picture.destroy();
   }
 
   private async loadInk(): Promise<void> {
@@ -111,45 +111,19 @@ export class BoardPainter {
     if (!item || (item.kind !== 'pdf' && item.kind !== 'image' && item.kind !== 'whiteboard')) return;
     const page = this.page;
     const my = ++this.inkFetch;
-    let ops: InkOp[];
+    let fresh: InkPage;
     try {
-      ops = await this.src.pageOps(item.id, page);
+      fresh = await loadInkPage(() => this.src.pageOps(item.id, page));
     } catch {
       return; // offline for a moment: keep what is drawn, try again at the next refresh
     }
     if (my !== this.inkFetch || item.id !== this.item?.id || page !== this.page) return;
-    const fresh = new InkPage();
-    for (const op of ops) {
-      const parsed = InkOpSchema.safeParse(op);
-      if (parsed.success) fresh.apply(parsed.data);
-    }
     this.ink = fresh;
-  }
-
-  private async aspect(item: CoursewareItem | null): Promise<number> {
-    if (item?.kind === 'pdf' && item.sha256) {
-      if (this.pdf?.sha !== item.sha256) {
-        void this.pdf?.doc.destroy();
-        this.pdf = { sha: item.sha256, doc: await PdfDoc.open(this.src.fileUrl(item.sha256)) };
-      }
-      const s = await this.pdf.doc.size(this.page);
-      return s.height / s.width;
-    }
-    if (item?.kind === 'image' && item.sha256) {
-      if (this.image?.sha !== item.sha256) {
-        const img = new Image();
-        img.src = this.src.fileUrl(item.sha256);
-        await img.decode().catch(() => undefined);
-        this.image = { sha: item.sha256, img };
-      }
-      return this.image.img.naturalWidth ? this.image.img.naturalHeight / this.image.img.naturalWidth : 9 / 16;
-    }
-    return 9 / 16;
   }
 
   private async drawBackground(my: number): Promise<void> {
     const item = this.item;
-    const ratio = await this.aspect(item).catch(() => 9 / 16);
+    const ratio = await this.picture.aspect(item, this.page).catch(() => WIDE);
     if (my !== this.drawing) return;
     const w = Math.min(FRAME_W, FRAME_H / ratio);
     const h = w * ratio;
@@ -172,9 +146,7 @@ export class BoardPainter {
     } else {
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(r.x, r.y, r.w, r.h);
-      if (item.kind === 'pdf' && this.pdf) await this.pdf.doc.render(this.page, ctx, r.w, r.x, r.y, 1).catch(() => false);
-      else if (item.kind === 'image' && this.image?.img.naturalWidth) ctx.drawImage(this.image.img, r.x, r.y, r.w, r.h);
-      else {
+      if (!(await this.picture.draw(ctx, item, this.page, r, 1))) {
         // Video or audio on screen: its title, large (the media itself is not part of the recording).
         ctx.fillStyle = SURROUND;
         ctx.font = '600 44px system-ui, "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif';
