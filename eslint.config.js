@@ -2,6 +2,66 @@
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
+import boundaries from 'eslint-plugin-boundaries';
+
+/**
+ * The layers of main/, bottom to top; an element may import only what its rule
+ * allows (eslint-plugin-boundaries). This is the picture of the house:
+ *
+ *   common/                          the protocol, shared by every process
+ *   main/base                        logging, ids, crypto, formats: nothing of main
+ *   main/store  main/media           SQLite (the only SQL); the mediasoup engine
+ *   main/classroom                   the service kernel: connections, checks, the class
+ *   main/<feature>                   one folder each; a feature imports another only as listed in FEATURE_DEPS
+ *   main/features.ts                 the registry of features
+ *   main/hub  main/electron          transports
+ *   main/app.ts  main/index.ts  main/cli   composition and entry points
+ *   main/platform                    the district platform: its own program (common + base only)
+ */
+const FEATURES = ['lesson', 'groups', 'interaction', 'share', 'live', 'recording', 'sync', 'courseware', 'identity', 'bundle'];
+/** Which features a feature may import (acyclic by construction: keep it so). */
+const FEATURE_DEPS = {
+  interaction: ['groups', 'live', 'courseware'],
+  share: ['groups'],
+  sync: ['courseware'],
+  identity: ['courseware'],
+  bundle: ['identity', 'sync', 'courseware'],
+};
+const mainElements = [
+  { type: 'common', pattern: 'common' },
+  { type: 'base', pattern: 'main/base' },
+  { type: 'store', pattern: 'main/store' },
+  { type: 'media', pattern: 'main/media' },
+  { type: 'kernel', pattern: 'main/classroom' },
+  { type: 'feature', pattern: `main/(${FEATURES.join('|')})`, capture: ['name'] },
+  { type: 'registry', pattern: 'main/features.ts', mode: 'file' },
+  { type: 'transport', pattern: 'main/(hub|electron)', capture: ['name'] },
+  { type: 'entry', pattern: 'main/(app|index).ts', mode: 'file' },
+  { type: 'entry', pattern: 'main/cli' },
+  { type: 'platform', pattern: 'main/platform' },
+  { type: 'preload', pattern: 'preload' },
+  { type: 'renderer', pattern: 'renderer' },
+];
+const to = (type, name) => ({ to: { element: name ? { type, captured: { name } } : { type } } });
+const from = (type, name) => ({ element: name ? { type, captured: { name } } : { type } });
+const below = [to('common'), to('base')];
+const layerPolicies = [
+  { from: from('base'), allow: [to('common')] },
+  { from: from('store'), allow: below },
+  { from: from('media'), allow: below },
+  { from: from('kernel'), allow: [...below, to('store')] },
+  ...FEATURES.map((name) => ({
+    from: from('feature', name),
+    allow: [...below, to('store'), to('media'), to('kernel'), ...(FEATURE_DEPS[name] ?? []).map((dep) => to('feature', dep))],
+  })),
+  { from: from('registry'), allow: [...below, to('kernel'), to('feature')] },
+  { from: from('transport', 'hub'), allow: [...below, to('store'), to('kernel'), to('feature')] },
+  { from: from('transport', 'electron'), allow: [...below, to('kernel')] },
+  { from: from('entry'), allow: [...below, to('store'), to('media'), to('kernel'), to('feature'), to('registry'), to('transport'), to('entry'), to('platform')] },
+  { from: from('platform'), allow: below },
+  { from: from('preload'), allow: [to('common')] },
+  { from: from('renderer'), allow: [to('common'), to('renderer')] },
+];
 
 /** Only the Electron edge may load `electron` as a value (docs/architecture.md, rule 1). */
 const noElectronValueImports = {
@@ -42,6 +102,13 @@ export default tseslint.config(
       'no-console': 'off',
       ...noElectronValueImports,
     },
+  },
+  {
+    files: ['main/**/*.ts', 'common/**/*.ts', 'preload/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.vue'],
+    plugins: { boundaries },
+    // mode: 'file' (flagged as legacy by v7) is still how a single file (app.ts, features.ts) is an element.
+    settings: { 'boundaries/elements': mainElements, 'boundaries/include': ['main/**', 'common/**', 'preload/**', 'renderer/**'], 'boundaries/legacy-warnings': false },
+    rules: { 'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }] },
   },
   {
     files: ['main/electron/**/*.ts', 'main/index.ts', 'preload/**/*.ts'],
