@@ -1,23 +1,13 @@
 /** Per-device display preferences, kept in localStorage. */
 import { defineStore } from 'pinia';
+import { readItem, writeItem } from '../shared/webStorage.ts';
 
 export type Theme = 'light' | 'chalk';
 export type ToolbarSide = 'left' | 'center' | 'right';
 
 function read<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
-  try {
-    const v = localStorage.getItem(key);
-    return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
-  } catch {
-    return fallback;
-  }
-}
-function write(key: string, value: string): void {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // not persisted
-  }
+  const v = readItem(key);
+  return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
 }
 
 export const useSettingsStore = defineStore('settings', {
@@ -28,13 +18,13 @@ export const useSettingsStore = defineStore('settings', {
   actions: {
     toggleBoardTheme() {
       this.boardTheme = this.boardTheme === 'chalk' ? 'light' : 'chalk';
-      write('ketang.boardTheme', this.boardTheme);
+      writeItem('ketang.boardTheme', this.boardTheme);
     },
     moveToolbar(dir: -1 | 1) {
       const order: ToolbarSide[] = ['left', 'center', 'right'];
       const i = Math.min(2, Math.max(0, order.indexOf(this.toolbarSide) + dir));
       this.toolbarSide = order[i]!;
-      write('ketang.toolbarSide', this.toolbarSide);
+      writeItem('ketang.toolbarSide', this.toolbarSide);
     },
   },
 });

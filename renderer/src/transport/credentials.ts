@@ -5,23 +5,16 @@
  *   so a reload or a browser restart rejoins the same class.
  */
 import type { JoinRole } from '../../../common/protocol.ts';
+import { readItem, removeItem, writeItem } from '../shared/webStorage.ts';
 
 export type TokenKind = 'console' | 'board';
 
-function safe<T>(fn: () => T, fallback: T): T {
-  try {
-    return fn();
-  } catch {
-    return fallback; // storage disabled (private mode, kiosk policies)
-  }
-}
-
 export function saveToken(kind: TokenKind, token: string): void {
-  safe(() => sessionStorage.setItem(`ketang.token.${kind}`, token), undefined);
+  writeItem(`ketang.token.${kind}`, token, 'session');
 }
 
 export function loadToken(kind: TokenKind): string | null {
-  return safe(() => sessionStorage.getItem(`ketang.token.${kind}`), null);
+  return readItem(`ketang.token.${kind}`, 'session');
 }
 
 export interface JoinEntry {
@@ -36,11 +29,11 @@ export interface JoinEntry {
 const joinKey = (code: string): string => `ketang.join.${code}`;
 
 export function saveJoin(code: string, entry: JoinEntry): void {
-  safe(() => localStorage.setItem(joinKey(code), JSON.stringify(entry)), undefined);
+  writeItem(joinKey(code), JSON.stringify(entry));
 }
 
 export function loadJoin(code: string): JoinEntry | null {
-  const raw = safe(() => localStorage.getItem(joinKey(code)), null);
+  const raw = readItem(joinKey(code));
   if (!raw) return null;
   try {
     const e = JSON.parse(raw) as Partial<JoinEntry>;
@@ -52,5 +45,5 @@ export function loadJoin(code: string): JoinEntry | null {
 }
 
 export function forgetJoin(code: string): void {
-  safe(() => localStorage.removeItem(joinKey(code)), undefined);
+  removeItem(joinKey(code));
 }

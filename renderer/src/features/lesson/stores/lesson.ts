@@ -11,6 +11,7 @@ import { useClassroomStore } from '../../../stores/classroom.ts';
 import { apiTransport, InkBook } from '../../../ink/book.ts';
 import { newStrokeId, type ShapeTool } from '../../../ink/draw.ts';
 import type { BoardStyle } from '../../../courseware/background.ts';
+import { readJson, writeJson } from '../../../shared/webStorage.ts';
 
 export type InkTool = 'pen' | 'highlighter' | 'eraser' | 'areaEraser' | ShapeTool | 'text' | 'select';
 export type FingerMode = 'write' | 'pan';
@@ -25,23 +26,6 @@ export const TEXT_SIZES = [240, 360, 520] as const;
 /** Eraser radius in CSS pixels, by the same three sizes. */
 export const ERASER_RADII = [16, 28, 48] as const;
 
-function readLocal<T>(key: string, fallback: T, ok: (v: unknown) => v is T): T {
-  try {
-    const raw = localStorage.getItem(key);
-    if (raw === null) return fallback;
-    const v: unknown = JSON.parse(raw);
-    return ok(v) ? v : fallback;
-  } catch {
-    return fallback;
-  }
-}
-function writeLocal(key: string, value: unknown): void {
-  try {
-    localStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    // not kept; fine
-  }
-}
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 6;
 const isFinger = (v: unknown): v is FingerMode => v === 'write' || v === 'pan';
 const isStyles = (v: unknown): v is Record<string, BoardStyle> => typeof v === 'object' && v !== null;
@@ -101,14 +85,14 @@ export const useLessonStore = defineStore('lesson', {
     page: 0,
     tool: 'pen',
     shape: 'rect',
-    colorIndex: readLocal('ketang.ink.color', 2, isIndex),
-    widthIndex: readLocal('ketang.ink.width', 1, (v): v is number => isIndex(v) && v < 3),
-    finger: readLocal<FingerMode>('ketang.ink.finger', 'write', isFinger),
+    colorIndex: readJson('ketang.ink.color', 2, isIndex),
+    widthIndex: readJson('ketang.ink.width', 1, (v): v is number => isIndex(v) && v < 3),
+    finger: readJson<FingerMode>('ketang.ink.finger', 'write', isFinger),
     canUndo: false,
     canRedo: false,
     strokes: 0,
     unsaved: 0,
-    boardStyles: readLocal('ketang.boardStyles', {}, isStyles),
+    boardStyles: readJson('ketang.boardStyles', {}, isStyles),
   }),
   getters: {
     item: (s): CoursewareItem | null => s.lesson?.items[s.itemIndex] ?? null,
@@ -139,7 +123,7 @@ export const useLessonStore = defineStore('lesson', {
       this.error = null;
       try {
         this.lesson = await useApi().call('lesson.get', { lessonId });
-        const saved = readLocal<{ item: string; page: number } | null>(`ketang.lessonPos.${lessonId}`, null, (v): v is { item: string; page: number } => typeof v === 'object' && v !== null);
+        const saved = readJson<{ item: string; page: number } | null>(`ketang.lessonPos.${lessonId}`, null, (v): v is { item: string; page: number } => typeof v === 'object' && v !== null);
         const state = useClassroomStore().state;
         const at = state?.itemId && this.running ? { item: state.itemId, page: state.page } : saved;
         const idx = at ? this.lesson.items.findIndex((i) => i.id === at.item) : -1;
@@ -160,7 +144,7 @@ export const useLessonStore = defineStore('lesson', {
       void ink.sync.flush({ force: true }); // the page we leave: save now
       this.itemIndex = i;
       this.page = p;
-      if (this.lessonId) writeLocal(`ketang.lessonPos.${this.lessonId}`, { item: it.id, page: p });
+      if (this.lessonId) writeJson(`ketang.lessonPos.${this.lessonId}`, { item: it.id, page: p });
       if (!opts.fromBoard) void this.tellBoard(it.id, p);
       await ink.open(it.id, p);
     },
@@ -196,21 +180,21 @@ export const useLessonStore = defineStore('lesson', {
     setColor(i: number) {
       this.colorIndex = i;
       if (this.tool === 'eraser' || this.tool === 'areaEraser') this.tool = 'pen';
-      writeLocal('ketang.ink.color', i);
+      writeJson('ketang.ink.color', i);
     },
     setWidth(i: number) {
       this.widthIndex = i;
-      writeLocal('ketang.ink.width', i);
+      writeJson('ketang.ink.width', i);
     },
     toggleFinger() {
       this.finger = this.finger === 'write' ? 'pan' : 'write';
-      writeLocal('ketang.ink.finger', this.finger);
+      writeJson('ketang.ink.finger', this.finger);
     },
     setBoardStyle(style: BoardStyle) {
       const it = this.item;
       if (!it) return;
       this.boardStyles = { ...this.boardStyles, [it.id]: style };
-      writeLocal('ketang.boardStyles', this.boardStyles);
+      writeJson('ketang.boardStyles', this.boardStyles);
     },
     /** Mirror InkBook's flags (called by InkBook.onState). */
     syncInkState() {

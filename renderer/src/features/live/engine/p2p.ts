@@ -26,6 +26,7 @@
 import type { LinkStats, LiveInfo } from '../../../../../common/contract/live.ts';
 import { withPtime } from './sdp.ts';
 import { AUDIO_MAX_BPS, AUDIO_WEAK_BPS, STATS_PERIOD_MS, summarize, totalsFrom, VideoGate, type Totals } from './linkPolicy.ts';
+import { debugEnabled } from '../../../shared/webStorage.ts';
 
 /** Both engines behind one interface; the hub's `engine` picks which the page builds. */
 export interface LiveMediaEngine {
@@ -63,7 +64,7 @@ export const statsSources = new Set<() => Promise<RTCStatsReport>>();
  * With localStorage ketang.debug=1 (tests, field diagnosis) the page exposes
  * `ketangLive.inbound()`: what its peer connections receive, from getStats.
  */
-if (typeof localStorage !== 'undefined' && localStorage.getItem('ketang.debug') === '1') {
+if (debugEnabled()) {
   (window as unknown as { ketangLive: unknown }).ketangLive = {
     async inbound(): Promise<Record<string, unknown>[]> {
       const out: Record<string, unknown>[] = [];

@@ -3,22 +3,16 @@
  * coturn relay), kept on this machine. The hub falls back to its own
  * KETANG_ICE_SERVERS when the teacher leaves it empty.
  */
+import { readItem, readJson, removeItem, writeItem, writeJson } from '../../../shared/webStorage.ts';
+
 const KEY = 'ketang.live.iceServers';
 
 export function loadIceServers(): string {
-  try {
-    return localStorage.getItem(KEY) ?? '';
-  } catch {
-    return '';
-  }
+  return readItem(KEY) ?? '';
 }
 
 export function saveIceServers(text: string): void {
-  try {
-    localStorage.setItem(KEY, text);
-  } catch {
-    // Private mode or a full store: the setting lasts this session only.
-  }
+  writeItem(KEY, text);
 }
 
 /** A receiving classroom's membership, to resume after a reload or a drop. */
@@ -28,18 +22,14 @@ export interface LiveEntry {
   kind: 'classroom' | 'assistant' | 'observer';
 }
 const ENTRY = 'ketang.live.entry';
+const isEntry = (v: unknown): v is LiveEntry => typeof v === 'object' && v !== null;
 
 export function saveEntry(e: LiveEntry): void {
-  sessionStorage.setItem(ENTRY, JSON.stringify(e));
+  writeJson(ENTRY, e, 'session');
 }
 export function loadEntry(): LiveEntry | null {
-  try {
-    const raw = sessionStorage.getItem(ENTRY);
-    return raw ? (JSON.parse(raw) as LiveEntry) : null;
-  } catch {
-    return null;
-  }
+  return readJson(ENTRY, null, isEntry, 'session');
 }
 export function forgetEntry(): void {
-  sessionStorage.removeItem(ENTRY);
+  removeItem(ENTRY, 'session');
 }

@@ -1,0 +1,54 @@
+/**
+ * localStorage / sessionStorage that never throws: storage can be blocked
+ * (privacy settings, an opaque origin) or full, and a preference or a token
+ * not kept must never break a page. Even reaching `window.localStorage` can
+ * throw, so it is looked up inside the try.
+ */
+export type StorageArea = 'local' | 'session';
+
+const areaOf = (area: StorageArea): Storage => (area === 'local' ? window.localStorage : window.sessionStorage);
+
+export function readItem(key: string, area: StorageArea = 'local'): string | null {
+  try {
+    return areaOf(area).getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+export function writeItem(key: string, value: string, area: StorageArea = 'local'): void {
+  try {
+    areaOf(area).setItem(key, value);
+  } catch {
+    // not kept: the value lives in memory for this page only
+  }
+}
+
+export function removeItem(key: string, area: StorageArea = 'local'): void {
+  try {
+    areaOf(area).removeItem(key);
+  } catch {
+    // nothing kept to remove
+  }
+}
+
+/** A JSON value, or `fallback` when missing, unreadable or not what `ok` accepts. */
+export function readJson<T>(key: string, fallback: T, ok: (v: unknown) => v is T, area: StorageArea = 'local'): T {
+  const raw = readItem(key, area);
+  if (raw === null) return fallback;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return ok(v) ? v : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export function writeJson(key: string, value: unknown, area: StorageArea = 'local'): void {
+  writeItem(key, JSON.stringify(value), area);
+}
+
+/** localStorage ketang.debug=1 (tests, field diagnosis): pages expose their engines on `window`. */
+export function debugEnabled(): boolean {
+  return readItem('ketang.debug') === '1';
+}
