@@ -7,6 +7,7 @@
  * Pure TypeScript: no node:, DOM or electron imports.
  */
 import { z } from 'zod';
+import { CodedError } from '../errors.ts';
 
 /** Bumped whenever an operation or event changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
@@ -45,13 +46,8 @@ export interface ProtocolError {
 export type Reply<T> = { ok: true; data: T } | { ok: false; error: ProtocolError };
 
 /** Thrown by services; transports turn it into `{ ok: false, error }`. */
-export class KetangError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.name = 'KetangError';
-    this.code = code;
-  }
+export class KetangError extends CodedError<ErrorCode> {
+  override readonly name = 'KetangError';
 }
 
 // ---------------------------------------------------------------- shapes

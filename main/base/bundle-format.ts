@@ -25,6 +25,7 @@ import { readSealedChunks, SealedWriter } from './crypto/sealed-files.ts';
 import { LessonPackage, Sha256, SyncRecord } from '../../common/sync-wire.ts';
 import { BundleEncryption, BundleKeyError, newContentKey, openContentKey, type Recipient, type RecipientKey } from './crypto/bundle-keys.ts';
 import { keyIdOf, verifySignature, type Signer, type TrustedSigner } from './crypto/signing.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export const FORMAT = 'ketang-bundle';
 /** 1: clear payload (lesson bundles, and upload bundles of older builds); 2: payload sealed for the platform. */
@@ -47,13 +48,8 @@ export type BundleErrorCode =
   | 'WRONG_RECIPIENT' // encrypted for another platform
   | 'NO_PLATFORM_KEY'; // the classroom has no platform key to encrypt for (or the platform none to open with)
 
-export class BundleError extends Error {
-  readonly code: BundleErrorCode;
-  constructor(code: BundleErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BundleError';
-    this.code = code;
-  }
+export class BundleError extends CodedError<BundleErrorCode> {
+  override readonly name = 'BundleError';
 }
 
 export const PayloadFile = z.object({

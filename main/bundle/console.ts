@@ -152,7 +152,7 @@ export function bundleFeature(deps: () => SecurityDeps | null, signIn: SignInFea
           return { dir: r.dir, records: r.records, files: r.files, bytes: r.bytes };
         } catch (err) {
           d.audit.record('bundle.export', 'failed', teacher.login, { to, error: (err as Error).message });
-          if (err instanceof BundleError) throw new KetangError('CONFLICT', err.message);
+          if (err instanceof BundleError) throw err; // CONFLICT with its reason (main/classroom/errors.ts)
           throw new KetangError('CONFLICT', `Writing to ${to} failed: ${(err as Error).message}`);
         }
       },

@@ -33,6 +33,7 @@ import type { classroomOperations } from '../../common/contract/classroom.ts';
 import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
 import type { Logger } from '../base/log.ts';
+import { protocolError } from './errors.ts';
 
 export type { Connection } from './context.ts';
 
@@ -184,7 +185,8 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
       const data = await handler(conn, parsed.data as never);
       return { ok: true, data };
     } catch (err) {
-      if (err instanceof KetangError) return fail(err.code, err.message);
+      const refused = protocolError(err);
+      if (refused) return fail(refused.code, refused.message);
       this.log.error('operation failed', { op: name, error: (err as Error).stack ?? String(err) });
       return { ok: false, error: { code: 'INTERNAL', message: 'Internal error; it was logged on the hub' } };
     }

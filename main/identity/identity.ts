@@ -18,6 +18,7 @@ import { constantTimeEqual } from '../base/ids.ts';
 import type { Db } from '../store/database.ts';
 import { SecurityRepo } from '../store/security-db.ts';
 import type { AuditLog } from '../store/audit.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export interface PlatformTeacher {
   teacherId: string;
@@ -37,14 +38,12 @@ export interface PlatformSignIn {
 
 export type SignInErrorCode = 'LOCKED' | 'BAD_CREDENTIALS' | 'NEEDS_ONLINE' | 'SIGNED_OUT' | 'BAD_INPUT';
 
-export class SignInError extends Error {
-  readonly code: SignInErrorCode;
+export class SignInError extends CodedError<SignInErrorCode> {
+  override readonly name = 'SignInError';
   /** For LOCKED: when the next try is allowed. */
   readonly retryAt: string | null;
   constructor(code: SignInErrorCode, message: string, retryAt: string | null = null) {
-    super(message);
-    this.name = 'SignInError';
-    this.code = code;
+    super(code, message);
     this.retryAt = retryAt;
   }
 }

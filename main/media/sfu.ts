@@ -14,6 +14,7 @@ import os from 'node:os';
 import type * as Mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import { silentLogger, type Logger } from '../base/log.ts';
+import { CodedError } from '../../common/errors.ts';
 
 /** Audio first: opus; video: VP8 (every browser) and H.264 baseline (hardware encoders on classroom boxes). */
 export const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
@@ -65,13 +66,8 @@ export interface ConsumerParams {
 
 export type SfuErrorCode = 'no_session' | 'not_found' | 'forbidden' | 'cannot_consume' | 'closed';
 
-export class SfuError extends Error {
-  readonly code: SfuErrorCode;
-  constructor(code: SfuErrorCode, message: string) {
-    super(message);
-    this.name = 'SfuError';
-    this.code = code;
-  }
+export class SfuError extends CodedError<SfuErrorCode> {
+  override readonly name = 'SfuError';
 }
 
 interface Slot {

@@ -15,18 +15,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export type Db = Database.Database;
 
 export type StoreErrorCode = 'CORRUPT' | 'TOO_NEW' | 'UNREADABLE' | 'MIGRATION_FAILED' | 'KEY';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends CodedError<StoreErrorCode> {
+  override readonly name = 'StoreError';
   readonly file: string;
   constructor(code: StoreErrorCode, file: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.code = code;
+    super(code, message, options);
     this.file = file;
   }
 }

@@ -19,6 +19,7 @@ import {
   UploadStatus,
   type SyncRecord,
 } from '../../common/sync-wire.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export type SyncErrorCode =
   | 'NETWORK' // no route, refused, reset, timeout: try again later
@@ -30,15 +31,13 @@ export type SyncErrorCode =
   | 'CHECKSUM' // bytes damaged on the way (either direction): send or fetch again
   | 'LOCAL'; // a local problem (file missing, disk)
 
-export class SyncError extends Error {
-  readonly code: SyncErrorCode;
+export class SyncError extends CodedError<SyncErrorCode> {
+  override readonly name = 'SyncError';
   readonly retryable: boolean;
   /** For WRONG_OFFSET: where the platform stands. */
   readonly received?: number;
   constructor(code: SyncErrorCode, message: string, opts: { retryable?: boolean; received?: number; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
-    this.name = 'SyncError';
-    this.code = code;
+    super(code, message, { cause: opts.cause });
     this.retryable = opts.retryable ?? ['NETWORK', 'SERVER', 'WRONG_OFFSET', 'CHECKSUM'].includes(code);
     this.received = opts.received;
   }

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { checkOwnerOnly } from './keys.ts';
+import { CodedError } from '../../../common/errors.ts';
 
 export const BUNDLE_KEY_FILE = 'bundle-encryption-key.pem';
 export const SCHEME = 'x25519-hkdf-sha256-aes-256-gcm';
@@ -46,13 +47,8 @@ export interface Recipient extends RecipientKey {
   privateKey: KeyObject;
 }
 
-export class BundleKeyError extends Error {
-  readonly code: 'WRONG_RECIPIENT' | 'TAMPERED' | 'BAD_KEY';
-  constructor(code: BundleKeyError['code'], message: string) {
-    super(message);
-    this.name = 'BundleKeyError';
-    this.code = code;
-  }
+export class BundleKeyError extends CodedError<'WRONG_RECIPIENT' | 'TAMPERED' | 'BAD_KEY'> {
+  override readonly name = 'BundleKeyError';
 }
 
 export const keyIdOfPublic = (publicKeyB64: string): string => createHash('sha256').update(Buffer.from(publicKeyB64, 'base64')).digest('hex').slice(0, 16);

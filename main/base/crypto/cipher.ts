@@ -10,6 +10,7 @@
  *   answer payload without failing authentication).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto';
+import { CodedError } from '../../../common/errors.ts';
 
 export const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -17,13 +18,8 @@ const TAG_BYTES = 16;
 /** Marks a sealed field value; plaintext written by an older build never starts with it. */
 export const FIELD_PREFIX = 'k1:';
 
-export class CryptoError extends Error {
-  readonly code: 'TAMPERED' | 'BAD_FORMAT';
-  constructor(code: CryptoError['code'], message: string) {
-    super(message);
-    this.name = 'CryptoError';
-    this.code = code;
-  }
+export class CryptoError extends CodedError<'TAMPERED' | 'BAD_FORMAT'> {
+  override readonly name = 'CryptoError';
 }
 
 /**

@@ -13,16 +13,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CryptoError, KEY_BYTES, open, seal } from './cipher.ts';
+import { CodedError } from '../../../common/errors.ts';
 
 export type KeyErrorCode = 'WRONG_KEY' | 'KEY_MISSING' | 'KEY_FILE_UNSAFE' | 'KEY_FILE_BAD' | 'OS_KEY_UNAVAILABLE';
 
-export class KeyError extends Error {
-  readonly code: KeyErrorCode;
-  constructor(code: KeyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KeyError';
-    this.code = code;
-  }
+export class KeyError extends CodedError<KeyErrorCode> {
+  override readonly name = 'KeyError';
 }
 
 /** Whatever holds the key that wraps the data key. main/electron implements it with safeStorage. */

@@ -63,7 +63,7 @@ describe('feature registry', () => {
         ran.set(name, new Set());
         for (const hook of ['onEnter', 'onLeave', 'onSessionEnd'] as const) {
           const original = f[hook as keyof typeof f] as ((...a: unknown[]) => void) | undefined;
-          (f as Record<string, unknown>)[hook] = (...a: unknown[]) => {
+          (f as unknown as Record<string, unknown>)[hook] = (...a: unknown[]) => {
             ran.get(name)!.add(hook);
             original?.apply(f, a);
           };
