@@ -1,15 +1,38 @@
 /**
  * The report of a class session (课堂报告): attendance against the roster,
  * participation, correct rate per question, who did not answer, points —
- * built from the session's event log (interaction-state.ts) and the roster,
- * so it is the same whether the class is running, ended, or the hub restarted.
+ * built from the session's event log (state.ts) and the roster, so it is the
+ * same whether the class is running, ended, or the hub restarted.
  */
 import { KetangError } from '../../common/protocol.ts';
 import type { SessionReport } from '../../common/contract/interaction.ts';
-import type { ServiceContext } from '../classroom/context.ts';
+import type { HandlerMap, ServiceContext } from '../classroom/context.ts';
 import { groupsOf } from '../groups/groups.ts';
-import { answerText, countsOf, personKey, type InteractionModel } from './state.ts';
+import { answerText, countsOf, personKey, replay, type InteractionModel } from './state.ts';
 import { remoteReport } from '../live/live-quiz.ts';
+import { sessionEvents, type InteractionCore } from './core.ts';
+
+/** report.*: any session of this classroom, running (its live state) or past (replayed). */
+export function reportPart(core: InteractionCore) {
+  const { ctx, store, repo, models } = core;
+  const handlers: HandlerMap<'report.sessions' | 'report.get' | 'report.csv'> = {
+    'report.sessions': () =>
+      repo.latestSessions(30).map((x) => ({
+        sessionId: x.id,
+        lessonTitle: store.lesson(x.lessonId)?.title ?? '',
+        className: store.classById(x.classId)?.name ?? '',
+        startedAt: x.startedAt,
+        endedAt: x.endedAt,
+      })),
+    'report.get': (_conn, input) => buildReport(ctx, input.sessionId, models.get(input.sessionId) ?? replay(sessionEvents(ctx, input.sessionId))),
+    'report.csv': (_conn, input) => {
+      const report = buildReport(ctx, input.sessionId, models.get(input.sessionId) ?? replay(sessionEvents(ctx, input.sessionId)));
+      const day = report.startedAt.slice(0, 10);
+      return { fileName: `课堂报告-${report.className}-${report.lessonTitle}-${day}.csv`.replace(/[\\/:*?"<>|]/g, '_'), csv: reportCsv(report) };
+    },
+  };
+  return { handlers };
+}
 
 export function buildReport(ctx: ServiceContext, sessionId: string, m: InteractionModel): SessionReport {
   const { store } = ctx;
