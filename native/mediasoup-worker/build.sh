@@ -3,7 +3,7 @@
 # package, against Debian 12's libraries, for machines where mediasoup's own
 # install step (a prebuilt binary from GitHub) cannot run.
 #
-#   native/mediasoup-worker/build.sh [--install-deps] [--force] [--jobs N]
+#   native/mediasoup-worker/build.sh [--install-deps] [--check] [--force] [--jobs N]
 #
 # Output: native/build/mediasoup-worker, plus native/build/mediasoup-worker.key
 # (mediasoup version + hash of the patches, the shim and the meson flags). A
@@ -14,6 +14,10 @@
 # --install-deps  apt-get installs the build tools and libraries (adding the
 #                 bookworm-backports source for meson >= 1.1 if it is missing).
 #                 Without it the script installs nothing and only checks.
+# --check         builds and installs nothing: exit 0 when the worker is up to
+#                 date, 10 when it needs a build and the tools are there, 11
+#                 when it needs a build and tools are missing (npm test's setup
+#                 asks this before deciding what needs root).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,13 +27,15 @@ ms_dir="$root/node_modules/mediasoup"
 
 install_deps=0
 force=0
+check=0
 jobs="$(nproc 2>/dev/null || echo 2)"
 while [ $# -gt 0 ]; do
   case "$1" in
     --install-deps) install_deps=1 ;;
     --force) force=1 ;;
+    --check) check=1 ;;
     --jobs) jobs="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -72,6 +78,11 @@ check_deps() {
   fi
 }
 check_deps
+if [ "$check" = 1 ]; then
+  if [ ${#missing[@]} -gt 0 ]; then log "needs a build ($key); missing ${missing[*]}"; exit 11; fi
+  log "needs a build ($key)"
+  exit 10
+fi
 if [ ${#missing[@]} -gt 0 ] && [ "$install_deps" = 1 ]; then
   export DEBIAN_FRONTEND=noninteractive
   # bookworm's meson is 1.0.1; the worker's meson.build needs >= 1.1.
