@@ -13,8 +13,8 @@
  *       side, it shows the page turned during the cut with the ink written
  *       during the cut, and media flows again.
  *
- * Needs root, iproute2, iptables and coturn (.ci/run installs them); where
- * any is missing the suite is skipped with the reason printed.
+ * Needs root, iproute2, iptables and coturn (npm test installs them); where
+ * any is missing, or it does not run as root, it fails with the reason.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -30,16 +30,18 @@ import {
   startClass,
   startLiveRig,
   startTurn,
+  TURNSERVER,
   total,
   turnLog,
   until,
   type Inbound,
   type LiveRig,
 } from '../helpers/live-net.ts';
+import { missingPart, needs } from '../helpers/needs.ts';
 import { netnsUnavailable } from '../helpers/netns.ts';
 
-const unavailable = netnsUnavailable() ?? (haveTurnserver() ? null : 'coturn is not installed (apt-get install coturn)');
-if (unavailable) console.warn(`live-net e2e skipped: ${unavailable}`);
+const unavailable = netnsUnavailable() ?? (haveTurnserver() ? null : missingPart(`coturn (${TURNSERVER}) not found`, '`apt-get install coturn`'));
+needs(unavailable);
 
 let rig: LiveRig;
 let cls: { sessionId: string; itemId: string };
@@ -97,7 +99,7 @@ async function turnPage(): Promise<void> {
   await rig.teacher.ok('session.setState', { sessionId: cls.sessionId, patch: { page } });
 }
 
-describe.skipIf(unavailable !== null)('live class over weak links (P2P engine, network namespaces)', () => {
+describe('live class over weak links (P2P engine, network namespaces)', () => {
   it('ICE forced through coturn (relay only): both ends use relay candidates and media decodes', async () => {
     const log = path.join(os.tmpdir(), `ketang-turn-${process.pid}.log`);
     const turn = await startTurn(rig.link.a.ip, log);

@@ -9,8 +9,8 @@
  * teacher (getStats through the page's debug hook), a page turn and an ink
  * stroke reach both receivers, a remote raised hand reaches the lead
  * teacher's panel, an observer joins and follows unseen by anyone, a
- * receiving board that reloads is back with the page, ink and media. The SFU
- * run skips, with the reason printed, only where no worker exists.
+ * receiving board that reloads is back with the page, ink and media. Where
+ * no worker exists the SFU run fails with the reason; it never skips.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ import { BOARD_VIEWPORT, openDevice } from '../helpers/browser.ts';
 import { connect, type TestClient } from '../helpers/client.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { inbound, launchMediaBrowser, mediaFlows, submitLiveJoin, until } from '../helpers/live.ts';
-import { skipReason } from '../unit/media/worker-env.ts';
+import { needs } from '../helpers/needs.ts';
+import { WORKER_MISSING } from '../unit/media/worker-env.ts';
 
 let hub: TestHub;
 let browser: Browser;
@@ -39,12 +40,12 @@ async function openReceiver(code: string, name: string): Promise<Page> {
   return page;
 }
 
-const SFU_SKIP = skipReason();
-
 describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
+  const missing = engine === 'sfu' ? WORKER_MISSING : null;
+  needs(missing);
   // Each engine on its own hub: one class (and one live session) at a time per classroom.
   beforeAll(async () => {
-    if (engine === 'sfu' && SFU_SKIP) return;
+    if (missing) return;
     hub = await startTestHub();
     teacher = await connect(hub.url, { token: hub.app.secrets.consoleToken });
   });
@@ -53,7 +54,7 @@ describe.each(['p2p', 'sfu'] as const)('live class, %s engine', (engine) => {
     await hub?.close();
   });
 
-  it.skipIf(engine === 'sfu' && SFU_SKIP !== null)('one sending and two receiving classrooms: media both ways, pages, ink, hands, and an unseen observer', async () => {
+  it('one sending and two receiving classrooms: media both ways, pages, ink, hands, and an unseen observer', async () => {
     const { session } = await teacher.ok('session.start', { lessonId: 'sample-lesson-fractions' });
     const lesson = await teacher.ok('lesson.get', { lessonId: session.lessonId });
     const itemId = lesson.items[0]!.id;

@@ -3,13 +3,14 @@
  * one Chromium page sends its fake camera (640x360) and microphone over a
  * WebRtcTransport with mediasoup-client, a second page (its own context, like
  * another classroom) consumes both, and its getStats shows decoded video
- * frames and received audio samples. Skips, saying why, only without a worker.
+ * frames and received audio samples. Without a worker it fails with the reason.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sfu } from '../../main/media/sfu.ts';
 import { launchMediaBrowser, until } from '../helpers/live.ts';
-import { skipReason, WORKER_BIN } from '../unit/media/worker-env.ts';
+import { needs } from '../helpers/needs.ts';
+import { WORKER_BIN, WORKER_MISSING } from '../unit/media/worker-env.ts';
 import type { MediaStats, SfuPage } from './sfu-page.ts';
 import { bundleSfuPage, openSfuPage, startPageServer, type PageServer } from './sfu-server.ts';
 
@@ -33,7 +34,8 @@ async function received(page: Page): Promise<MediaStats[]> {
   return page.evaluate(() => (globalThis as unknown as { sfu: SfuPage }).sfu.received());
 }
 
-describe.skipIf(skipReason() !== null)('Chromium ⇄ mediasoup worker (mediasoup-client over WebRtcTransport)', () => {
+describe('Chromium ⇄ mediasoup worker (mediasoup-client over WebRtcTransport)', () => {
+  needs(WORKER_MISSING);
   let producerIds: string[] = [];
 
   it('a second page decodes the first page’s camera and microphone through the SFU', async () => {

@@ -7,21 +7,22 @@
  * unit-tested apart) and show the lesson page with its ink as data, still
  * following new ink; the well-linked device keeps decoding video.
  *
- * Needs root, iproute2 and iptables (.ci/run installs them); skipped with
- * the reason printed where they are missing.
+ * Needs root, iproute2 and iptables (npm test installs them); fails with
+ * the reason where they are missing or it does not run as root.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePoints } from '../../common/ink.ts';
 import { openDevice } from '../helpers/browser.ts';
 import { startLiveRig, type LiveRig } from '../helpers/live-net.ts';
+import { needs } from '../helpers/needs.ts';
 import { netnsUnavailable } from '../helpers/netns.ts';
 
 /** Far below the lowest screen-video level (150 kbit/s): video cannot get through, page data can. */
 const WEAK_KBIT = 48;
 
 const unavailable = netnsUnavailable();
-if (unavailable) console.warn(`share-net e2e skipped: ${unavailable}`);
+needs(unavailable);
 
 let rig: LiveRig;
 let teacherPage: Page;
@@ -63,7 +64,7 @@ async function stroke(itemId: string, page: number): Promise<void> {
   });
 }
 
-describe.skipIf(unavailable !== null)('screen share over a really weak link (network namespace)', () => {
+describe('screen share over a really weak link (network namespace)', () => {
   it('the weak device falls back to the lesson page with its ink on its own; the well-linked one keeps video', async () => {
     const session = rig.hub.app.store.openSessions()[0]!;
     const lesson = await rig.teacher.ok('lesson.get', { lessonId: session.lessonId });

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { missingPart } from './needs.ts';
 
 export const CHROMIUM = process.env.KETANG_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -12,8 +13,13 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-backgr
 export const BOARD_VIEWPORT = { width: 1920, height: 1080 };
 export const TABLET_VIEWPORT = { width: 800, height: 1280 };
 
+/** Throws, saying how to get it, when there is no Chromium (a test fails for it, it never skips). */
+export function assertChromium(): void {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(missingPart(`Chromium not found at ${CHROMIUM}`, '`apt-get install chromium`'));
+}
+
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+  assertChromium();
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 

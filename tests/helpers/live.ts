@@ -4,13 +4,14 @@
  * hook (`ketangLive.inbound()`), "is media flowing" and a polling wait.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from './browser.ts';
+import { assertChromium, BOARD_VIEWPORT, CHROMIUM, CHROMIUM_ARGS, openDevice } from './browser.ts';
 
 /** Fake camera and microphone, no permission prompt, audio may play without a gesture. */
 export const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 /** Headless Chromium with MEDIA_ARGS, plus whatever flags one test needs on top. */
 export function launchMediaBrowser(extraArgs: string[] = []): Promise<Browser> {
+  assertChromium();
   return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS, ...extraArgs], headless: true });
 }
 

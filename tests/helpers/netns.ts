@@ -23,17 +23,18 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { missingPart } from './needs.ts';
 
 const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-/** Why namespaces cannot be used here, or null when they can. */
+/** Why namespaces cannot be used here (and what to do), or null when they can. */
 export function netnsUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
+  if (process.getuid?.() !== 0) return 'network namespaces need root: run `npm test` as root (e.g. `sudo npm test`)';
   for (const [cmd, pkg] of [['ip', 'iproute2'], ['tc', 'iproute2'], ['iptables', 'iptables']] as const) {
     try {
       run(cmd, ['-V']);
     } catch {
-      return `${cmd} is not installed (apt-get install ${pkg})`;
+      return missingPart(`${cmd} not found`, `\`apt-get install ${pkg}\``);
     }
   }
   return null;

@@ -7,6 +7,7 @@ import { ImportError, importCourseware } from '../../../main/courseware/import.t
 import { findSoffice } from '../../../main/courseware/office.ts';
 import { sniff } from '../../../main/courseware/sniff.ts';
 import { makeFodp, makeMp4Head, makePdf, makePng } from '../../helpers/files.ts';
+import { missingPart } from '../../helpers/needs.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 let dir: string;
@@ -103,15 +104,15 @@ describe('importCourseware', () => {
   });
 
   const soffice = findSoffice();
-  it.skipIf(!soffice)('converts a PPTX to PDF through LibreOffice and keeps both files', async () => {
+  it('converts a PPTX to PDF through LibreOffice and keeps both files', async () => {
+    if (!soffice) throw new Error(missingPart('LibreOffice (soffice) not found', '`apt-get install libreoffice-impress-nogui libreoffice-writer-nogui fonts-wqy-microhei`'));
     const fodp = write('课件.fodp', makeFodp('认识分数'));
-    execFileSync(soffice!, ['--headless', `-env:UserInstallation=file://${dir}/lo-profile`, '--convert-to', 'pptx', '--outdir', dir, fodp], { stdio: 'ignore', timeout: 120_000 });
+    execFileSync(soffice, ['--headless', `-env:UserInstallation=file://${dir}/lo-profile`, '--convert-to', 'pptx', '--outdir', dir, fodp], { stdio: 'ignore', timeout: 120_000 });
     const result = await importCourseware(path.join(dir, '课件.pptx'), { cache });
     expect(result).toMatchObject({ kind: 'pdf', format: 'pptx', pages: 2 });
     expect(result.source?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(cached()).toHaveLength(2);
   }, 180_000);
-  if (!soffice) console.log('skipped: PPTX conversion test — LibreOffice (soffice) is not installed on this machine');
 });
 
 describe('sniff', () => {

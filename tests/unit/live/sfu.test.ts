@@ -4,14 +4,13 @@
  * classroom; classrooms and observers the lead teacher and the classroom on
  * stage), forged or borrowed ids, and cleanup when a member leaves and when
  * the live session closes. Refusals are logged and change nothing.
- * Skipped, with the reason printed, only where no worker exists.
+ * Fails with the reason, never skips, where no worker exists.
  */
 import { describe, expect, it } from 'vitest';
 import type { TestClient } from '../../helpers/client.ts';
 import { hubPerTest } from '../../helpers/hub-per-test.ts';
-import { skipReason } from '../media/worker-env.ts';
-
-const skip = skipReason();
+import { needs } from '../../helpers/needs.ts';
+import { WORKER_MISSING } from '../media/worker-env.ts';
 
 const h = hubPerTest();
 const { client } = h;
@@ -65,7 +64,8 @@ const link = (over: Partial<{ loss: number }>): { rttMs: number; loss: number; i
   ...over,
 });
 
-describe.skipIf(skip !== null)('the SFU in a live session', () => {
+describe('the SFU in a live session', () => {
+  needs(WORKER_MISSING);
   it('lets the lead teacher receive every classroom, and classrooms the lead teacher and the one on stage only', async () => {
     const s = await sfuClass();
     const a = await classroom(s.code, s.liveId, '石桥小学', 2222);

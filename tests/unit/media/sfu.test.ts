@@ -11,7 +11,8 @@ import { MediaEngine } from '../../../main/media/engine.ts';
 import { Sfu, SfuError } from '../../../main/media/sfu.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-import { skipReason, WORKER_BIN } from './worker-env.ts';
+import { needs } from '../../helpers/needs.ts';
+import { WORKER_BIN, WORKER_MISSING } from './worker-env.ts';
 
 const OPUS: ms.RtpParameters = {
   codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
@@ -69,11 +70,13 @@ describe('MediaEngine without a worker', () => {
   });
 });
 
-describe.skipIf(skipReason() !== null)('Sfu on the built worker', () => {
+describe('Sfu on the built worker', () => {
+  needs(WORKER_MISSING);
   let sfu: Sfu;
   const died: { pid: number; sessions: string[] }[] = [];
   const log = new MemoryLogger();
   beforeAll(async () => {
+    if (WORKER_MISSING) return;
     sfu = await Sfu.start({ workerBin: WORKER_BIN!, numWorkers: 2, log, onWorkerDied: (d) => died.push(d) });
   });
   afterAll(async () => {

@@ -12,7 +12,8 @@ import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { types as ms } from 'mediasoup';
 import { Sfu } from '../../../main/media/sfu.ts';
-import { skipReason, WORKER_BIN } from './worker-env.ts';
+import { needs } from '../../helpers/needs.ts';
+import { WORKER_BIN, WORKER_MISSING } from './worker-env.ts';
 
 const SUITES: { suite: ms.SrtpCryptoSuite; tagLen: number }[] = [
   { suite: 'AEAD_AES_256_GCM', tagLen: 16 },
@@ -145,7 +146,8 @@ async function roundTrip(sessionId: string, suite: ms.SrtpCryptoSuite, wrongKey 
   }
 }
 
-describe.skipIf(skipReason() !== null)('SRTP through the mediasoup worker built on libsrtp2', () => {
+describe('SRTP through the mediasoup worker built on libsrtp2', () => {
+  needs(WORKER_MISSING);
   for (const { suite, tagLen } of SUITES) {
     it(`${suite}: RTP is protected on the wire and arrives intact after unprotect`, async () => {
       const run = await roundTrip(`srtp-${suite}`, suite);

@@ -1,21 +1,13 @@
 /**
- * The mediasoup worker for tests: MEDIASOUP_WORKER_BIN (CI sets it after
- * native/mediasoup-worker/build.sh) or native/build/mediasoup-worker.
- * Tests that need it skip, with the reason printed, only where none exists;
- * under CI a missing worker is a failure (tests/unit/media/worker-binary.test.ts).
+ * The mediasoup worker for tests: MEDIASOUP_WORKER_BIN (npm test sets it
+ * after building the worker) or native/build/mediasoup-worker. Where none
+ * exists the tests that need it fail with WORKER_MISSING; they never skip.
  */
 import { findWorkerBinary } from '../../../main/media/worker-binary.ts';
+import { missingPart } from '../../helpers/needs.ts';
 
 export const WORKER = findWorkerBinary();
 export const WORKER_BIN = WORKER.path;
 
-let told = false;
-/** Print once per file why the SFU tests are skipped. */
-export function skipReason(): string | null {
-  if (WORKER_BIN) return null;
-  if (!told) {
-    told = true;
-    console.warn(`[sfu tests skipped] ${WORKER.reason}`);
-  }
-  return WORKER.reason ?? 'no worker';
-}
+/** Why there is no worker and how to get one, or null when there is one. */
+export const WORKER_MISSING: string | null = WORKER.path === null ? missingPart(WORKER.reason, '`native/mediasoup-worker/build.sh --install-deps`') : null;

@@ -3,14 +3,15 @@
  * folder, started on 127.0.0.1 at a free port, removed afterwards. As root it
  * runs as the `postgres` user (PostgreSQL refuses to run as root).
  *
- * `pgBinDir()` is null when Debian's PostgreSQL is not installed; callers
- * skip and print why (CI installs it in .ci/run).
+ * `pgBinDir()` is null when Debian's PostgreSQL is not installed; the tests
+ * that need it then fail with PG_MISSING (`npm test` installs it first).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { missingPart } from '../../helpers/needs.ts';
 
 export interface PgCluster {
   url: string;
@@ -30,7 +31,7 @@ export function pgBinDir(): string | null {
   return which.status === 0 ? path.dirname(which.stdout.trim()) : null;
 }
 
-export const PG_MISSING = 'PostgreSQL binaries not found (apt-get install postgresql); PostgreSQL tests skipped';
+export const PG_MISSING = missingPart('PostgreSQL initdb not found (/usr/lib/postgresql/*/bin)', '`apt-get install postgresql`');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
