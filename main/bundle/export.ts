@@ -11,56 +11,30 @@
  * Upload bundles are always encrypted for the platform (crypto.ts): a lost
  * drive exposes nothing either; without the platform's key none is written.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ContentCache } from '../courseware/cache.ts';
 import { isSealedFile, readSealedChunks } from '../base/crypto/sealed-files.ts';
 import type { Store } from '../store/store.ts';
 import { EVENTS_STREAM, type SyncRepo } from '../store/sync.ts';
 import type { LessonPackage, SyncRecord } from '../../common/sync-wire.ts';
+import { eventRecord, outboxRecord, syncInstanceId } from '../sync/records.ts';
 import { platformKey } from '../base/crypto/bundle-keys.ts';
 import { BundleError, BundleWriter, type Manifest } from '../base/bundle-format.ts';
 import type { Signer } from '../base/crypto/signing.ts';
 
 const PAGE = 5000;
 
-/**
- * The prefix of event keys, shared with the sync engine's Uploader (same
- * meta key, same derivation): both must name an event identically.
- */
-export function syncInstanceId(repo: SyncRepo): string {
-  let id = repo.getMeta('sync.instance');
-  if (!id) {
-    id = createHash('sha256').update(`${Date.now()}-${Math.random()}-${process.pid}`).digest('hex').slice(0, 16);
-    repo.setMeta('sync.instance', id);
-  }
-  return id;
-}
-
-/** Every record not yet acknowledged by the platform, as the Uploader would send it. */
+/** Every record not yet acknowledged by the platform, as the Uploader would send it (the same mapping: main/sync/records.ts). */
 export function pendingRecords(repo: SyncRepo): SyncRecord[] {
   const instance = syncInstanceId(repo);
   const out: SyncRecord[] = [];
   for (let cursor = repo.cursor(EVENTS_STREAM); ; ) {
     const page = repo.eventsAfter(cursor, PAGE);
     if (page.length === 0) break;
-    for (const e of page) {
-      out.push({
-        key: `ev:${instance}:${e.seq}`,
-        stream: EVENTS_STREAM,
-        kind: e.type,
-        sessionId: e.sessionId,
-        seq: e.seq,
-        at: e.at,
-        payload: { deviceId: e.deviceId, studentId: e.studentId, data: JSON.parse(e.payloadJson) as unknown },
-      });
-    }
+    for (const e of page) out.push(eventRecord(instance, e));
     cursor = page[page.length - 1]!.seq;
   }
-  for (const r of repo.pendingOutbox(Number.MAX_SAFE_INTEGER)) {
-    const payload = JSON.parse(r.payloadJson) as unknown;
-    const sessionId = typeof payload === 'object' && payload !== null && typeof (payload as { sessionId?: unknown }).sessionId === 'string' ? (payload as { sessionId: string }).sessionId : null;
-    out.push({ key: r.idempotencyKey, stream: r.stream, kind: r.kind, sessionId, seq: r.id, at: r.createdAt, payload });
-  }
+  for (const r of repo.pendingOutbox(Number.MAX_SAFE_INTEGER)) out.push(outboxRecord(r));
   return out;
 }
 

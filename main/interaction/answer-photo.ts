@@ -160,7 +160,7 @@ export async function sealLegacyAnswerPhotos(o: { store: Store; cache: Pick<Cont
   if (o.store.getMeta(LEGACY_PHOTOS_DONE)) return null;
   const result: LegacyPhotoResult = { sealed: 0, wiped: 0, missing: 0, damaged: 0 };
   const photos = new Set<string>();
-  const repo = new SyncRepo(o.store.db, (where, stored) => o.store.openText(where, stored));
+  const repo = SyncRepo.of(o.store);
   for (let seq = 0; ; ) {
     const page = repo.eventsAfter(seq, 5000);
     if (page.length === 0) break;

@@ -53,17 +53,6 @@ export interface NewClassEvent {
   payload?: unknown;
   at?: string;
 }
-export interface OutboxRow {
-  id: number;
-  idempotencyKey: string;
-  stream: string;
-  kind: string;
-  payload: unknown;
-  createdAt: string;
-  attempts: number;
-  ackedAt: string | null;
-}
-
 export interface StoreOptions extends OpenOptions {
   /**
    * Encryption at rest (docs/security.md): with a key provider, student names
@@ -521,20 +510,6 @@ export class Store {
       .run(o.idempotencyKey, o.stream, o.kind, this.sealText('outbox.payload', JSON.stringify(o.payload)), now());
   }
 
-  pendingOutbox(limit = 100): OutboxRow[] {
-    const rows = this.sql('SELECT * FROM outbox WHERE acked_at IS NULL ORDER BY id LIMIT ?').all(limit) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      idempotencyKey: str(r.idempotency_key),
-      stream: str(r.stream),
-      kind: str(r.kind),
-      payload: JSON.parse(this.openText('outbox.payload', str(r.payload))) as unknown,
-      createdAt: str(r.created_at),
-      attempts: Number(r.attempts),
-      ackedAt: strOrNull(r.acked_at),
-    }));
-  }
-
   private deviceFromRow(r: Row): DeviceRow {
     return {
       id: str(r.id),
@@ -547,14 +522,6 @@ export class Store {
       leftAt: strOrNull(r.left_at),
       kicked: Number(r.kicked) === 1,
     };
-  }
-
-  ackOutbox(ids: readonly number[]): void {
-    const stmt = this.sql('UPDATE outbox SET acked_at = ? WHERE id = ? AND acked_at IS NULL');
-    const at = now();
-    this.tx(() => {
-      for (const id of ids) stmt.run(at, id);
-    });
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
+import type { Store } from './store.ts';
 import { statementCache } from '../base/sqlite-statements.ts';
 
 type Row = Record<string, unknown>;
@@ -64,6 +65,11 @@ export class SyncRepo {
     this.db = db;
     this.sql = statementCache(db);
     this.open = open;
+  }
+
+  /** The repository over a classroom store, opening what it sealed. */
+  static of(store: Store): SyncRepo {
+    return new SyncRepo(store.db, (where, stored) => store.openText(where, stored));
   }
 
   // ---------------------------------------------------------- meta values

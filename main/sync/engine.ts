@@ -86,7 +86,7 @@ export class SyncEngine {
 
   constructor(o: SyncEngineOptions) {
     this.o = o;
-    this.repo = new SyncRepo(o.store.db, (where, stored) => o.store.openText(where, stored));
+    this.repo = SyncRepo.of(o.store);
     this.clock = o.clock ?? realClock;
     this.now = o.now ?? (() => new Date());
     this.cfg = this.loadConfig();

@@ -10,13 +10,13 @@
  * encoded while the current one is on its way and being applied, and sent
  * only after the current one is acknowledged.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from '../base/log.ts';
 import type { SyncRepo } from '../store/sync.ts';
 import { EVENTS_STREAM } from '../store/sync.ts';
 import { SyncError, type PlatformAdapter, type PreparedPush } from './adapter.ts';
-import { eventPayloadJson, pushBodyJson, recordJson, type SyncRecord } from '../../common/sync-wire.ts';
+import { pushBodyJson, type SyncRecord } from '../../common/sync-wire.ts';
+import { eventRecordJson, outboxRecord, syncInstanceId } from './records.ts';
 import { isSealedFile, sealedRange } from '../base/crypto/sealed-files.ts';
 
 export interface UploadLimits {
@@ -57,14 +57,9 @@ export class Uploader {
     this.nowIso = o.nowIso ?? (() => new Date().toISOString());
   }
 
-  /** The prefix of event keys: unique to this database, so a reinstalled classroom's seq 1 is not mistaken for the old one's. */
+  /** The prefix of event keys (records.ts). */
   instanceId(): string {
-    let id = this.repo.getMeta('sync.instance');
-    if (!id) {
-      id = createHash('sha256').update(`${Date.now()}-${Math.random()}-${process.pid}`).digest('hex').slice(0, 16);
-      this.repo.setMeta('sync.instance', id);
-    }
-    return id;
+    return syncInstanceId(this.repo);
   }
 
   async uploadAll(progress: UploadProgress = { events: 0, outbox: 0, files: 0, fileBytes: 0 }): Promise<UploadProgress> {
@@ -110,9 +105,9 @@ export class Uploader {
     for (const e of events) {
       bytes += e.payloadJson.length + 150;
       if (parts.length > 0 && bytes > this.limits.batchBytes) break;
-      const key = `ev:${instance}:${e.seq}`;
+      const { key, json } = eventRecordJson(instance, e);
       keys.push(key);
-      parts.push(recordJson({ key, stream: EVENTS_STREAM, kind: e.type, sessionId: e.sessionId, seq: e.seq, at: e.at }, eventPayloadJson(e.deviceId, e.studentId, e.payloadJson)));
+      parts.push(json);
       lastSeq = e.seq;
     }
     const json = Buffer.from(pushBodyJson(parts));
@@ -132,9 +127,7 @@ export class Uploader {
       for (const r of rows) {
         bytes += r.payloadJson.length + 150;
         if (records.length > 0 && bytes > this.limits.batchBytes) break;
-        const payload = JSON.parse(r.payloadJson) as unknown;
-        const sessionId = typeof payload === 'object' && payload !== null && typeof (payload as { sessionId?: unknown }).sessionId === 'string' ? (payload as { sessionId: string }).sessionId : null;
-        records.push({ key: r.idempotencyKey, stream: r.stream, kind: r.kind, sessionId, seq: r.id, at: r.createdAt, payload });
+        records.push(outboxRecord(r));
       }
       const ids = rows.slice(0, records.length).map((r) => r.id);
       try {

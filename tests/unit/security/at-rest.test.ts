@@ -81,7 +81,7 @@ describe('encryption at rest', () => {
     expect(store.devices(sessionId).map((d) => d.name)).toEqual([NAME, LATIN]);
     const answers = store.events(sessionId).filter((e) => e.type === 'answer.submitted').map((e) => e.payload);
     expect(answers).toEqual([{ text: ANSWER, by: NAME }, { text: 'three quarters', by: LATIN }]);
-    expect(store.pendingOutbox()[0]!.payload).toEqual({ best: NAME });
+    expect(JSON.parse(SyncRepo.of(store).pendingOutbox(1)[0]!.payloadJson)).toEqual({ best: NAME });
     expect(files.read('rec-0001.webm').equals(recording)).toBe(true);
     store.close();
 
