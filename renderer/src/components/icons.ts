@@ -1,9 +1,9 @@
-/** Inline stroke icons (no icon font: works offline and under the CSP). 24×24 paths. */
-export type IconName =
-  | 'play' | 'stop' | 'cast' | 'users' | 'user' | 'group' | 'check' | 'x' | 'globe' | 'wifi' | 'wifi-off'
-  | 'left' | 'right' | 'expand' | 'shrink' | 'board' | 'chalk' | 'back' | 'logout' | 'clock' | 'book' | 'alert' | 'lock' | 'download' | 'search' | 'archive';
-
-export const iconPaths: Record<IconName, string[]> = {
+/**
+ * Inline stroke icons, 24×24 paths (no icon font: works offline and under
+ * the CSP), drawn by components/Icon.vue. One table for the whole app.
+ */
+export const iconPaths = {
+  // The app: console, board, devices.
   play: ['M7 4.5v15l12.5-7.5z'],
   stop: ['M6 6h12v12H6z'],
   cast: ['M3 17.5a3.5 3.5 0 0 1 3.5 3.5', 'M3 13.5A7.5 7.5 0 0 1 10.5 21', 'M3 8.6V6a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-5'],
@@ -30,4 +30,58 @@ export const iconPaths: Record<IconName, string[]> = {
   download: ['M12 3v12', 'M7 10l5 5 5-5', 'M4 20h16'],
   search: ['M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z', 'M21 21l-5-5'],
   archive: ['M3 4h18v4H3z', 'M5 8v12h14V8', 'M10 12h4'],
-};
+  // Teaching: the ink toolbar.
+  pen: ['M16.5 3.5l4 4L8 20l-5 1 1-5z', 'M14 6l4 4'],
+  highlighter: ['M9 14l-4 4v3h6l2-2', 'M9 14l6-10 5 3-6 10z', 'M9 14l4 3'],
+  eraser: ['M7 21h13', 'M3.5 14.5l9-9a2 2 0 0 1 2.8 0l4.2 4.2a2 2 0 0 1 0 2.8L12 20H8l-4.5-4.5a1 1 0 0 1 0-1z', 'M8.5 9.5l6 6'],
+  areaEraser: ['M4 20h16', 'M12 16a6 6 0 1 0 0-12 6 6 0 0 0 0 12z', 'M9 10h6'],
+  axes: ['M3 12h18', 'M12 3v18', 'M18 9l3 3-3 3', 'M9 6l3-3 3 3'],
+  line: ['M5 19L19 5'],
+  arrow: ['M5 19L19 5', 'M10 5h9v9'],
+  rect: ['M4 6h16v12H4z'],
+  ellipse: ['M12 19c4.4 0 8-3.1 8-7s-3.6-7-8-7-8 3.1-8 7 3.6 7 8 7z'],
+  text: ['M5 7V4h14v3', 'M12 4v16', 'M9 20h6'],
+  select: ['M5 3l13 6.5-5.5 2-2 5.5z', 'M13 13l6 6'],
+  undo: ['M9 14L4 9l5-5', 'M4 9h10.5a5.5 5.5 0 0 1 0 11H11'],
+  redo: ['M15 14l5-5-5-5', 'M20 9H9.5a5.5 5.5 0 0 0 0 11H13'],
+  clear: ['M4 7h16', 'M10 11v6', 'M14 11v6', 'M5 7l1 13h12l1-13', 'M9 7V4h6v3'],
+  hand: ['M8 13V5.5a1.5 1.5 0 0 1 3 0V12', 'M11 11.5v-7a1.5 1.5 0 0 1 3 0V12', 'M14 11.5v-5a1.5 1.5 0 0 1 3 0V13', 'M17 9.5a1.5 1.5 0 0 1 3 0V15a6 6 0 0 1-6 6h-1.5a6 6 0 0 1-4.7-2.3L4.3 14.6a1.5 1.5 0 0 1 2.3-1.9L8 14'],
+  finger: ['M10 11V4.5a1.5 1.5 0 0 1 3 0V11', 'M13 10.5a1.5 1.5 0 0 1 3 0V12', 'M16 11.5a1.5 1.5 0 0 1 3 0V15a6 6 0 0 1-6 6h-1a6 6 0 0 1-5-2.7L5 15a1.5 1.5 0 0 1 2.5-1.7L10 16'],
+  layers: ['M12 3l9 5-9 5-9-5z', 'M3 13l9 5 9-5'],
+  zoomReset: ['M11 19a8 8 0 1 0 0-16 8 8 0 0 0 0 16z', 'M21 21l-4.3-4.3', 'M8 11h6'],
+  cloud: ['M17.5 19H7a5 5 0 1 1 1.1-9.9A6 6 0 0 1 19.6 11 4 4 0 0 1 17.5 19z'],
+  cloudOff: ['M3 3l18 18', 'M8.2 8.2A5 5 0 0 0 7 19h10.5', 'M11.4 5.6A6 6 0 0 1 19.6 11a4 4 0 0 1 1.4 5.6'],
+  // Teaching: subject tools and presenting overlays.
+  toolbox: ['M3 8h18v11H3z', 'M8 8V5h8v3', 'M3 13h18', 'M10 12v2h4v-2'],
+  ruler: ['M3 15L15 3l6 6L9 21z', 'M7 11l2 2', 'M10 8l2 2', 'M13 5l2 2', 'M5.5 13.5l1 1', 'M8.5 10.5l1 1'],
+  protractor: ['M3 18a9 9 0 0 1 18 0z', 'M12 18l5-6', 'M12 18V9'],
+  compass: ['M12 3v3', 'M12 6l-6 15', 'M12 6l6 15', 'M9 14h6'],
+  spotlight: ['M12 16a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M12 2v3', 'M12 19v3', 'M2 12h3', 'M19 12h3', 'M5 5l2 2', 'M17 17l2 2'],
+  curtain: ['M3 3h18', 'M5 3v18', 'M19 3v18', 'M5 3c3 4 3 10 0 18', 'M19 3c-3 4-3 10 0 18'],
+  image: ['M4 4h16v16H4z', 'M4 16l5-5 4 4 3-3 4 4', 'M15 9h.01'],
+  pdf: ['M6 2h9l5 5v15H6z', 'M14 2v6h6', 'M9 13h6', 'M9 17h6'],
+  rotate: ['M20 11a8 8 0 1 0-2.3 5.7', 'M20 4v7h-7'],
+  swap: ['M4 9h16', 'M16 5l4 4-4 4', 'M20 15H4', 'M8 11l-4 4 4 4'],
+  resize: ['M15 3h6v6', 'M9 21H3v-6', 'M21 3l-7 7', 'M3 21l7-7'],
+  shape: ['M3 12a5 5 0 1 0 10 0 5 5 0 0 0-10 0z', 'M14 7h7v10h-7z'],
+  pencil: ['M16.5 3.5l4 4L8 20l-5 1 1-5z'],
+  // Teaching: import, media, thumbnails, presenter view.
+  upload: ['M12 16V4', 'M7 9l5-5 5 5', 'M4 16v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3'],
+  pause: ['M7 5h3.5v14H7z', 'M13.5 5H17v14h-3.5z'],
+  volume: ['M4 9.5h3.5L12 5v14l-4.5-4.5H4z', 'M15.5 9a4 4 0 0 1 0 6', 'M18 6.5a7.5 7.5 0 0 1 0 11'],
+  mute: ['M4 9.5h3.5L12 5v14l-4.5-4.5H4z', 'M16 9.5l5 5', 'M21 9.5l-5 5'],
+  back10: ['M4 12a8 8 0 1 0 2.3-5.7', 'M4 4v4h4', 'M10 10v5', 'M13 10h2.5v5H13z'],
+  fwd10: ['M20 12a8 8 0 1 1-2.3-5.7', 'M20 4v4h-4', 'M9 10v5', 'M12 10h2.5v5H12z'],
+  grid: ['M4 4h7v7H4z', 'M13 4h7v7h-7z', 'M4 13h7v7H4z', 'M13 13h7v7h-7z'],
+  presenter: ['M3 4h18v11H3z', 'M8 20h8', 'M12 15v5', 'M13 8h5', 'M13 11h3', 'M6 8h4v4H6z'],
+  blank: ['M3 5h18v12H3z', 'M8 21h8', 'M6 8l12 6', 'M18 8L6 14'],
+  restart: ['M4 12a8 8 0 1 0 2.3-5.7', 'M4 4v4h4'],
+  note: ['M5 3h10l4 4v14H5z', 'M14 3v5h5', 'M8 12h8', 'M8 16h6'],
+  film: ['M3 5h18v14H3z', 'M7 5v14', 'M17 5v14', 'M3 9h4', 'M3 15h4', 'M17 9h4', 'M17 15h4'],
+  music: ['M9 18V5l11-2v13', 'M9 18a3 3 0 1 1-6 0 3 3 0 0 1 6 0z', 'M20 16a3 3 0 1 1-6 0 3 3 0 0 1 6 0z'],
+} satisfies Record<string, readonly string[]>;
+
+export type IconName = keyof typeof iconPaths;
+
+/** Drawn filled rather than stroked. */
+export const FILLED_ICONS: ReadonlySet<IconName> = new Set<IconName>(['play', 'stop', 'pause']);
