@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ContentCache } from '../courseware/cache.ts';
 import type { Logger } from '../base/log.ts';
 import type { Store } from '../store/store.ts';
-import { SyncRepo, type PendingSummary } from '../store/sync.ts';
+import { SyncRepo } from '../store/sync.ts';
 import { platformKey, savePlatformKey } from '../base/crypto/bundle-keys.ts';
 import { setVouchedSigners } from '../base/crypto/signing.ts';
 import { HttpPlatformAdapter, SyncError, type PlatformAdapter, type SyncErrorCode } from './adapter.ts';
@@ -18,25 +18,13 @@ import { Downloader } from './download.ts';
 import { blockedReason, DEFAULT_CONFIG, kbpsToBytes, SyncConfig, type Blocked } from './policy.ts';
 import { ByteBucket, realClock, type Clock } from './throttle.ts';
 import { Uploader, type UploadLimits } from './upload.ts';
+import type { SyncStatus } from '../../common/contract/sync.ts';
 
 const CONFIG_KEY = 'sync.config';
 const STATE_KEY = 'sync.state';
 
-export interface SyncStatus {
-  configured: boolean;
-  platformUrl: string | null;
-  paused: boolean;
-  /** Why sync is waiting now, or null when it may run. */
-  blocked: Blocked | null;
-  running: boolean;
-  pending: PendingSummary & { totalBytes: number };
-  lastSuccessAt: string | null;
-  lastDownloadAt: string | null;
-  lastError: { code: SyncErrorCode; message: string; at: string } | null;
-  /** Monotonic ms until the next retry after a failure, or null. */
-  retryInMs: number | null;
-  config: Omit<SyncConfig, 'token'> & { hasToken: boolean };
-}
+/** What the engine reports is what the console receives: the contract's shape (common/contract/sync.ts), one definition. */
+export type { SyncStatus };
 
 interface PersistedState {
   lastSuccessAt: string | null;
@@ -209,12 +197,12 @@ export class SyncEngine {
       paused: this.cfg.paused,
       blocked: this.blocked(),
       running: this.running !== null,
-      pending: { ...pending, totalBytes: pending.eventBytes + pending.outboxBytes + pending.fileBytes },
+      pending: { events: pending.events, outbox: pending.outbox, files: pending.files, totalBytes: pending.eventBytes + pending.outboxBytes + pending.fileBytes },
       lastSuccessAt: this.state.lastSuccessAt,
       lastDownloadAt: this.state.lastDownloadAt,
       lastError: this.state.lastError,
       retryInMs: this.retryAt === null ? null : Math.max(0, this.retryAt - this.clock.ms()),
-      config: { ...cfg, hasToken: token !== null },
+      config: { upKbps: cfg.upKbps, downKbps: cfg.downKbps, windows: cfg.windows, allowDuringClass: cfg.allowDuringClass, retentionDays: cfg.retentionDays, hasToken: token !== null },
     };
   }
 

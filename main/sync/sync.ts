@@ -8,7 +8,7 @@
  * differs from the last one sent goes out.
  */
 import { KetangError } from '../../common/protocol.ts';
-import type { syncOperations, SyncStatus } from '../../common/contract/sync.ts';
+import type { syncOperations } from '../../common/contract/sync.ts';
 import type { SyncEngine } from './engine.ts';
 import type { Feature, ServiceContext } from '../classroom/context.ts';
 
@@ -18,7 +18,7 @@ export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => 
   let lastSent = '';
   /** Send the status if it changed (the retry countdown alone is not a change: it moves every millisecond). */
   const push = (e: SyncEngine): void => {
-    const s = status(e);
+    const s = e.status();
     const key = JSON.stringify({ ...s, retryInMs: s.retryInMs === null ? null : 'pending' });
     if (key === lastSent) return;
     lastSent = key;
@@ -45,56 +45,33 @@ export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => 
     if (e) push(e);
   };
   watch();
-  const status = (e: SyncEngine): SyncStatus => {
-    const s = e.status();
-    return {
-      configured: s.configured,
-      platformUrl: s.platformUrl,
-      paused: s.paused,
-      blocked: s.blocked,
-      running: s.running,
-      pending: { events: s.pending.events, outbox: s.pending.outbox, files: s.pending.files, totalBytes: s.pending.totalBytes },
-      lastSuccessAt: s.lastSuccessAt,
-      lastDownloadAt: s.lastDownloadAt,
-      lastError: s.lastError,
-      retryInMs: s.retryInMs,
-      config: {
-        upKbps: s.config.upKbps,
-        downKbps: s.config.downKbps,
-        windows: s.config.windows,
-        allowDuringClass: s.config.allowDuringClass,
-        retentionDays: s.config.retentionDays,
-        hasToken: s.config.hasToken,
-      },
-    };
-  };
   return {
     onEnter: (conn) => {
       if (conn.role === 'teacher') poke();
     },
     onSessionEnd: () => poke(),
     handlers: {
-      'sync.status': () => status(need()),
+      'sync.status': () => need().status(),
       'sync.pause': () => {
         const e = need();
         e.pause();
-        return status(e);
+        return e.status();
       },
       'sync.resume': () => {
         const e = need();
         e.resume();
-        return status(e);
+        return e.status();
       },
       'sync.now': () => {
         const e = need();
         e.kick();
-        return status(e);
+        return e.status();
       },
       'sync.configure': (_conn, input) => {
         const e = need();
         const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
         e.configure(patch);
-        return status(e);
+        return e.status();
       },
     },
   };
