@@ -112,7 +112,7 @@ async function rawSync(cdir: string, url: string, events: number, files: string[
   for (;;) {
     const events = repo.eventsAfter(seq, DEFAULT_LIMITS.batchRecords);
     if (!events.length) break;
-    // Encoded as the engine encodes it (main/sync/wire.ts), so both sides pay the same to produce the same bytes.
+    // Encoded as the engine encodes it (common/sync-wire.ts), so both sides pay the same to produce the same bytes.
     const body = Buffer.from(pushBodyJson(events.map((e) => recordJson({ key: `ev:bench0000instance:${e.seq}`, stream: 'class_events', kind: e.type, sessionId: e.sessionId, seq: e.seq, at: e.at }, eventPayloadJson(e.deviceId, e.studentId, e.payloadJson)))));
     eventBytes += body.length;
     // Synced before the reply, as the platform commits each batch to disk before acknowledging it.

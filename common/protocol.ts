@@ -6,7 +6,7 @@
  * in base.ts) and merged here; everything imports it from this file. To add
  * a feature's operations: write common/contract/<feature>.ts exporting
  * `<feature>Operations` and `<feature>Events`, spread them below, implement
- * the handlers in main/services/<feature>.ts, and run
+ * the handlers in main/<feature>/ (listed in main/features.ts), and run
  * `node build/gen-protocol-doc.ts`.
  *
  * Pure TypeScript: no node:, DOM or electron imports — this file is bundled

@@ -129,7 +129,7 @@ export const TeacherSignIn = z.object({ login: z.string().min(1).max(100), passw
 export const TeacherSignInReply = z.object({ teacherId: z.string(), name: z.string(), schoolId: z.string() });
 export type TeacherSignInReply = z.infer<typeof TeacherSignInReply>;
 
-/** GET /v1/keys: the key classrooms encrypt USB upload bundles for (main/bundle/crypto.ts checks it is X25519), and the lesson-bundle signers the platform vouches for. */
+/** GET /v1/keys: the key classrooms encrypt USB upload bundles for (main/base/crypto/bundle-keys.ts checks it is X25519), and the lesson-bundle signers the platform vouches for. */
 export const PlatformKeys = z.object({
   /** The platform's X25519 key USB upload bundles are encrypted for (null: it has none). */
   bundleKey: z.object({ publicKey: z.string().min(40).max(200), keyId: z.string().max(32) }).nullable(),

@@ -177,7 +177,7 @@ export const SessionReport = z.object({
   /**
    * Receiving classrooms of a live class (同步课堂): per classroom, each question's counts
    * and each student's last answer, as the room's assisting teacher forwarded them
-   * (main/services/live-quiz.ts). Empty without a live class.
+   * (main/live/live-quiz.ts). Empty without a live class.
    */
   classrooms: z.array(
     z.object({

@@ -62,7 +62,7 @@ export function loadSettings(file: string, env: NodeJS.ProcessEnv): { settings: 
 
 /**
  * The desktop app's data folder (Electron's userData): `<appData>/Ketang`,
- * the same folder browser mode and `npm run hub` use (main/cli/paths.ts), so
+ * the same folder browser mode and `npm run hub` use (main/base/paths.ts), so
  * the classroom's data follows whichever way Ketang was started.
  * KETANG_DATA overrides it, as it does for the other modes.
  */

@@ -8,7 +8,7 @@
  * GET /v1/keys when they first sync (or from the IT admin:
  * `npm run bundle -- platform-key <key>`) and keep it. Each bundle gets a
  * random content key; every payload file is sealed with it in 64 KiB
- * AES-256-GCM chunks (main/security/files.ts, the format of sealed
+ * AES-256-GCM chunks (main/base/crypto/sealed-files.ts, the format of sealed
  * recordings), and the content key is wrapped for the platform: ECDH between
  * a fresh ephemeral key and the platform's key, HKDF-SHA256 bound to the
  * bundle id and both public keys, AES-256-GCM. The wrapping travels in the

@@ -14,8 +14,8 @@ const typeImport = "import type { App } from 'electron';\nexport type Holder = {
 const inlineType = "import { type BrowserWindow } from 'electron';\nexport type W = BrowserWindow;\n";
 
 describe('lint: electron stays at the edge', () => {
-  it('a value import of electron in a service is an error', async () => {
-    const errors = await electronErrors('main/services/x.ts', valueImport);
+  it('a value import of electron in a feature is an error', async () => {
+    const errors = await electronErrors('main/lesson/x.ts', valueImport);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/main\/electron/);
   });
@@ -24,11 +24,11 @@ describe('lint: electron stays at the edge', () => {
     for (const file of ['main/hub/x.ts', 'main/store/x.ts', 'main/cli/x.ts', 'common/x.ts', 'tests/unit/x.test.ts']) {
       expect(await electronErrors(file, valueImport), file).not.toHaveLength(0);
     }
-    expect(await electronErrors('main/services/y.ts', "import { ipcMain } from 'electron/main';\nexport const i = ipcMain;\n")).toHaveLength(1);
+    expect(await electronErrors('main/share/y.ts', "import { ipcMain } from 'electron/main';\nexport const i = ipcMain;\n")).toHaveLength(1);
   });
 
   it('import type is fine anywhere in main', async () => {
-    expect(await electronErrors('main/services/x.ts', typeImport)).toEqual([]);
+    expect(await electronErrors('main/lesson/x.ts', typeImport)).toEqual([]);
     expect(await electronErrors('main/hub/x.ts', inlineType)).toEqual([]);
   });
 

@@ -115,7 +115,7 @@ describe('GET /files/<sha256>', () => {
   const fileUrl = (token?: string): string => `${app.hub.url}/files/${pdfSha}${token ? `?t=${encodeURIComponent(token)}` : ''}`;
 
   it('serves a cached file to the console, the board and a joined device it was sent to, with its type and hash as ETag', async () => {
-    // A device may fetch only what was pushed to it (services/share.ts; tests/unit/share).
+    // A device may fetch only what was pushed to it (main/share/share.ts; tests/unit/share).
     expect((await fetch(fileUrl(studentToken))).status).toBe(401);
     await teacher.ok('share.push', { audience: { kind: 'all' }, content: { kind: 'file', sha256: pdfSha, title: '课件' } });
     for (const token of [app.secrets.consoleToken, app.secrets.boardToken, studentToken]) {
