@@ -153,27 +153,13 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       const sample = path.join(opts.resourcesDir, 'sample', 'school.json');
       if (fs.existsSync(sample) && seedSample(store, sample)) log.info('loaded the sample school', { file: sample });
     }
-    let hub: Hub | null = null;
-    let sync: SyncEngine | null = null;
-    let security: SecurityDeps | null = null;
-    const classroom = createClassroom({
-      store,
-      log,
-      secrets,
-      hubId: secrets.hubId,
-      urls: () => hub?.lanUrls() ?? [],
-      sync: () => sync,
-      security: () => security,
-      // Lesson recordings (教学实录), sealed like every personal file.
-      recordings: { dir: path.join(dataDir, 'recordings'), filesKey: store.dataKeys!.filesKey },
-    });
     const cache = new ContentCache(path.join(dataDir, 'courseware'));
     // Answer photos of builds before they were sealed: sealed once, their clear copies wiped (never fatal to the start).
     await sealLegacyAnswerPhotos({ store, cache, sealed: personalCas, log }).catch((err: unknown) => log.error('sealing earlier answer photos failed; tried again at the next start', { error: (err as Error).stack ?? String(err) }));
     cache.sweep();
     // Uploads wait while a class is live unless the teacher allows it (bandwidth etiquette).
     let lastSyncError: string | null = null;
-    const syncEngine = (sync = new SyncEngine({
+    const syncEngine = new SyncEngine({
       store,
       cache,
       dataDir,
@@ -189,11 +175,24 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
           audit.record('sync.run', 'failed', null, { code: r.code, message: r.message });
         }
       },
-    }));
+    });
     syncEngine.start();
     // Online sign-in goes through the sync engine's platform adapter; without one, sign-in is offline only.
     const identity = new TeacherIdentity({ db: securityDb, audit, platform: () => syncEngine });
-    security = { identity, audit, store, repo: syncEngine.repo, dataDir, hubId: secrets.hubId, cache, securityDb };
+    const security: SecurityDeps = { identity, audit, store, repo: syncEngine.repo, dataDir, hubId: secrets.hubId, cache, securityDb };
+    // The one late binding: the classroom reports the hub's addresses (hub.info), and the hub is started with the classroom.
+    let hub: Hub | null = null;
+    const classroom = createClassroom({
+      store,
+      log,
+      secrets,
+      hubId: secrets.hubId,
+      urls: () => hub?.lanUrls() ?? [],
+      sync: () => syncEngine,
+      security: () => security,
+      // Lesson recordings (教学实录), sealed like every personal file.
+      recordings: { dir: path.join(dataDir, 'recordings'), filesKey: store.dataKeys!.filesKey },
+    });
     const courseware = new CoursewareService({ store, cache, log });
     hub = await startHub({
       classroom,
