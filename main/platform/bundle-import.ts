@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PlatformStore } from './store.ts';
-import { publishFile } from './server.ts';
+import { publishFile } from './files.ts';
 import { MAX_BATCH_RECORDS } from '../../common/sync-wire.ts';
 import type { Recipient } from '../base/crypto/bundle-keys.ts';
 import { BundleError, bundleContentKey, bundleRecords, readBundle, writePlainPayload } from '../base/bundle-format.ts';

@@ -5,7 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Logger } from '../base/log.ts';
-import { startPlatform, type Fault, type PlatformServer, type RouteName } from './server.ts';
+import type { Fault, RouteName } from './routes.ts';
+import { startPlatform, type PlatformServer } from './server.ts';
 import { PgPlatformStore } from './store-pg.ts';
 import { SqlitePlatformStore } from './store-sqlite.ts';
 import type { PlatformStore } from './store.ts';
