@@ -19,6 +19,56 @@ export interface BackgroundSource {
   fileUrl: (sha256: string) => string;
 }
 
+/** An item's PDF, opened once: page turns while it opens all wait for the same document. */
+class PdfFile {
+  /** The document the page is drawn from, once it is open for the page shown. */
+  doc: PdfDoc | null = null;
+  private sha: string | null = null;
+  private opening: Promise<PdfDoc> | null = null;
+
+  get isOpen(): boolean {
+    return this.opening !== null;
+  }
+
+  open(sha: string, url: string, progress: (loaded: number, total: number) => void): Promise<PdfDoc> {
+    if (this.sha !== sha) {
+      this.close();
+      this.sha = sha;
+      this.opening = PdfDoc.open(url, progress);
+    }
+    return this.opening!;
+  }
+
+  close(): void {
+    void this.opening?.then((d) => d.destroy()).catch(() => {});
+    this.opening = null;
+    this.doc = null;
+    this.sha = null;
+  }
+
+  /** It did not open: the next try opens the file afresh (the hub may have been away). */
+  forget(): void {
+    this.sha = null;
+    this.opening = null;
+  }
+}
+
+/** A blank board's style, or an image (or nothing) on a cleared stage; PDFs are rendered apart. */
+function paintStill(ctx: CanvasRenderingContext2D, what: BoardStyle | HTMLImageElement | null, pv: PageView): void {
+  const { size, view } = pv;
+  if (typeof what === 'string') {
+    paintBoard(ctx, what, view, size.w, size.h);
+    return;
+  }
+  ctx.clearRect(0, 0, size.w, size.h);
+  if (what?.complete && what.naturalWidth) {
+    const w = PAGE_UNITS * view.scale;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(view.ox, view.oy, w, w / pv.aspect.value);
+    ctx.drawImage(what, view.ox, view.oy, w, w / pv.aspect.value);
+  }
+}
+
 export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv: PageView, src: BackgroundSource) {
   const { t } = useI18n();
   const { size, view, aspect } = pv;
@@ -26,8 +76,7 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
   const busyText = ref('');
   const failed = ref(false);
 
-  let pdf: PdfDoc | null = null;
-  let pdfSha: string | null = null;
+  const pdf = new PdfFile();
   let image: HTMLImageElement | null = null;
 
   /** The view the PDF bitmap was rendered for; CSS-transform it until re-rendered. */
@@ -64,22 +113,12 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
     if (!canvas.value) return;
     const ctx = canvas.value.getContext('2d')!;
     ctx.setTransform(size.dpr, 0, 0, size.dpr, 0, 0);
-    const kind = src.item().kind;
-    if (kind === 'whiteboard') {
-      paintBoard(ctx, src.boardStyle(), view, size.w, size.h);
-      return;
-    }
-    ctx.clearRect(0, 0, size.w, size.h);
-    if (kind === 'image' && image?.complete && image.naturalWidth) {
-      const w = PAGE_UNITS * view.scale;
-      ctx.fillStyle = '#fff';
-      ctx.fillRect(view.ox, view.oy, w, w / aspect.value);
-      ctx.drawImage(image, view.ox, view.oy, w, w / aspect.value);
-    }
+    paintStill(ctx, src.item().kind === 'whiteboard' ? src.boardStyle() : image, pv);
   }
 
   async function renderPdf(): Promise<void> {
-    if (!pdf || !canvas.value || !size.w) return;
+    const doc = pdf.doc;
+    if (!doc || !canvas.value || !size.w) return;
     const seq = ++renderSeq;
     const target = { ...view };
     // Draw off screen, then show it in one go: no half-drawn page while turning.
@@ -96,7 +135,7 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
         busyText.value = t('lesson.rendering');
       }
     }, 300);
-    const ok = await pdf.render(src.page(), octx, PAGE_UNITS * target.scale, target.ox, target.oy, size.dpr).catch(() => false);
+    const ok = await doc.render(src.page(), octx, PAGE_UNITS * target.scale, target.ox, target.oy, size.dpr).catch(() => false);
     clearTimeout(slow);
     if (seq !== renderSeq || !canvas.value) return;
     busy.value = false;
@@ -109,29 +148,17 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
     Object.assign(rendered, target);
   }
 
-  let pdfOpening: Promise<PdfDoc> | null = null;
-  function closePdf(): void {
-    void pdfOpening?.then((d) => d.destroy()).catch(() => {});
-    pdfOpening = null;
-    pdf = null;
-    pdfSha = null;
-  }
-
   /** The PDF of `item` (opened once; page turns while it opens all wait for the same document). */
-  async function openPdf(item: CoursewareItem & { sha256: string }): Promise<PdfDoc> {
-    if (pdfSha !== item.sha256) {
-      closePdf();
-      pdfSha = item.sha256;
-      pdfOpening = PdfDoc.open(src.fileUrl(item.sha256), (loaded, total) => {
-        if (total) busyText.value = t('lesson.openingPercent', { percent: Math.round((100 * loaded) / total) });
-      });
-    }
+  async function openPdf(sha: string): Promise<PdfDoc> {
+    const opening = pdf.open(sha, src.fileUrl(sha), (loaded, total) => {
+      if (total) busyText.value = t('lesson.openingPercent', { percent: Math.round((100 * loaded) / total) });
+    });
     const slow = setTimeout(() => {
       busy.value = true;
       busyText.value ||= t('lesson.opening');
     }, 300);
     try {
-      return await pdfOpening!;
+      return await opening;
     } finally {
       clearTimeout(slow);
       busy.value = false;
@@ -149,16 +176,16 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
     rendered.scale = 0;
     try {
       if (item.kind === 'pdf' && item.sha256) {
-        const doc = await openPdf({ ...item, sha256: item.sha256 });
+        const doc = await openPdf(item.sha256);
         if (seq !== showSeq) return;
-        pdf = doc;
+        pdf.doc = doc;
         const s = await doc.size(page);
         if (seq !== showSeq) return;
         aspect.value = s.width / s.height;
         doc.retain([page, page + 1]);
         doc.prefetch(page + 1);
       } else {
-        if (pdfOpening) closePdf();
+        if (pdf.isOpen) pdf.close();
         if (item.kind === 'image' && item.sha256) {
           const img = new Image();
           img.src = src.fileUrl(item.sha256);
@@ -175,11 +202,7 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
       if (seq !== showSeq) return;
       failed.value = true;
       busy.value = false;
-      // Let the next try open the file afresh (the hub may have been away).
-      if (item.kind === 'pdf') {
-        pdfSha = null;
-        pdfOpening = null;
-      }
+      if (item.kind === 'pdf') pdf.forget();
     }
     pv.refit();
     schedule();
@@ -188,7 +211,7 @@ export function usePageBackground(canvas: Ref<HTMLCanvasElement | undefined>, pv
   function dispose(): void {
     clearTimeout(pdfTimer);
     cancelAnimationFrame(raf);
-    closePdf();
+    pdf.close();
   }
 
   return { busy, busyText, failed, transform, resize, schedule, show, dispose };
