@@ -26,10 +26,13 @@ export class CoursewareService {
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
-  /** Import a file on disk into a lesson as its last item. Throws ImportError or KetangError; changes nothing then. */
-  async importFile(lessonId: string, file: string, displayName = path.basename(file)): Promise<Lesson> {
+  /**
+   * Import a file on disk into a lesson as its last item. Throws ImportError or KetangError; changes nothing then.
+   * `password` opens a protected file for this import only: it is neither stored nor logged.
+   */
+  async importFile(lessonId: string, file: string, displayName = path.basename(file), opts: { password?: string } = {}): Promise<Lesson> {
     if (!this.store.lesson(lessonId)) throw new KetangError('NOT_FOUND', `No lesson ${lessonId}`);
-    const imported = await importCourseware(file, { cache: this.cache, maxBytes: this.maxBytes });
+    const imported = await importCourseware(file, { cache: this.cache, maxBytes: this.maxBytes, ...(opts.password ? { password: opts.password } : {}) });
     const title = path.basename(displayName, path.extname(displayName)) || imported.title;
     this.store.tx(() => {
       if (imported.source) this.store.putFileMeta({ sha256: imported.source.sha256, size: imported.source.size, mime: 'application/octet-stream' });
@@ -50,7 +53,7 @@ export class CoursewareService {
    * Import from a stream (an HTTP upload): spooled to a private temp folder
    * under its own name, so format checks and titles work as for a local file.
    */
-  async importStream(lessonId: string, source: NodeJS.ReadableStream, originalName: string): Promise<Lesson> {
+  async importStream(lessonId: string, source: NodeJS.ReadableStream, originalName: string, opts: { password?: string } = {}): Promise<Lesson> {
     const name = safeFileName(originalName);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ketang-upload-'));
     const file = path.join(dir, name);
@@ -68,7 +71,7 @@ export class CoursewareService {
         },
         fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }),
       );
-      return await this.importFile(lessonId, file, name);
+      return await this.importFile(lessonId, file, name, opts);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,13 @@
  * POST /upload?lesson=<id>&name=<file name>: a teacher's console adds a
  * courseware file to a lesson from a browser (browser mode, or a teacher
  * laptop on the school LAN). The body is the file's bytes. Console token only.
+ *
+ * A password-protected file is answered IMPORT_PASSWORD_REQUIRED; the console
+ * asks the teacher (此文件有密码) and sends the file again with the password in
+ * the X-Ketang-Password header, percent-encoded UTF-8 (header values are
+ * bytes; a Chinese password would not survive as one). A header, never the
+ * query string: URLs end up in logs and browser history. The password is
+ * passed to this one import and nowhere else.
  */
 import type http from 'node:http';
 import { KetangError, type Lesson, type Reply } from '../../common/protocol.ts';
@@ -17,8 +24,10 @@ export interface UploadTarget {
    * written over on the board, which holds the board token, not the console's.
    */
   mayAddSnapshot?(token: string, lessonId: string): boolean;
-  importStream(lessonId: string, body: NodeJS.ReadableStream, name: string): Promise<Lesson>;
+  importStream(lessonId: string, body: NodeJS.ReadableStream, name: string, opts?: { password?: string }): Promise<Lesson>;
 }
+
+export const PASSWORD_HEADER = 'x-ketang-password';
 
 const STATUS: Record<ImportErrorCode, number> = {
   NOT_FOUND: 400,
@@ -27,9 +36,28 @@ const STATUS: Record<ImportErrorCode, number> = {
   UNSUPPORTED: 415,
   EXTENSION_MISMATCH: 415,
   CORRUPT: 422,
+  NOT_OFFICE: 415,
+  TOO_LARGE_UNPACKED: 413,
+  TOO_MANY_PAGES: 413,
+  // 422, not 401: the console's token is fine; the file wants a password.
+  PASSWORD_REQUIRED: 422,
+  PASSWORD_WRONG: 422,
+  PASSWORD_UNSUPPORTED: 422,
   NEEDS_LIBREOFFICE: 422,
   CONVERSION_FAILED: 422,
+  TIMEOUT: 422,
 };
+
+/** The file's password from its header; undefined when absent, empty or not valid percent-encoding. */
+function filePassword(req: http.IncomingMessage): string | undefined {
+  const raw = req.headers[PASSWORD_HEADER];
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    return decodeURIComponent(raw) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, url: URL, target: UploadTarget | undefined): boolean {
   if (url.pathname !== '/upload') return false;
@@ -55,7 +83,8 @@ export function handleUpload(req: http.IncomingMessage, res: http.ServerResponse
     reply(400, { ok: false, error: { code: 'INVALID', message: 'Give ?lesson=<id>&name=<file name>' } });
     return true;
   }
-  target.importStream(lessonId, req, name).then(
+  const password = filePassword(req);
+  target.importStream(lessonId, req, name, password ? { password } : {}).then(
     (lesson) => reply(201, { ok: true, data: lesson }),
     (err: unknown) => {
       // Stop reading a body we no longer want; the reply still goes out.

@@ -9,6 +9,7 @@ import { sniff } from '../../../main/courseware/sniff.ts';
 import { makeFodp, makeMp4Head, makePdf, makePng } from '../../helpers/files.ts';
 import { missingPart } from '../../helpers/needs.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { makeZip, pptxParts } from './fixtures.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -95,8 +96,8 @@ describe('importCourseware', () => {
   });
 
   it('explains how to install LibreOffice when a PowerPoint file arrives without it', async () => {
-    // The smallest OOXML-looking head: a zip local header naming [Content_Types].xml and a ppt/ part.
-    const head = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from('[Content_Types].xml ppt/slides/slide1.xml')]);
+    // A zip with the parts of a deck: identified by its central directory, then it needs LibreOffice.
+    const head = makeZip(pptxParts(2));
     const err = await importError(write('lesson.pptx', head), { soffice: null });
     expect(err.code).toBe('NEEDS_LIBREOFFICE');
     expect(err.message).toMatch(/LibreOffice/);
@@ -125,7 +126,7 @@ describe('sniff', () => {
     expect(sniff(Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x01]))).toBe('webm');
     expect(sniff(Buffer.from('ID3\x04\x00', 'latin1'))).toBe('mp3');
     expect(sniff(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1]), '.ppt')).toBe('ppt');
-    expect(sniff(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1]), '.xls')).toBeNull();
+    expect(sniff(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1]), '.msg')).toBeNull();
     expect(sniff(Buffer.from('hello world'))).toBeNull();
   });
 });
