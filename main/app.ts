@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ContentCache } from './courseware/cache.ts';
 import { createClassroom, type Classroom } from './features.ts';
+import type { GuessLimits } from './classroom/guesses.ts';
 import { answerPhotoTarget, sealLegacyAnswerPhotos } from './interaction/answer-photo.ts';
 import { CoursewareService } from './courseware/courseware.ts';
 import { consoleLogger, type Logger } from './base/log.ts';
@@ -37,6 +38,8 @@ export interface KetangOptions {
   /** resources/ folder; its sample school seeds an empty database. */
   resourcesDir?: string;
   log?: Logger;
+  /** Limits on wrong join codes per source address (main/classroom/guesses.ts); the defaults otherwise. */
+  guessLimits?: Partial<GuessLimits>;
   /**
    * Wraps the database's data key (encryption at rest, docs/security.md).
    * The desktop app passes the OS key store (main/electron/key-store.ts);
@@ -187,6 +190,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       log,
       secrets,
       hubId: secrets.hubId,
+      guessLimits: opts.guessLimits,
       urls: () => hub?.lanUrls() ?? [],
       sync: () => syncEngine,
       security: () => security,

@@ -12,6 +12,7 @@
 import type { EventName, EventPayload, OperationName, Operations, OpOutput, Role } from '../../common/protocol.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import type { Logger } from '../base/log.ts';
+import type { GuessGuard } from './guesses.ts';
 
 /** One client of the hub: a socket, an app window, or an in-process test client. */
 export interface Connection {
@@ -80,6 +81,8 @@ export interface ServiceContext {
   isOnline(deviceId: string): boolean;
   /** Send an event to every live connection whose role receives it, in a class or not (classroom-wide state, e.g. sync). */
   sendAll<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Wrong join and live codes per source address: check before a code, count a wrong one (guesses.ts). */
+  readonly guesses: GuessGuard;
   /** Whether a token is this classroom's console token, or its board token. */
   isConsoleToken(token: string): boolean;
   isBoardToken(token: string): boolean;

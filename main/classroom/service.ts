@@ -34,6 +34,7 @@ import { newId, type DeviceRow, type SessionRow, type Store } from '../store/sto
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
 import type { Logger } from '../base/log.ts';
 import { protocolError } from './errors.ts';
+import { GuessGuard, type GuessLimits } from './guesses.ts';
 
 export type { Connection } from './context.ts';
 
@@ -45,6 +46,8 @@ export interface ClassroomOptions {
   hubId: string;
   /** Addresses devices can reach the hub on (filled in once the hub listens). */
   urls?: () => string[];
+  /** Limits on wrong join codes (tests shorten them); GUESS_LIMITS by default. */
+  guessLimits?: Partial<GuessLimits>;
 }
 
 /** The features a classroom runs, by name (main/features.ts builds them). */
@@ -72,12 +75,15 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
   private readonly hooks: Hooks[];
   /** The features by name, for the app's wiring (the hub's file and recording routes, the media engine). */
   readonly features: F;
+  /** Wrong join and live codes, per source address (guesses.ts). */
+  readonly guesses: GuessGuard;
 
   /** `features` builds every feature against this service; main/features.ts's createClassroom passes the registry. */
   constructor(opts: ClassroomOptions, features: (ctx: ServiceContext) => F) {
     this.opts = opts;
     this.store = opts.store;
     this.log = opts.log;
+    this.guesses = new GuessGuard(opts.log, opts.guessLimits);
     this.features = features(this);
     this.hooks = Object.values(this.features);
     this.handlers = Object.assign({}, this.classroomHandlers(), ...this.hooks.map((f) => (f as Feature<OperationName>).handlers)) as Handlers;
@@ -254,9 +260,8 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
         return state;
       },
 
-      'join.lookup': (_conn, input) => {
-        const session = store.openSessionByCode(input.code);
-        if (!session) throw new KetangError('NOT_FOUND', 'No class is running with this code');
+      'join.lookup': (conn, input) => {
+        const session = this.sessionByCode(conn, input.code, 'join.lookup');
         const view = this.sessionInfo(session);
         return {
           sessionId: session.id,
@@ -270,8 +275,7 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
       'join.enter': (conn, input) => {
         if (conn.deviceId) throw new KetangError('CONFLICT', 'This connection has already joined; leave first');
         if (conn.role === 'teacher' || conn.role === 'board') throw new KetangError('CONFLICT', 'The console and board do not join with a code');
-        const session = store.openSessionByCode(input.code);
-        if (!session) throw new KetangError('NOT_FOUND', 'No class is running with this code');
+        const session = this.sessionByCode(conn, input.code, 'join.enter');
         let name: string;
         let studentId: string | null = null;
         if (input.role === 'student' && !input.studentId && this.allowsAnonymous(session.id)) {
@@ -330,6 +334,17 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
   }
 
   // -------------------------------------------------------------- helpers
+
+  /** The running class with this join code; wrong codes count against the sender's address (guesses.ts). */
+  private sessionByCode(conn: Connection, code: string, what: string): SessionRow {
+    this.guesses.before(conn.address, what);
+    const session = this.store.openSessionByCode(code);
+    if (!session) {
+      this.guesses.wrong(conn.address, what);
+      throw new KetangError('NOT_FOUND', 'No class is running with this code');
+    }
+    return session;
+  }
 
   private allowsAnonymous(sessionId: string): boolean {
     return this.hooks.some((h) => h.allowsAnonymous?.(sessionId));

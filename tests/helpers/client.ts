@@ -17,6 +17,8 @@ export interface ConnectOptions {
   /** Defaults to websocket only: no long-polling noise, no upgrade races. */
   transports?: ('websocket' | 'polling')[];
   timeoutMs?: number;
+  /** Source address on this machine (e.g. 127.0.0.2): another device, as the hub sees it. */
+  localAddress?: string;
 }
 
 export interface ReceivedEvent {
@@ -123,6 +125,7 @@ function makeSocket(url: string, opts: ConnectOptions): Socket {
     reconnection: false,
     forceNew: true,
     timeout: opts.timeoutMs ?? 5_000,
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
   });
 }
 
