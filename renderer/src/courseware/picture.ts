@@ -6,6 +6,17 @@
 import type { CoursewareItem } from '../../../common/protocol.ts';
 import { PdfDoc } from './pdfDoc.ts';
 
+/** Size a canvas to `w`×`h` CSS px at `dpr` device pixels per px; its context draws in CSS px. */
+export function sizeCanvas(c: HTMLCanvasElement, w: number, h: number, dpr: number): CanvasRenderingContext2D {
+  c.width = Math.round(w * dpr);
+  c.height = Math.round(h * dpr);
+  c.style.width = `${w}px`;
+  c.style.height = `${h}px`;
+  const ctx = c.getContext('2d')!;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
 /** Height / width of anything without a picture of its own (a blank board, media). */
 export const WIDE = 9 / 16;
 
