@@ -132,6 +132,11 @@ export interface ProvisionOptions {
 }
 
 const list = (names: string[]): string => names.join(', ');
+/** Relative to the checkout when inside it, else as given. */
+const shortPath = (root: string, file: string): string => {
+  const rel = path.relative(root, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+};
 
 /**
  * Check every part; install (root) or build what is missing. Resolves to the
@@ -151,7 +156,7 @@ export function provision(opts: ProvisionOptions = {}): Outcome {
   for (const p of missing) log(`setup: ${p.name} is missing (${p.missing}) → apt-get install ${p.debs.join(' ')}`);
   if (worker.state === 'build') log(`setup: the mediasoup worker needs a build: ${worker.detail}`);
   if (!debs.length && worker.state === 'ok') {
-    log(`setup: every part is here (Chromium, LibreOffice, a CJK font, PostgreSQL, iproute2, iptables, coturn, mediasoup worker ${path.relative(root, worker.bin) || worker.bin})`);
+    log(`setup: every part is here (Chromium, LibreOffice, a CJK font, PostgreSQL, iproute2, iptables, coturn, mediasoup worker ${shortPath(root, worker.bin)})`);
     return { ok: true, workerBin: worker.bin };
   }
 
