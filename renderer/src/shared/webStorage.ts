@@ -6,7 +6,11 @@
  */
 export type StorageArea = 'local' | 'session';
 
-const areaOf = (area: StorageArea): Storage => (area === 'local' ? window.localStorage : window.sessionStorage);
+/** Reached through globalThis so this file also loads in Node, for its unit test. */
+function areaOf(area: StorageArea): Storage {
+  const w = (globalThis as { window?: { localStorage: Storage; sessionStorage: Storage } }).window!;
+  return area === 'local' ? w.localStorage : w.sessionStorage;
+}
 
 export function readItem(key: string, area: StorageArea = 'local'): string | null {
   try {
