@@ -1,6 +1,6 @@
 /**
  * Who a push or a screen share is for, resolved against the devices of the
- * class by the groups feature (main/services/groups.ts): every joined device,
+ * class by the groups feature (main/groups/groups.ts): every joined device,
  * a group's devices (its students' tablets and its group screens), or one.
  * Resolved when asked, not when sent: a student put into a group later gets
  * what was sent to that group.
