@@ -41,9 +41,11 @@ export async function importUploadBundle(o: { dir: string; trusted: readonly Tru
     duplicates += r.duplicates.length;
   }
   let files = 0;
+  // Uploads are per school (store.ts); a classroom the platform does not know (yet) has none: ''.
+  const schoolId = (await o.platform.classroom(o.classroomId))?.schoolId ?? '';
   for (const f of b.manifest.files) {
     if (f.role === 'records') continue;
-    const status = await o.platform.upload(f.sha256);
+    const status = await o.platform.upload(f.sha256, schoolId);
     if (status?.complete) continue;
     if (f.stored) {
       // Decrypted next to the platform's files (same disk), checked against its plaintext hash, then published.
@@ -58,8 +60,9 @@ export async function importUploadBundle(o: { dir: string; trusted: readonly Tru
     } else {
       await publishFile(o.filesDir, b.payloadPath(f.sha256));
     }
-    await o.platform.beginUpload({ sha256: f.sha256, size: f.size, classroomId: o.classroomId });
-    await o.platform.completeUpload(f.sha256);
+    const key = { schoolId, sha256: f.sha256 };
+    await o.platform.beginUpload({ ...key, size: f.size, classroomId: o.classroomId });
+    await o.platform.completeUpload(key);
     files++;
   }
   return { bundleId: b.manifest.id, classroomId: o.classroomId, applied, duplicates, files };

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { parseRange } from '../base/http.ts';
 import { HttpError } from './http.ts';
+import type { UploadKey } from './store.ts';
 
 export interface PartialWriter {
   /** Bytes handed to write() and not yet on disk: the request pauses while this is large. */
@@ -48,8 +50,22 @@ export class PlatformFiles {
     return path.join(this.dir, sha.slice(0, 2), sha);
   }
 
-  private partial(sha: string): string {
-    return path.join(this.dir, 'partial', sha);
+  /**
+   * Partial files are per school, as the uploads they hold (store.ts): two
+   * schools sending one file write two partials. School ids are free text,
+   * so the folder is named by their hash. Finished files are shared: their
+   * content is proven by their name.
+   */
+  private partial(key: UploadKey): string {
+    const school = createHash('sha256').update(key.schoolId).digest('hex').slice(0, 32);
+    const file = path.join(this.dir, 'partial', school, key.sha256);
+    // A partial left by a platform from before uploads were per school: its row went to this school.
+    const unscoped = path.join(this.dir, 'partial', key.sha256);
+    if (!fs.existsSync(file) && fs.existsSync(unscoped)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.renameSync(unscoped, file);
+    }
+    return file;
   }
 
   /**
@@ -60,8 +76,9 @@ export class PlatformFiles {
    * the file is sent again — never accepted damaged. The finished file is
    * synced before it counts.
    */
-  open(sha: string, offset: number): PartialWriter {
-    const file = this.partial(sha);
+  open(key: UploadKey, offset: number): PartialWriter {
+    const file = this.partial(key);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
     fs.ftruncateSync(fd, offset);
     // Writes go to the thread pool in order while the next bytes arrive (a blocking write per piece halved
@@ -93,7 +110,7 @@ export class PlatformFiles {
     const writer: PartialWriter = {
       queued: 0,
       write: (piece, at) => {
-        this.running(sha, at, piece);
+        this.running(file, at, piece);
         if (batchLen > 0 && at !== batchAt + batchLen) issue();
         if (batchLen === 0) batchAt = at;
         batch.push(piece);
@@ -116,23 +133,23 @@ export class PlatformFiles {
     return writer;
   }
 
-  forget(sha: string): void {
-    this.hashes.delete(sha);
+  forget(key: UploadKey): void {
+    this.hashes.delete(this.partial(key));
   }
 
-  /** Whole-file hashes carried along chunk by chunk, so the last chunk need not reread the file. */
+  /** Whole-file hashes carried along chunk by chunk (by partial file), so the last chunk need not reread the file. */
   private readonly hashes = new Map<string, { hash: Hash; at: number }>();
 
-  private running(sha: string, offset: number, chunk: Buffer): void {
-    let h = this.hashes.get(sha);
+  private running(file: string, offset: number, chunk: Buffer): void {
+    let h = this.hashes.get(file);
     if (offset === 0) {
       h = { hash: createHash('sha256'), at: 0 };
-      this.hashes.set(sha, h);
+      this.hashes.set(file, h);
       // Bounded: uploads abandoned half-way must not hold memory for ever.
       if (this.hashes.size > 64) this.hashes.delete(this.hashes.keys().next().value!);
     }
     if (!h || h.at !== offset) {
-      this.hashes.delete(sha); // chunks from another process or after a restart: reread at the end
+      this.hashes.delete(file); // chunks from another process or after a restart: reread at the end
       return;
     }
     h.hash.update(chunk);
@@ -140,11 +157,12 @@ export class PlatformFiles {
   }
 
   /** Check the complete partial file's hash; when it matches, sync it and move it into place. Returns the hash found. */
-  async finish(sha: string): Promise<string> {
-    const file = this.partial(sha);
+  async finish(key: UploadKey): Promise<string> {
+    const sha = key.sha256;
+    const file = this.partial(key);
     const size = fs.statSync(file).size;
-    const carried = this.hashes.get(sha);
-    this.hashes.delete(sha);
+    const carried = this.hashes.get(file);
+    this.hashes.delete(file);
     let got: string;
     if (carried && carried.at === size) {
       got = carried.hash.digest('hex');
@@ -173,14 +191,15 @@ export class PlatformFiles {
     let start = 0;
     let end = size - 1;
     let status = 200;
-    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    if (req.headers.range) {
-      if (!m || Number(m[1]) >= size) {
-        res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-        return;
-      }
-      start = Number(m[1]);
-      end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+    const range = req.headers.range;
+    // RFC 9110 §14: a range past the end or reversed ("bytes=5-1") is refused with 416; several ranges,
+    // another unit or garbage are ignored and the whole file is sent (a server may do either).
+    const r = range ? parseRange(range, size) : null;
+    if (r === 'unsatisfiable' || (r && r.end < r.start)) {
+      throw new HttpError(416, 'RANGE_NOT_SATISFIABLE', `The range "${range}" is not within this file of ${size} bytes (or ends before it starts)`, { size }, { 'Content-Range': `bytes */${size}` });
+    }
+    if (r) {
+      ({ start, end } = r);
       status = 206;
       headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     }

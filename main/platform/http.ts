@@ -4,23 +4,25 @@ import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { MAX_JSON_BYTES } from '../../common/sync-wire.ts';
 
-/** A refusal or failure with its HTTP status and a stable code; `extra` joins the JSON body. */
+/** A refusal or failure with its HTTP status and a stable code; `extra` joins the JSON body, `headers` the reply's. */
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
   readonly extra: Record<string, unknown>;
-  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.extra = extra;
+    this.headers = headers;
   }
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {

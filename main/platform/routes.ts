@@ -4,6 +4,7 @@ import type { Logger } from '../base/log.ts';
 import { Sha256, type UploadStatus } from '../../common/sync-wire.ts';
 import type { PlatformFiles } from './files.ts';
 import type { ClassroomAuth, PlatformStore } from './store.ts';
+import type { SignInGuard } from './teachers.ts';
 
 /** A fault a test injects into one request (never set in production). */
 export type Fault =
@@ -57,8 +58,9 @@ export interface PlatformContext {
   log: Logger;
   stats: PlatformStats;
   bundleKey: { publicKey: string; keyId: string } | null;
-  /** The PUT now writing each file (by hash), so the next request for that file waits for it. */
+  /** The PUT now writing each file (by school and hash), so the next request for that file waits for it. */
   activeUploads: Map<string, Promise<UploadStatus>>;
+  signIns: SignInGuard;
 }
 
 /** One authenticated request to a route. */

@@ -18,7 +18,7 @@ import { HttpError, sendJson } from './http.ts';
 import { pushRecords } from './records.ts';
 import { match, type Fault, type PlatformContext, type PlatformStats, type RouteHandler, type RouteName } from './routes.ts';
 import type { ClassroomAuth, PlatformStore } from './store.ts';
-import { teacherSignIn } from './teachers.ts';
+import { signInGuard, teacherSignIn } from './teachers.ts';
 import { uploadChunk, uploadStatus } from './uploads.ts';
 
 // Kept importable from here, where classrooms' tests and the bundle import have always found them.
@@ -57,6 +57,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
     stats: { chunkBytesIn: 0, chunksRefused: 0, recordsApplied: 0, duplicates: 0 },
     bundleKey: opts.bundleKey ?? null,
     activeUploads: new Map(),
+    signIns: signInGuard(),
   };
 
   const server = http.createServer((req, res) => {
@@ -64,7 +65,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
       if (err instanceof HttpError) {
         if (err.status >= 500) log.error('platform request failed', { code: err.code, message: err.message });
         else log.warn('platform request refused', { url: req.url, code: err.code, message: err.message });
-        sendJson(res, err.status, { error: { code: err.code, message: err.message }, ...err.extra });
+        sendJson(res, err.status, { error: { code: err.code, message: err.message }, ...err.extra }, err.headers);
       } else {
         log.error('platform request failed', { url: req.url, error: (err as Error).stack ?? String(err) });
         sendJson(res, 500, { error: { code: 'INTERNAL', message: 'Internal error; it was logged on the platform' } });

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../../common/sync-wire.ts';
-import { byKey, hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
+import { byKey, hashPassword, newToken, sortedByKey, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord, type UploadKey } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -24,8 +24,9 @@ const SCHEMA = `
     PRIMARY KEY (classroom_id, session_id)
   );
   CREATE TABLE IF NOT EXISTS uploads (
-    sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, received BIGINT NOT NULL DEFAULT 0,
-    complete BOOLEAN NOT NULL DEFAULT false, classroom_id TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    school_id TEXT NOT NULL, sha256 TEXT NOT NULL, size BIGINT NOT NULL, received BIGINT NOT NULL DEFAULT 0,
+    complete BOOLEAN NOT NULL DEFAULT false, classroom_id TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (school_id, sha256)
   );
   CREATE TABLE IF NOT EXISTS school_classes (school_id TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, PRIMARY KEY (school_id, id));
   CREATE TABLE IF NOT EXISTS school_lessons (school_id TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, PRIMARY KEY (school_id, id));
@@ -35,6 +36,23 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS teachers (
     id TEXT PRIMARY KEY, school_id TEXT NOT NULL, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, password_hash TEXT NOT NULL
   );
+`;
+
+/**
+ * Uploads were once one namespace for every school (keyed by hash alone): each
+ * row goes to its classroom's school ('' when that classroom is gone).
+ */
+const SCOPE_UPLOADS = `
+  DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'uploads' AND column_name = 'school_id') THEN
+      ALTER TABLE uploads ADD COLUMN school_id TEXT;
+      UPDATE uploads u SET school_id = c.school_id FROM classrooms c WHERE c.id = u.classroom_id;
+      UPDATE uploads SET school_id = '' WHERE school_id IS NULL;
+      ALTER TABLE uploads ALTER COLUMN school_id SET NOT NULL;
+      ALTER TABLE uploads DROP CONSTRAINT uploads_pkey;
+      ALTER TABLE uploads ADD PRIMARY KEY (school_id, sha256);
+    END IF;
+  END $$;
 `;
 
 /** Any 32-bit number, the same in every process: serialises concurrent migrations. */
@@ -59,6 +77,7 @@ export class PgPlatformStore implements PlatformStore {
       await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
         await c.query(SCHEMA);
+        await c.query(SCOPE_UPLOADS);
       } finally {
         await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
@@ -162,28 +181,37 @@ export class PgPlatformStore implements PlatformStore {
     return new Map(r.rows.map((row) => [String(row.session_id), Number(row.records)]));
   }
 
-  async upload(sha256: string): Promise<UploadStatus | null> {
-    const r = await this.pool.query<Row>('SELECT size, received, complete FROM uploads WHERE sha256 = $1', [sha256]);
+  async classroom(id: string): Promise<ClassroomAuth | null> {
+    const r = await this.pool.query<Row>('SELECT id, school_id FROM classrooms WHERE id = $1', [id]);
+    const row = r.rows[0];
+    return row ? { id: String(row.id), schoolId: String(row.school_id) } : null;
+  }
+
+  async upload(sha256: string, schoolId?: string): Promise<UploadStatus | null> {
+    const r =
+      schoolId === undefined
+        ? await this.pool.query<Row>('SELECT size, received, complete FROM uploads WHERE sha256 = $1 ORDER BY complete DESC, received DESC LIMIT 1', [sha256])
+        : await this.pool.query<Row>('SELECT size, received, complete FROM uploads WHERE school_id = $1 AND sha256 = $2', [schoolId, sha256]);
     const row = r.rows[0];
     return row ? { sha256, size: Number(row.size), received: Number(row.received), complete: row.complete === true } : null;
   }
 
-  async beginUpload(u: { sha256: string; size: number; classroomId: string }): Promise<UploadStatus> {
-    await this.pool.query('INSERT INTO uploads(sha256, size, classroom_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [u.sha256, u.size, u.classroomId]);
-    return (await this.upload(u.sha256))!;
+  async beginUpload(u: UploadKey & { size: number; classroomId: string }): Promise<UploadStatus> {
+    await this.pool.query('INSERT INTO uploads(school_id, sha256, size, classroom_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [u.schoolId, u.sha256, u.size, u.classroomId]);
+    return (await this.upload(u.sha256, u.schoolId))!;
   }
 
-  async advanceUpload(sha256: string, from: number, to: number): Promise<boolean> {
-    const r = await this.pool.query('UPDATE uploads SET received = $1, updated_at = now() WHERE sha256 = $2 AND received = $3 AND NOT complete', [to, sha256, from]);
+  async advanceUpload(k: UploadKey, from: number, to: number): Promise<boolean> {
+    const r = await this.pool.query('UPDATE uploads SET received = $1, updated_at = now() WHERE school_id = $2 AND sha256 = $3 AND received = $4 AND NOT complete', [to, k.schoolId, k.sha256, from]);
     return r.rowCount === 1;
   }
 
-  async completeUpload(sha256: string): Promise<void> {
-    await this.pool.query('UPDATE uploads SET complete = true, received = size, updated_at = now() WHERE sha256 = $1', [sha256]);
+  async completeUpload(k: UploadKey): Promise<void> {
+    await this.pool.query('UPDATE uploads SET complete = true, received = size, updated_at = now() WHERE school_id = $1 AND sha256 = $2', [k.schoolId, k.sha256]);
   }
 
-  async resetUpload(sha256: string): Promise<void> {
-    await this.pool.query('UPDATE uploads SET received = 0, complete = false, updated_at = now() WHERE sha256 = $1', [sha256]);
+  async resetUpload(k: UploadKey): Promise<void> {
+    await this.pool.query('UPDATE uploads SET received = 0, complete = false, updated_at = now() WHERE school_id = $1 AND sha256 = $2', [k.schoolId, k.sha256]);
   }
 
   async putClass(schoolId: string, c: RosterClass): Promise<void> {
@@ -227,7 +255,7 @@ export class PgPlatformStore implements PlatformStore {
   async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {
     await this.pool.query(
       'INSERT INTO teachers(id, school_id, login, name, password_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(id) DO UPDATE SET login = excluded.login, name = excluded.name, password_hash = excluded.password_hash',
-      [t.id, t.schoolId, t.login, t.name, hashPassword(t.password)],
+      [t.id, t.schoolId, t.login, t.name, await hashPassword(t.password)],
     );
   }
 

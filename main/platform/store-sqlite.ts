@@ -8,13 +8,19 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { statementCache } from '../base/sqlite-statements.ts';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../../common/sync-wire.ts';
-import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord } from './store.ts';
+import { byKey, hashPassword, newToken, tokenHash, type ApplyResult, type ClassroomAuth, type PlatformStore, type StoredRecord, type UploadKey } from './store.ts';
 
 type Row = Record<string, unknown>;
 
 /** WAL pages (4 KB) a commit may leave before it must checkpoint, and the pause after which the WAL is checkpointed anyway. */
 const WAL_CHECKPOINT_PAGES = 16_384;
 const IDLE_CHECKPOINT_MS = 1000;
+
+/** Uploads per school (store.ts says why). */
+const UPLOADS_COLUMNS = `
+    school_id TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0, classroom_id TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (school_id, sha256)`;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS classrooms (
@@ -30,10 +36,7 @@ const SCHEMA = `
     classroom_id TEXT NOT NULL, session_id TEXT NOT NULL, records INTEGER NOT NULL,
     PRIMARY KEY (classroom_id, session_id)
   ) STRICT;
-  CREATE TABLE IF NOT EXISTS uploads (
-    sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0,
-    complete INTEGER NOT NULL DEFAULT 0, classroom_id TEXT NOT NULL, updated_at TEXT NOT NULL
-  ) STRICT;
+  CREATE TABLE IF NOT EXISTS uploads (${UPLOADS_COLUMNS}) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS school_classes (
     school_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (school_id, id)
   ) STRICT;
@@ -103,6 +106,18 @@ export class SqlitePlatformStore implements PlatformStore {
 
   async migrate(): Promise<void> {
     this.db.exec(SCHEMA);
+    // Uploads were once one namespace for every school (keyed by hash alone): each row goes to its
+    // classroom's school ('' when that classroom is gone).
+    const columns = this.db.pragma('table_info(uploads)') as { name: string }[];
+    if (!columns.some((c) => c.name === 'school_id')) {
+      this.db.transaction(() => {
+        this.db.exec(`ALTER TABLE uploads RENAME TO uploads_unscoped; CREATE TABLE uploads (${UPLOADS_COLUMNS}) STRICT, WITHOUT ROWID;`);
+        this.db.exec(`INSERT INTO uploads(school_id, sha256, size, received, complete, classroom_id, updated_at)
+                      SELECT COALESCE(c.school_id, ''), u.sha256, u.size, u.received, u.complete, u.classroom_id, u.updated_at
+                      FROM uploads_unscoped u LEFT JOIN classrooms c ON c.id = u.classroom_id;
+                      DROP TABLE uploads_unscoped;`);
+      })();
+    }
   }
 
   async close(): Promise<void> {
@@ -179,26 +194,35 @@ export class SqlitePlatformStore implements PlatformStore {
     return new Map(rows.map((r) => [String(r.session_id), Number(r.records)]));
   }
 
-  async upload(sha256: string): Promise<UploadStatus | null> {
-    const r = this.sql('SELECT * FROM uploads WHERE sha256 = ?').get(sha256) as Row | undefined;
+  async classroom(id: string): Promise<ClassroomAuth | null> {
+    const r = this.sql('SELECT id, school_id FROM classrooms WHERE id = ?').get(id) as Row | undefined;
+    return r ? { id: String(r.id), schoolId: String(r.school_id) } : null;
+  }
+
+  async upload(sha256: string, schoolId?: string): Promise<UploadStatus | null> {
+    const r = (
+      schoolId === undefined
+        ? this.sql('SELECT * FROM uploads WHERE sha256 = ? ORDER BY complete DESC, received DESC LIMIT 1').get(sha256)
+        : this.sql('SELECT * FROM uploads WHERE school_id = ? AND sha256 = ?').get(schoolId, sha256)
+    ) as Row | undefined;
     return r ? { sha256, size: Number(r.size), received: Number(r.received), complete: Number(r.complete) === 1 } : null;
   }
 
-  async beginUpload(u: { sha256: string; size: number; classroomId: string }): Promise<UploadStatus> {
-    this.sql('INSERT INTO uploads(sha256, size, classroom_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.sha256, u.size, u.classroomId, new Date().toISOString());
-    return (await this.upload(u.sha256))!;
+  async beginUpload(u: UploadKey & { size: number; classroomId: string }): Promise<UploadStatus> {
+    this.sql('INSERT INTO uploads(school_id, sha256, size, classroom_id, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.schoolId, u.sha256, u.size, u.classroomId, new Date().toISOString());
+    return (await this.upload(u.sha256, u.schoolId))!;
   }
 
-  async advanceUpload(sha256: string, from: number, to: number): Promise<boolean> {
-    return this.sql('UPDATE uploads SET received = ?, updated_at = ? WHERE sha256 = ? AND received = ? AND complete = 0').run(to, new Date().toISOString(), sha256, from).changes === 1;
+  async advanceUpload(k: UploadKey, from: number, to: number): Promise<boolean> {
+    return this.sql('UPDATE uploads SET received = ?, updated_at = ? WHERE school_id = ? AND sha256 = ? AND received = ? AND complete = 0').run(to, new Date().toISOString(), k.schoolId, k.sha256, from).changes === 1;
   }
 
-  async completeUpload(sha256: string): Promise<void> {
-    this.durably(() => this.sql('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256));
+  async completeUpload(k: UploadKey): Promise<void> {
+    this.durably(() => this.sql('UPDATE uploads SET complete = 1, received = size, updated_at = ? WHERE school_id = ? AND sha256 = ?').run(new Date().toISOString(), k.schoolId, k.sha256));
   }
 
-  async resetUpload(sha256: string): Promise<void> {
-    this.sql('UPDATE uploads SET received = 0, complete = 0, updated_at = ? WHERE sha256 = ?').run(new Date().toISOString(), sha256);
+  async resetUpload(k: UploadKey): Promise<void> {
+    this.sql('UPDATE uploads SET received = 0, complete = 0, updated_at = ? WHERE school_id = ? AND sha256 = ?').run(new Date().toISOString(), k.schoolId, k.sha256);
   }
 
   async putClass(schoolId: string, c: RosterClass): Promise<void> {
@@ -239,7 +263,7 @@ export class SqlitePlatformStore implements PlatformStore {
   async putTeacher(t: { id: string; schoolId: string; login: string; name: string; password: string }): Promise<void> {
     this.db
       .prepare('INSERT INTO teachers(id, school_id, login, name, password_hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET login = excluded.login, name = excluded.name, password_hash = excluded.password_hash')
-      .run(t.id, t.schoolId, t.login, t.name, hashPassword(t.password));
+      .run(t.id, t.schoolId, t.login, t.name, await hashPassword(t.password));
   }
 
   async teacherByLogin(login: string): Promise<{ id: string; schoolId: string; name: string; passwordHash: string } | null> {

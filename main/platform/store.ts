@@ -10,12 +10,19 @@
  * and changes nothing. With several processes on one PostgreSQL the unique
  * index makes the second inserter wait for the first to commit, then skip.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { LessonPackage, RosterClass, SyncRecord, UploadStatus } from '../../common/sync-wire.ts';
 
 export interface ClassroomAuth {
   id: string;
   schoolId: string;
+}
+
+/** One school's upload of one file. */
+export interface UploadKey {
+  schoolId: string;
+  sha256: string;
 }
 
 export interface ApplyResult {
@@ -43,13 +50,22 @@ export interface PlatformStore {
   /** The applied effect: how many records each session has. Equals the distinct records when nothing was applied twice. */
   sessionTotals(classroomId: string): Promise<Map<string, number>>;
 
-  upload(sha256: string): Promise<UploadStatus | null>;
-  beginUpload(u: { sha256: string; size: number; classroomId: string }): Promise<UploadStatus>;
+  /** The classroom by its id (the USB import knows a classroom by id, not by token). */
+  classroom(id: string): Promise<ClassroomAuth | null>;
+
+  /**
+   * Uploads are kept per school: one school can neither see that another
+   * holds a file (an existence oracle) nor block its upload (by starting the
+   * same hash with a false size). Without `schoolId`: any school's, furthest
+   * along first — for admins and tests, never for a classroom's request.
+   */
+  upload(sha256: string, schoolId?: string): Promise<UploadStatus | null>;
+  beginUpload(u: UploadKey & { size: number; classroomId: string }): Promise<UploadStatus>;
   /** Move `received` from `from` to `to`; false when another writer moved it first. */
-  advanceUpload(sha256: string, from: number, to: number): Promise<boolean>;
-  completeUpload(sha256: string): Promise<void>;
+  advanceUpload(key: UploadKey, from: number, to: number): Promise<boolean>;
+  completeUpload(key: UploadKey): Promise<void>;
   /** A partial upload whose bytes failed the whole-file check starts over. */
-  resetUpload(sha256: string): Promise<void>;
+  resetUpload(key: UploadKey): Promise<void>;
 
   putClass(schoolId: string, c: RosterClass): Promise<void>;
   roster(schoolId: string): Promise<RosterClass[]>;
@@ -76,17 +92,19 @@ export interface PlatformStore {
 export { hashToken as tokenHash } from '../base/ids.ts';
 export const newToken = (classroomId: string): string => `${classroomId}.${randomBytes(24).toString('base64url')}`;
 
-/** Slow salted hash for teacher passwords (scrypt, N=2^14). */
-export function hashPassword(password: string): string {
+const scryptAsync = promisify(scrypt) as (password: string | Buffer, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+/** Slow salted hash for teacher passwords (scrypt, N=2^14), in the thread pool: a sign-in must not stall every other request. */
+export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, 32).toString('base64')}`;
+  return `scrypt$${salt.toString('base64')}$${(await scryptAsync(password, salt, 32)).toString('base64')}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const got = scryptSync(password, Buffer.from(salt, 'base64'), expected.length);
+  const got = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length);
   return timingSafeEqual(expected, got);
 }
 

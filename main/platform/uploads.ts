@@ -1,5 +1,5 @@
 /**
- * GET and PUT /v1/uploads/{sha}: how much of a file the platform holds, and
+ * GET and PUT /v1/uploads/{sha}: how much of a file this school holds, and
  * its chunks. PUT takes two body forms:
  * - one chunk, its SHA-256 in X-Chunk-Sha256;
  * - framed (X-Chunk-Size: C): chunks of C bytes (the last one shorter),
@@ -20,13 +20,13 @@ import { crc32 } from 'node:zlib';
 import { MAX_CHUNK_BYTES, Sha256, type UploadStatus } from '../../common/sync-wire.ts';
 import { HttpError, sendJson } from './http.ts';
 import type { Fault, PlatformContext, RouteHandler } from './routes.ts';
-import type { ClassroomAuth } from './store.ts';
+import type { ClassroomAuth, UploadKey } from './store.ts';
 
-export const uploadStatus: RouteHandler = async (p, { res, sha }) => {
+export const uploadStatus: RouteHandler = async (p, { res, auth, sha }) => {
   // An upload of this file still recording its last verified chunks (its connection was just cut):
   // answer once it has, so a classroom resuming at once gets the offset it will find, not an older one.
-  await p.activeUploads.get(sha)?.catch(() => {});
-  const st = await p.store.upload(sha);
+  await p.activeUploads.get(`${auth.schoolId}/${sha}`)?.catch(() => {});
+  const st = await p.store.upload(sha, auth.schoolId);
   if (!st) throw new HttpError(404, 'NOT_FOUND', 'No upload of this file yet: send from offset 0');
   sendJson(res, 200, st);
 };
@@ -35,16 +35,18 @@ export const uploadChunk: RouteHandler = async (p, { req, url, auth, sha, fault,
   // One request per file at a time in this process: a retry arriving while the cut one still
   // records its last verified chunks waits for them, and then sees the right offset.
   const uploads = p.activeUploads;
-  const prev = uploads.get(sha);
+  const key: UploadKey = { schoolId: auth.schoolId, sha256: sha };
+  const name = `${key.schoolId}/${sha}`;
+  const prev = uploads.get(name);
   const run = (async () => {
     if (prev) await prev.catch(() => {});
-    return receiveUpload(p, req, auth, sha, url, fault);
+    return receiveUpload(p, req, auth, key, url, fault);
   })();
-  uploads.set(sha, run);
+  uploads.set(name, run);
   try {
     reply(200, await run);
   } finally {
-    if (uploads.get(sha) === run) uploads.delete(sha);
+    if (uploads.get(name) === run) uploads.delete(name);
   }
 };
 
@@ -79,38 +81,38 @@ function chunkRequest(req: http.IncomingMessage, url: URL): ChunkRequest {
   return { offset, size, chunkSha, frameSize, crc: checkName === 'crc32' };
 }
 
-async function receiveUpload(p: PlatformContext, req: http.IncomingMessage, auth: ClassroomAuth, sha: string, url: URL, fault: Fault | null): Promise<UploadStatus> {
+async function receiveUpload(p: PlatformContext, req: http.IncomingMessage, auth: ClassroomAuth, key: UploadKey, url: URL, fault: Fault | null): Promise<UploadStatus> {
   const { store, files, stats } = p;
   const c = chunkRequest(req, url);
   const { offset, size } = c;
-  let st = await store.upload(sha);
+  let st = await store.upload(key.sha256, key.schoolId);
   if (st?.complete) {
     req.resume();
     return st;
   }
   if (st && st.size !== size) refuse(req, 409, 'SIZE_MISMATCH', `This file was started with size ${st.size}, not ${size}`, { received: st.received });
-  st ??= await store.beginUpload({ sha256: sha, size, classroomId: auth.id });
+  st ??= await store.beginUpload({ ...key, size, classroomId: auth.id });
   if (offset !== st.received) refuse(req, 409, 'WRONG_OFFSET', `The platform holds ${st.received} bytes of this file; send from there`, { received: st.received });
 
-  const pos = await receiveChunks(p, req, sha, c, fault);
+  const pos = await receiveChunks(p, req, key, c, fault);
   if (pos === size) {
-    if ((await files.finish(sha)) !== sha) {
-      await store.resetUpload(sha);
+    if ((await files.finish(key)) !== key.sha256) {
+      await store.resetUpload(key);
       stats.chunksRefused++;
       throw new HttpError(422, 'FILE_CHECKSUM', 'The whole file does not match its SHA-256; it was discarded, send it again from offset 0', { received: 0 });
     }
-    await store.completeUpload(sha);
+    await store.completeUpload(key);
   }
-  return (await store.upload(sha))!;
+  return (await store.upload(key.sha256, key.schoolId))!;
 }
 
 /** Stream the body into the partial file, moving `received` past each verified chunk; returns the position reached. */
-async function receiveChunks(p: PlatformContext, req: http.IncomingMessage, sha: string, c: ChunkRequest, fault: Fault | null): Promise<number> {
+async function receiveChunks(p: PlatformContext, req: http.IncomingMessage, key: UploadKey, c: ChunkRequest, fault: Fault | null): Promise<number> {
   const { store, files, stats } = p;
   const { offset, size, chunkSha, frameSize, crc } = c;
   const checkBytes = crc ? 4 : 32;
   const framed = chunkSha === null;
-  const out = files.open(sha, offset);
+  const out = files.open(key, offset);
   let pos = offset;
   let frameStart = offset;
   let frameLeft = framed ? Math.min(frameSize, size - offset) : MAX_CHUNK_BYTES;
@@ -128,8 +130,8 @@ async function receiveChunks(p: PlatformContext, req: http.IncomingMessage, sha:
       if (advanceError) return;
       try {
         await out.flush();
-        if (!(await store.advanceUpload(sha, from, to))) {
-          const now = await store.upload(sha);
+        if (!(await store.advanceUpload(key, from, to))) {
+          const now = await store.upload(key.sha256, key.schoolId);
           advanceError = new HttpError(409, 'WRONG_OFFSET', 'Another upload of this file moved on; send from the offset given', { received: now?.received ?? 0 });
         }
       } catch (err) {
@@ -144,7 +146,7 @@ async function receiveChunks(p: PlatformContext, req: http.IncomingMessage, sha:
       : hash.digest().equals(expected);
     if (!ok) {
       stats.chunksRefused++;
-      files.forget(sha);
+      files.forget(key);
       return new HttpError(422, 'CHUNK_CHECKSUM', `The chunk at ${frameStart} does not match its ${crc ? 'CRC-32' : 'SHA-256'} (damaged or truncated on the way); send from ${frameStart} again`, { received: frameStart });
     }
     advance(frameStart, pos);

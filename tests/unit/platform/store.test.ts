@@ -1,6 +1,13 @@
 /** The PlatformStore contract, the same tests on SQLite and PostgreSQL. */
-import { expect, it } from 'vitest';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { expect, it, onTestFinished } from 'vitest';
 import type { SyncRecord } from '../../../common/sync-wire.ts';
+import { PgPlatformStore } from '../../../main/platform/store-pg.ts';
+import { SqlitePlatformStore } from '../../../main/platform/store-sqlite.ts';
+import type { PlatformStore } from '../../../main/platform/store.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 import { forEachBackend } from './backends.ts';
 
 const rec = (key: string, sessionId: string | null, seq: number): SyncRecord => ({ key, stream: 'class_events', kind: 'answer.submitted', sessionId, seq, at: '2026-09-01T08:00:00.000Z', payload: { choice: 'B', n: seq } });
@@ -46,17 +53,56 @@ forEachBackend((b) => {
     expect(Object.fromEntries(await store.sessionTotals('room-1'))).toEqual({ s1: 2, s2: 1 });
   });
 
-  it('moves an upload only from the offset it stands at', async () => {
+  it('moves an upload only from the offset it stands at, each school its own', async () => {
     const { store } = await b.platform();
     const sha = 'a'.repeat(64);
-    expect(await store.upload(sha)).toBeNull();
-    expect(await store.beginUpload({ sha256: sha, size: 100, classroomId: 'room-1' })).toEqual({ sha256: sha, size: 100, received: 0, complete: false });
-    expect(await store.advanceUpload(sha, 0, 40)).toBe(true);
-    expect(await store.advanceUpload(sha, 0, 40)).toBe(false);
-    expect(await store.advanceUpload(sha, 40, 100)).toBe(true);
-    await store.completeUpload(sha);
-    expect(await store.upload(sha)).toEqual({ sha256: sha, size: 100, received: 100, complete: true });
-    expect(await store.advanceUpload(sha, 100, 120)).toBe(false);
+    const key = { schoolId: 'sch', sha256: sha };
+    expect(await store.upload(sha, 'sch')).toBeNull();
+    expect(await store.beginUpload({ ...key, size: 100, classroomId: 'room-1' })).toEqual({ sha256: sha, size: 100, received: 0, complete: false });
+    expect(await store.advanceUpload(key, 0, 40)).toBe(true);
+    expect(await store.advanceUpload(key, 0, 40)).toBe(false);
+    expect(await store.advanceUpload(key, 40, 100)).toBe(true);
+    await store.completeUpload(key);
+    expect(await store.upload(sha, 'sch')).toEqual({ sha256: sha, size: 100, received: 100, complete: true });
+    expect(await store.advanceUpload(key, 100, 120)).toBe(false);
+    // Another school's upload of the same file is its own row, untouched by this one's.
+    const other = { schoolId: 'sch-2', sha256: sha };
+    expect(await store.upload(sha, 'sch-2')).toBeNull();
+    expect(await store.beginUpload({ ...other, size: 100, classroomId: 'room-9' })).toMatchObject({ received: 0, complete: false });
+    expect(await store.advanceUpload(other, 0, 10)).toBe(true);
+    await store.resetUpload(other);
+    expect(await store.upload(sha, 'sch')).toMatchObject({ received: 100, complete: true });
+    // Without a school (admins, tests): the one furthest along.
+    expect(await store.upload(sha)).toMatchObject({ complete: true });
+  });
+
+  it("gives uploads kept before they were per school to their classroom's school", async () => {
+    const old = `CREATE TABLE classrooms (id TEXT PRIMARY KEY, school_id TEXT NOT NULL, name TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+      INSERT INTO classrooms VALUES ('room-1', 'sch', '301', 'h1', 'x');
+      CREATE TABLE uploads (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0, complete ${b.kind === 'postgres' ? 'BOOLEAN NOT NULL DEFAULT false' : 'INTEGER NOT NULL DEFAULT 0'}, classroom_id TEXT NOT NULL, updated_at TEXT NOT NULL);
+      INSERT INTO uploads VALUES ('${'b'.repeat(64)}', 50, 20, ${b.kind === 'postgres' ? 'false' : '0'}, 'room-1', 'x'), ('${'c'.repeat(64)}', 9, 9, ${b.kind === 'postgres' ? 'true' : '1'}, 'room-gone', 'x');`;
+    let store: PlatformStore;
+    if (b.kind === 'postgres') {
+      const url = b.newPgUrl()!;
+      const pool = new pg.Pool({ connectionString: url });
+      await pool.query(old);
+      await pool.end();
+      store = new PgPlatformStore(url);
+    } else {
+      const { dir, cleanup } = tempDir('ketang-platform-old-');
+      onTestFinished(cleanup);
+      const db = new Database(path.join(dir, 'platform.db'));
+      db.exec(old);
+      db.close();
+      store = new SqlitePlatformStore(path.join(dir, 'platform.db'));
+    }
+    onTestFinished(() => store.close());
+    await store.migrate();
+    await store.migrate(); // a second start finds it done
+    expect(await store.upload('b'.repeat(64), 'sch')).toEqual({ sha256: 'b'.repeat(64), size: 50, received: 20, complete: false });
+    expect(await store.upload('b'.repeat(64), 'sch-2')).toBeNull();
+    expect(await store.upload('c'.repeat(64), '')).toMatchObject({ complete: true });
+    expect(await store.advanceUpload({ schoolId: 'sch', sha256: 'b'.repeat(64) }, 20, 50)).toBe(true);
   });
 
   it('keeps rosters, lesson packages and teachers per school; passwords only as slow hashes', async () => {
