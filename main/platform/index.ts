@@ -3,6 +3,7 @@
  * PostgreSQL when given a URL) and the HTTP sync API in front of it.
  */
 import type { IncomingMessage } from 'node:http';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../base/log.ts';
 import type { Fault, RouteName } from './routes.ts';
@@ -30,10 +31,18 @@ export interface Platform {
 }
 
 export function openPlatformStore(dataDir: string, pgUrl?: string | null): PlatformStore {
+  if (!pgUrl) ownerOnly(dataDir);
   return pgUrl ? new PgPlatformStore(pgUrl) : new SqlitePlatformStore(path.join(dataDir, 'platform.db'));
 }
 
+/** Pupils' records, uploads and the bundle key: the data folder is the platform user's alone (0700 on POSIX). */
+function ownerOnly(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') fs.chmodSync(dir, 0o700);
+}
+
 export async function runPlatform(cfg: PlatformConfig): Promise<Platform> {
+  ownerOnly(cfg.dataDir);
   const store = openPlatformStore(cfg.dataDir, cfg.pgUrl);
   try {
     await store.migrate();

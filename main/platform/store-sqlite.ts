@@ -62,6 +62,8 @@ export class SqlitePlatformStore implements PlatformStore {
     this.db = new Database(file);
     this.sql = statementCache(this.db);
     this.db.pragma('journal_mode = WAL');
+    // Owner-only, as the data folder: SQLite gives its -wal and -shm files the database file's mode.
+    if (process.platform !== 'win32') fs.chmodSync(file, 0o600);
     // NORMAL: commits survive a crash of this process, not a power cut. What acknowledges data to a
     // classroom (applied records, a finished file) is committed durably() instead.
     this.db.pragma('synchronous = NORMAL');

@@ -191,4 +191,13 @@ forEachBackend((b) => {
       expect(a.raw).toEqual(bytes);
     }
   }, 60_000);
+
+  it('keeps its data folder and database to its own user', async () => {
+    const { p } = await setup();
+    const mode = (f: string): number => fs.statSync(f).mode & 0o777;
+    expect(mode(p.dataDir)).toBe(0o700);
+    if (b.kind === 'sqlite') {
+      for (const f of ['platform.db', 'platform.db-wal']) expect(mode(path.join(p.dataDir, f)), f).toBe(0o600);
+    }
+  });
 });
