@@ -18,6 +18,7 @@ import { silentLogger } from '../main/base/log.ts';
 import type { GuessLimits } from '../main/classroom/guesses.ts';
 import { connect, type TestClient } from '../tests/helpers/client.ts';
 import { fmt, header, summarize, table } from './lib/format.ts';
+import { enter } from '../tests/helpers/join.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SOCKETS = 50;
@@ -49,7 +50,7 @@ async function run(limits: Partial<GuessLimits> | undefined): Promise<Result> {
         const t0 = performance.now();
         const tablet = await connect(app.hub.url, { localAddress: '127.0.0.2' });
         const found = await tablet.ok('join.lookup', { code: session.code });
-        await tablet.ok('join.enter', { code: session.code, role: 'student', studentId: found.roster[honestMs.length % found.roster.length]!.id });
+        await enter(tablet, { code: session.code, role: 'student', studentId: found.roster[honestMs.length % found.roster.length]!.id });
         honestMs.push(performance.now() - t0);
         tablet.close();
         await new Promise((r) => setTimeout(r, 1000));

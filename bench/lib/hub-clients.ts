@@ -48,7 +48,13 @@ async function ketangSetup(cfg: ClientsConfig): Promise<Setup> {
     const d = await connect(url, { protocol: 1 });
     const student = lookup.roster[i];
     // The sample class has 40 students; the other devices join as group screens.
-    await call(d, 'join.enter', student ? { code: snap.session.code, role: 'student', studentId: student.id } : { code: snap.session.code, role: 'group', name: `第${i - lookup.roster.length + 1}组` });
+    const r = (await call(d, 'join.enter', student ? { code: snap.session.code, role: 'student', studentId: student.id } : { code: snap.session.code, role: 'group', name: `第${i - lookup.roster.length + 1}组` })) as { pending?: true; requestId?: string };
+    // A group screen waits for the teacher's 允许, as in class.
+    if (r.pending) {
+      const decided = new Promise((resolve) => d.once('join.decided', resolve));
+      await call(teacher, 'seat.decide', { requestId: r.requestId, allow: true });
+      await decided;
+    }
     devices.push(d);
   }
   let rev = snap.state.rev;

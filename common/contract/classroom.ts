@@ -25,6 +25,26 @@ import {
   type EventSpec,
 } from './base.ts';
 
+/** A device let in: keep resumeToken to rejoin after a drop. */
+export const JoinAdmitted = z.object({ deviceId: Id, resumeToken: z.string(), snapshot: SessionSnapshot });
+export type JoinAdmitted = z.infer<typeof JoinAdmitted>;
+/**
+ * Why a join waits for the teacher: the name is already in use on another
+ * device (a pupil's seat is never taken silently), a group screen (any name
+ * could be typed), or a device the teacher removed from this class.
+ */
+export const ADMISSION_REASONS = ['SEAT_TAKEN', 'GROUP_SCREEN', 'REMOVED'] as const;
+export const JoinPending = z.object({ pending: z.literal(true), requestId: Id, reason: z.enum(ADMISSION_REASONS) });
+export type JoinPending = z.infer<typeof JoinPending>;
+/** A join the teacher has not yet allowed or refused, as the console lists it. */
+export const SeatRequest = z.object({ id: Id, reason: z.enum(ADMISSION_REASONS), role: z.enum(JOIN_ROLES), name: Name, studentId: Id.nullable(), from: z.string(), at: z.string() });
+export type SeatRequest = z.infer<typeof SeatRequest>;
+/** How a waiting join ended: let in (with what join.enter would have returned) or refused, with why. */
+export const JoinDecided = z.union([
+  z.object({ requestId: Id, allowed: z.literal(true), admitted: JoinAdmitted }),
+  z.object({ requestId: Id, allowed: z.literal(false), reason: z.enum(['REFUSED', 'EXPIRED', 'CLASS_ENDED']) }),
+]);
+export type JoinDecided = z.infer<typeof JoinDecided>;
 
 export const classroomOperations = {
   'hub.info': op({
@@ -78,8 +98,8 @@ export const classroomOperations = {
   'join.lookup': op({
     roles: 'anyone',
     input: z.object({ code: JoinCode }).strict(),
-    output: z.object({ sessionId: Id, lessonTitle: z.string(), className: z.string(), roster: z.array(Student.pick({ id: true, name: true })), anonymousAllowed: z.boolean() }),
-    doc: 'What a join code opens: the class and its roster to pick a name from (and whether the teacher lets students join without a name).',
+    output: z.object({ sessionId: Id, lessonTitle: z.string(), className: z.string(), roster: z.array(Student.pick({ id: true, name: true }).extend({ taken: z.boolean() })), anonymousAllowed: z.boolean() }),
+    doc: 'What a join code opens: the class and its roster to pick a name from (taken: already in use on a device: 已加入), and whether the teacher lets students join without a name. Wrong codes are counted per address: past a few, the address waits (RATE_LIMITED) for a time that doubles.',
   }),
   'join.enter': op({
     roles: 'anyone',
@@ -91,8 +111,8 @@ export const classroomOperations = {
         name: Name.optional(),
       })
       .strict(),
-    output: z.object({ deviceId: Id, resumeToken: z.string(), snapshot: SessionSnapshot }),
-    doc: 'Join the session as a student (pick studentId from the roster; or, when the teacher allows anonymous join, leave it out and optionally give a nickname) or a group screen (give a name). Keep resumeToken to rejoin after a drop.',
+    output: z.union([JoinAdmitted, JoinPending]),
+    doc: 'Join the session as a student (pick studentId from the roster; or, when the teacher allows anonymous join, leave it out and optionally give a nickname) or a group screen (give a name). Keep resumeToken to rejoin after a drop. A name already in use on another device, a group screen, or a device the teacher removed waits for the teacher (pending, then `join.decided`); a class already holding its roster plus 20 devices answers CONFLICT.',
   }),
   'device.status': op({
     roles: ['student', 'group', 'board'],
@@ -110,7 +130,13 @@ export const classroomOperations = {
     roles: ['teacher'],
     input: z.object({ deviceId: Id }).strict(),
     output: Ok,
-    doc: 'Remove a device from the session; its resume token stops working.',
+    doc: 'Remove a device from the session; its resume token stops working, and joining again under that name needs the teacher.',
+  }),
+  'seat.decide': op({
+    roles: ['teacher'],
+    input: z.object({ requestId: Id, allow: z.boolean() }).strict(),
+    output: Ok,
+    doc: 'Allow (允许) or refuse (拒绝) a join waiting for the teacher. Allowing a taken seat moves the pupil to the new device; the old one is told it was replaced.',
   }),
 } as const;
 
@@ -119,5 +145,7 @@ export const classroomEvents = {
   'devices.changed': { payload: z.array(DeviceInfo), to: ['teacher', 'board'] as const, doc: 'The device list after a device joined, left, dropped or reported status.' },
   'class.state': { payload: ClassState, to: ROLES, doc: 'The shared class state after the teacher changed it.' },
   'session.ended': { payload: z.object({ sessionId: Id }), to: ROLES, doc: 'The teacher ended the class (下课).' },
-  'device.kicked': { payload: z.object({ reason: z.string() }), to: ['student', 'group'] as const, doc: 'This device was removed by the teacher.' },
+  'device.kicked': { payload: z.object({ reason: z.string(), replaced: z.boolean().optional() }), to: ['student', 'group'] as const, doc: 'This device was removed by the teacher (replaced: the teacher let the same pupil in on another device).' },
+  'seat.requests': { payload: z.array(SeatRequest), to: ['teacher'] as const, doc: 'Joins waiting for the teacher (允许/拒绝), after each change.' },
+  'join.decided': { payload: JoinDecided, to: ['student', 'group'] as const, doc: 'The teacher allowed or refused this waiting join (sent to the waiting connection).' },
 } as const satisfies Record<string, EventSpec>;

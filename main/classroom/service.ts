@@ -35,6 +35,11 @@ import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from '.
 import type { Logger } from '../base/log.ts';
 import { protocolError } from './errors.ts';
 import { GuessGuard, type GuessLimits } from './guesses.ts';
+import { Admission, type JoinAsk } from './admission.ts';
+import type { JoinAdmitted } from '../../common/contract/classroom.ts';
+
+/** Devices a class may hold beyond its roster (group screens, a spare tablet): more is a flood, not a class. */
+export const DEVICE_MARGIN = 20;
 
 export type { Connection } from './context.ts';
 
@@ -77,6 +82,8 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
   readonly features: F;
   /** Wrong join and live codes, per source address (guesses.ts). */
   readonly guesses: GuessGuard;
+  /** Joins waiting for the teacher's 允许/拒绝 (admission.ts). */
+  private readonly admission: Admission;
 
   /** `features` builds every feature against this service; main/features.ts's createClassroom passes the registry. */
   constructor(opts: ClassroomOptions, features: (ctx: ServiceContext) => F) {
@@ -84,6 +91,11 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     this.store = opts.store;
     this.log = opts.log;
     this.guesses = new GuessGuard(opts.log, opts.guessLimits);
+    this.admission = new Admission({
+      log: opts.log,
+      admit: (conn, ask) => this.admit(conn, ask),
+      pushRequests: (sessionId, list) => this.sendWhere(sessionId, (c) => c.role === 'teacher', 'seat.requests', list),
+    });
     this.features = features(this);
     this.hooks = Object.values(this.features);
     this.handlers = Object.assign({}, this.classroomHandlers(), ...this.hooks.map((f) => (f as Feature<OperationName>).handlers)) as Handlers;
@@ -146,6 +158,7 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
 
   detach(conn: Connection): void {
     this.connections.delete(conn);
+    this.admission.dropped(conn);
     if (conn.sessionId) this.left(conn, conn.sessionId);
     if (!conn.deviceId) return;
     const set = this.online.get(conn.deviceId);
@@ -267,7 +280,10 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
           sessionId: session.id,
           lessonTitle: view.lessonTitle,
           className: view.className,
-          roster: store.roster(session.classId).map(({ id, name }) => ({ id, name })),
+          roster: (() => {
+            const taken = new Set(store.devices(session.id).filter((d) => !d.leftAt && d.studentId).map((d) => d.studentId));
+            return store.roster(session.classId).map(({ id, name }) => ({ id, name, taken: taken.has(id) }));
+          })(),
           anonymousAllowed: this.allowsAnonymous(session.id),
         };
       },
@@ -276,38 +292,34 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
         if (conn.deviceId) throw new KetangError('CONFLICT', 'This connection has already joined; leave first');
         if (conn.role === 'teacher' || conn.role === 'board') throw new KetangError('CONFLICT', 'The console and board do not join with a code');
         const session = this.sessionByCode(conn, input.code, 'join.enter');
-        let name: string;
-        let studentId: string | null = null;
+        let ask: JoinAsk;
         if (input.role === 'student' && !input.studentId && this.allowsAnonymous(session.id)) {
           // Anonymous join (the teacher allowed it): no student id, a nickname at most.
-          name = input.name ?? '匿名同学';
+          ask = { sessionId: session.id, role: 'student', name: input.name ?? '匿名同学', studentId: null };
         } else if (input.role === 'student') {
           if (!input.studentId) throw new KetangError('INVALID', 'Pick your name from the class list (studentId)');
           const student = store.student(input.studentId);
           if (!student || student.classId !== session.classId) throw new KetangError('NOT_FOUND', 'This student is not in the class list');
-          name = student.name;
-          studentId = student.id;
+          ask = { sessionId: session.id, role: 'student', name: student.name, studentId: student.id };
         } else {
           if (!input.name) throw new KetangError('INVALID', 'A group screen needs a name');
-          name = input.name;
+          ask = { sessionId: session.id, role: 'group', name: input.name, studentId: null };
         }
-        const resumeToken = randomBytes(24).toString('base64url');
-        const device = store.addDevice({ id: newId(), sessionId: session.id, role: input.role, name, studentId, resumeHash: hashToken(resumeToken) });
-        // A student who joins again (new tablet, cleared browser) replaces their old device.
-        // No device list goes out until the new device is online: one push, never a list
-        // showing the student's new device offline.
-        if (studentId) {
-          for (const old of store.devices(session.id)) {
-            if (old.id !== device.id && old.studentId === studentId && !old.leftAt) this.removeDevice(old.id, 'left', 'Joined again from another device', { push: false });
-          }
+        const devices = store.devices(session.id);
+        const active = devices.filter((d) => !d.leftAt);
+        if (active.length >= store.roster(session.classId).length + DEVICE_MARGIN) {
+          this.log.warn('join refused: the class is full', { session: session.id, devices: active.length, from: conn.address });
+          throw new KetangError('CONFLICT', 'This class already has as many devices as it can take; ask the teacher');
         }
-        conn.role = input.role;
-        conn.deviceId = device.id;
-        conn.sessionId = session.id;
-        this.markOnline(conn);
-        this.log.info('device joined', { session: session.id, device: device.id, role: input.role, from: conn.address });
-        setImmediate(() => conn.sessionId === session.id && this.entered(conn));
-        return { deviceId: device.id, resumeToken, snapshot: this.snapshotFor(conn, session.id)! };
+        if (ask.role === 'group') return this.admission.wait(conn, ask, 'GROUP_SCREEN');
+        if (ask.studentId && active.some((d) => d.studentId === ask.studentId)) return this.admission.wait(conn, ask, 'SEAT_TAKEN');
+        if (ask.studentId && devices.some((d) => d.studentId === ask.studentId && d.kicked)) return this.admission.wait(conn, ask, 'REMOVED');
+        return this.admit(conn, ask);
+      },
+
+      'seat.decide': (conn, input) => {
+        this.admission.decide(this.sessionOf(conn).id, input.requestId, input.allow);
+        return { done: true as const };
       },
 
       'device.status': (conn, input) => {
@@ -334,6 +346,26 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
   }
 
   // -------------------------------------------------------------- helpers
+
+  /** Let a device into the class: its row, its resume token, its connection in the session. */
+  private admit(conn: Connection, ask: JoinAsk): JoinAdmitted {
+    const resumeToken = randomBytes(24).toString('base64url');
+    const device = this.store.addDevice({ id: newId(), sessionId: ask.sessionId, role: ask.role, name: ask.name, studentId: ask.studentId, resumeHash: hashToken(resumeToken) });
+    // The teacher let this pupil in on a new device: the old one is told, in its own words, and leaves.
+    // No device list goes out until the new device is online: one push, never a list showing it offline.
+    if (ask.studentId) {
+      for (const old of this.store.devices(ask.sessionId)) {
+        if (old.id !== device.id && old.studentId === ask.studentId && !old.leftAt) this.removeDevice(old.id, 'replaced', 'The teacher let this pupil in on another device', { push: false });
+      }
+    }
+    conn.role = ask.role;
+    conn.deviceId = device.id;
+    conn.sessionId = ask.sessionId;
+    this.markOnline(conn);
+    this.log.info('device joined', { session: ask.sessionId, device: device.id, role: ask.role, from: conn.address });
+    setImmediate(() => conn.sessionId === ask.sessionId && this.entered(conn));
+    return { deviceId: device.id, resumeToken, snapshot: this.snapshotFor(conn, ask.sessionId)! };
+  }
 
   /** The running class with this join code; wrong codes count against the sender's address (guesses.ts). */
   private sessionByCode(conn: Connection, code: string, what: string): SessionRow {
@@ -370,8 +402,8 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     throw new KetangError('INTERNAL', 'Could not find a free join code');
   }
 
-  private removeDevice(deviceId: string, how: 'left' | 'kicked', reason: string, opts: { push?: boolean } = {}): void {
-    this.store.markDeviceLeft(deviceId, how);
+  private removeDevice(deviceId: string, how: 'left' | 'kicked' | 'replaced', reason: string, opts: { push?: boolean } = {}): void {
+    this.store.markDeviceLeft(deviceId, how === 'kicked' ? 'kicked' : 'left');
     this.status.delete(deviceId);
     const conns = [...(this.online.get(deviceId) ?? [])];
     this.online.delete(deviceId);
@@ -379,17 +411,18 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     for (const c of conns) {
       sessionId = c.sessionId;
       if (sessionId) this.left(c, sessionId);
-      if (how === 'kicked') c.send('device.kicked', { reason });
+      if (how !== 'left') c.send('device.kicked', { reason, ...(how === 'replaced' ? { replaced: true } : {}) });
       c.role = null;
       c.deviceId = null;
       c.sessionId = null;
-      if (how === 'kicked') c.close?.(reason);
+      if (how !== 'left') c.close?.(reason);
     }
     sessionId ??= this.store.devices(this.openSession()?.id ?? '').find((d) => d.id === deviceId)?.sessionId ?? null;
     if (sessionId && opts.push !== false) this.pushDevices(sessionId);
   }
 
   private afterEnd(sessionId: string): void {
+    this.admission.sessionEnded(sessionId);
     for (const h of this.hooks) h.onSessionEnd?.(sessionId);
     for (const c of [...this.connections]) {
       if (c.sessionId !== sessionId) continue;

@@ -172,7 +172,13 @@ describe('teacher console and devices', () => {
     await g.page.getByTestId('group-tab').click();
     await g.page.getByTestId('group-name').fill('第一组');
     await g.page.getByTestId('join-group').click();
+    // A group screen could type any name: it waits for the teacher's 允许 on the console.
+    await g.page.getByTestId('join-waiting').waitFor();
+    expect(await g.page.getByTestId('join-waiting').getAttribute('data-reason')).toBe('GROUP_SCREEN');
+    await shot(g.page, 'join-waiting-group-1920x1080');
+    await teacher.page.getByTestId('seat-request').filter({ hasText: '第一组' }).getByTestId('seat-allow').click();
     await g.page.getByTestId('joined-line').waitFor();
+    expect(await teacher.page.getByTestId('seat-requests').count()).toBe(0);
     await shot(g.page, 'join-joined-group-1920x1080');
     await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline', 第一组: 'good' });
     await shot(teacher.page, 'console-devices-1920x1080');
@@ -198,6 +204,38 @@ describe('teacher console and devices', () => {
     await expect.poll(() => c.page.getByTestId('join').getAttribute('data-phase'), { timeout: 10_000 }).toBe('pick');
     expect(hub.app.store.devices(sessionId).find((d) => d.name === '张梓萱')?.kicked).toBe(true);
     await c.context.close();
+  });
+
+  it('a second tablet asking for a name already joined waits for 允许; allowed, it takes over and the first tablet is told', async () => {
+    const first = await openDevice(browser);
+    const second = await openDevice(browser);
+    try {
+      await first.page.goto(`${hub.url}/#/join?code=${code}`);
+      await joinAs(first.page, '刘浩然');
+      await second.page.goto(`${hub.url}/#/join?code=${code}`);
+      const taken = second.page.getByTestId('roster-name').filter({ hasText: '刘浩然' });
+      await expect.poll(() => taken.getByTestId('roster-taken').innerText()).toBe('已加入');
+      await taken.click();
+      await second.page.getByTestId('join-waiting').waitFor();
+      expect(await second.page.getByTestId('join-waiting').getAttribute('data-reason')).toBe('SEAT_TAKEN');
+      // Nothing moved yet: the first tablet is still in.
+      expect(await first.page.getByTestId('join').getAttribute('data-phase')).toBe('joined');
+      const request = teacher.page.getByTestId('seat-request').filter({ hasText: '刘浩然' });
+      await request.waitFor();
+      await shot(teacher.page, 'console-seat-request-1920x1080');
+      await request.getByTestId('seat-allow').click();
+      await second.page.getByTestId('joined-line').waitFor();
+      await expect.poll(() => first.page.getByTestId('done').getAttribute('data-phase'), { timeout: 10_000 }).toBe('replaced');
+      expect(await first.page.getByTestId('done').innerText()).toContain('你已在另一台设备上加入');
+      await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline', 刘浩然: 'good' });
+      // It leaves, so the list is as the next tests expect.
+      await second.page.getByTestId('leave').click();
+      await second.page.getByTestId('dialog-confirm').click();
+      await expectConsoleDevices(teacher.page, { 王子涵: 'good', 李欣怡: 'offline' });
+    } finally {
+      await first.context.close();
+      await second.context.close();
+    }
   });
 
   it('投到大屏 shows the board view in the console tab and comes back', async () => {

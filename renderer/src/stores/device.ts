@@ -5,18 +5,19 @@
  */
 import { defineStore } from 'pinia';
 import type { ClassState, JoinRole } from '../../../common/protocol.ts';
+import type { JoinAdmitted, JoinDecided, JoinPending } from '../../../common/contract/classroom.ts';
 import { forgetJoin, loadJoin, saveJoin } from '../transport/credentials.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
 import { useGroupsStore } from './groups.ts';
 import { useInteractionStore } from './interaction.ts';
 
-export type JoinPhase = 'code' | 'looking' | 'pick' | 'joining' | 'resuming' | 'joined' | 'ended' | 'kicked' | 'left' | 'gone';
+export type JoinPhase = 'code' | 'looking' | 'pick' | 'joining' | 'waiting' | 'resuming' | 'joined' | 'ended' | 'kicked' | 'replaced' | 'refused' | 'left' | 'gone';
 
 interface Found {
   sessionId: string;
   lessonTitle: string;
   className: string;
-  roster: { id: string; name: string }[];
+  roster: { id: string; name: string; taken?: boolean }[];
   anonymousAllowed?: boolean;
 }
 
@@ -29,10 +30,14 @@ interface DeviceState {
   error: ClientErrorCode | null;
   /** Shown next to the code field: this code opened no class. */
   codeError: boolean;
+  /** A join waiting for the teacher (a taken name, a group screen, a removed device), and who it would be. */
+  waiting: (JoinPending & { name: string; role: JoinRole }) | null;
+  /** Why the teacher's answer was no (refused, waited too long, class over). */
+  refusedBecause: Extract<JoinDecided, { allowed: false }>['reason'] | null;
 }
 
 export const useDeviceStore = defineStore('device', {
-  state: (): DeviceState => ({ phase: 'code', code: '', found: null, me: null, classState: null, error: null, codeError: false }),
+  state: (): DeviceState => ({ phase: 'code', code: '', found: null, me: null, classState: null, error: null, codeError: false, waiting: null, refusedBecause: null }),
   actions: {
     reset(code = '') {
       this.phase = 'code';
@@ -42,6 +47,8 @@ export const useDeviceStore = defineStore('device', {
       this.classState = null;
       this.error = null;
       this.codeError = false;
+      this.waiting = null;
+      this.refusedBecause = null;
     },
     /** Anonymous again: the next connection may only look up and join. */
     dropCredentials() {
@@ -93,15 +100,35 @@ export const useDeviceStore = defineStore('device', {
         const res = await useApi().call('join.enter', input);
         const name = pick.role === 'student' ? (found.roster.find((s) => s.id === pick.studentId)?.name ?? '') : pick.role === 'anonymous' ? pick.name || '匿名同学' : pick.name;
         const role = pick.role === 'anonymous' ? 'student' : pick.role;
-        this.me = { deviceId: res.deviceId, role, name, className: res.snapshot.session.className, lessonTitle: res.snapshot.session.lessonTitle };
-        saveJoin(this.code, { resumeToken: res.resumeToken, ...this.me });
-        // Later reconnects (Wi-Fi drop) present the resume token.
-        useApi().setCredentials({ resumeToken: res.resumeToken });
-        this.classState = res.snapshot.state;
-        this.phase = 'joined';
+        if ('pending' in res) {
+          // The teacher decides (允许/拒绝); join.decided finishes it.
+          this.waiting = { ...res, name, role };
+          this.phase = 'waiting';
+          return;
+        }
+        this.admitted(res, name, role);
       } catch (err) {
         this.phase = 'pick';
         this.error = isApiError(err) ? err.code : 'INTERNAL';
+      }
+    },
+    admitted(res: JoinAdmitted, name: string, role: JoinRole) {
+      this.me = { deviceId: res.deviceId, role, name, className: res.snapshot.session.className, lessonTitle: res.snapshot.session.lessonTitle };
+      saveJoin(this.code, { resumeToken: res.resumeToken, ...this.me });
+      // Later reconnects (Wi-Fi drop) present the resume token.
+      useApi().setCredentials({ resumeToken: res.resumeToken });
+      this.classState = res.snapshot.state;
+      this.phase = 'joined';
+    },
+    /** The teacher answered the join this device waits on. */
+    onDecided(d: JoinDecided) {
+      const w = this.waiting;
+      if (this.phase !== 'waiting' || !w || w.requestId !== d.requestId) return;
+      this.waiting = null;
+      if (d.allowed) this.admitted(d.admitted, w.name, w.role);
+      else {
+        this.refusedBecause = d.reason;
+        this.phase = 'refused';
       }
     },
     async leave() {
@@ -141,9 +168,9 @@ export const useDeviceStore = defineStore('device', {
       this.dropCredentials();
       this.phase = 'ended';
     },
-    onKicked() {
+    onKicked(replaced = false) {
       this.dropCredentials();
-      this.phase = 'kicked';
+      this.phase = replaced ? 'replaced' : 'kicked';
     },
   },
 });

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect, sleep, type TestClient } from '../../helpers/client.ts';
 import { hubPerTest } from '../../helpers/hub-per-test.ts';
+import { enter } from '../../helpers/join.ts';
 
 const LESSON = 'sample-lesson-fractions';
 const hub = hubPerTest();
@@ -43,7 +44,7 @@ describe('join-code guessing', () => {
     const tablet = await connect(hub.app.hub.url, { localAddress: '127.0.0.2' });
     try {
       const found = await tablet.ok('join.lookup', { code: session.code });
-      const joined = await tablet.ok('join.enter', { code: session.code, role: 'student', studentId: found.roster[0]!.id });
+      const joined = await enter(tablet, { code: session.code, role: 'student', studentId: found.roster[0]!.id });
       expect(joined.deviceId).toBeTruthy();
       expect(performance.now() - t0).toBeLessThan(1_000);
     } finally {

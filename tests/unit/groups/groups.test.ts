@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveAudience } from '../../../main/groups/groups.ts';
 import { Harness, student } from '../interaction/harness.ts';
+import { enter } from '../../helpers/join.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -59,7 +60,7 @@ describe('groups of a running class', () => {
     const s1 = await h.joinStudent(session.code, student(1));
     const A = (await t.ok('groups.create', { name: 'A' })).groups[0]!;
     await t.ok('groups.assign', { deviceId: s1.deviceId, groupId: A.id });
-    const again = await h.joinStudent(session.code, student(1));
+    const again = await h.joinStudent(session.code, student(1), t);
     expect(await again.c.waitForEvent('groups.mine')).toEqual({ group: { id: A.id, name: 'A', color: A.color } });
     expect(resolveAudience(h.app.classroom, session.id, { kind: 'group', groupId: A.id }).deviceIds).toEqual([again.deviceId]);
   });
@@ -171,7 +172,7 @@ describe('anonymous join', () => {
     expect(refused.ok ? null : refused.error.code).toBe('INVALID');
     await t.ok('join.allowAnonymous', { allow: true });
     expect((await c.ok('join.lookup', { code: session.code })).anonymousAllowed).toBe(true);
-    const r = await c.ok('join.enter', { code: session.code, role: 'student' });
+    const r = await enter(c, { code: session.code, role: 'student' });
     const list = await t.waitForEvent('devices.changed', (l) => l.some((d) => d.id === r.deviceId));
     expect(list.find((d) => d.id === r.deviceId)).toMatchObject({ role: 'student', studentId: null, name: '匿名同学' });
     // An anonymous device is grouped by its device id.

@@ -14,6 +14,7 @@ import { Store } from '../../../main/store/store.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { makePdf } from '../../helpers/files.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { enter } from '../../helpers/join.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   board = await connect(app.hub.url, { token: app.secrets.boardToken });
   const started = await teacher.ok('session.start', { lessonId: LESSON });
   const device = await connect(app.hub.url);
-  const joined = await device.ok('join.enter', { code: started.session.code, role: 'student', studentId: 'stu-3-1-01' });
+  const joined = await enter(device, { code: started.session.code, role: 'student', studentId: 'stu-3-1-01' });
   studentToken = joined.resumeToken;
   device.socket.disconnect();
 });

@@ -7,6 +7,7 @@ import { defaultKeyProvider } from '../../../main/app.ts';
 import { Store } from '../../../main/store/store.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { enter } from '../../helpers/join.ts';
 
 const ROOT = path.resolve('.');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -105,7 +106,7 @@ describe('npm run hub', () => {
     const { session } = await teacher.ok('session.start', { lessonId: 'sample-lesson-fractions' });
     const device = await connect(url!);
     clients.push(device);
-    const joined = await device.ok('join.enter', { code: session.code, role: 'student', studentId: 'stu-3-1-01' });
+    const joined = await enter(device, { code: session.code, role: 'student', studentId: 'stu-3-1-01' });
     await teacher.waitForEvent('devices.changed', (l) => l.length === 1);
 
     const t0 = Date.now();

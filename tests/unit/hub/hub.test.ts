@@ -5,6 +5,7 @@ import type { Store } from '../../../main/store/store.ts';
 import { PROTOCOL_VERSION, type DeviceInfo, type SessionSnapshot } from '../../../common/protocol.ts';
 import { connect, connectRefused, sleep, type ConnectOptions, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { enter } from '../../helpers/join.ts';
 
 const LESSON = 'sample-lesson-fractions';
 const CLASS = 'sample-class-3-1';
@@ -46,7 +47,7 @@ async function startClass(t: TestClient): Promise<SessionSnapshot> {
 
 async function joinStudent(code: string, studentId: string): Promise<{ c: TestClient; deviceId: string; resumeToken: string; snapshot: SessionSnapshot }> {
   const c = await client();
-  const r = await c.ok('join.enter', { code, role: 'student', studentId });
+  const r = await enter(c, { code, role: 'student', studentId });
   return { c, ...r };
 }
 
@@ -113,9 +114,9 @@ describe('joining with a code', () => {
     expect(lookup.sessionId).toBe(session.id);
     expect(lookup.className).toBe(session.className);
     expect(lookup.roster).toHaveLength(40);
-    expect(lookup.roster[0]).toEqual({ id: STUDENT_A, name: '王子涵' });
+    expect(lookup.roster[0]).toEqual({ id: STUDENT_A, name: '王子涵', taken: false });
 
-    const joined = await device.ok('join.enter', { code: session.code, role: 'student', studentId: STUDENT_A });
+    const joined = await enter(device, { code: session.code, role: 'student', studentId: STUDENT_A });
     expect(joined.snapshot.session.id).toBe(session.id);
     expect(joined.snapshot.devices).toEqual([]); // students see no other devices
     expect(joined.resumeToken.length).toBeGreaterThanOrEqual(24);
@@ -123,7 +124,7 @@ describe('joining with a code', () => {
     expect(current?.session.id).toBe(session.id);
 
     const group = await client();
-    const g = await group.ok('join.enter', { code: session.code, role: 'group', name: '第一组' });
+    const g = await enter(group, { code: session.code, role: 'group', name: '第一组' }, t);
 
     const list = await t.waitForEvent('devices.changed', (l) => l.length === 2);
     expect(list.map((d) => [d.id, d.role, d.name, d.studentId, d.online])).toEqual([
@@ -155,14 +156,25 @@ describe('joining with a code', () => {
     expect(classRows(app.store)).toEqual(before);
   });
 
-  it('the same student joining from a second tablet replaces the first device', async () => {
+  it('the same student on a second tablet waits for the teacher; allowed, it replaces the first device, which is told', async () => {
     const t = await teacher();
     const { session } = await startClass(t);
     const first = await joinStudent(session.code, STUDENT_A);
-    const second = await joinStudent(session.code, STUDENT_A);
-    const list = await t.waitForEvent('devices.changed', (l) => l.length === 1 && l[0]!.id === second.deviceId);
+    expect((await first.c.ok('join.lookup', { code: session.code })).roster.find((r) => r.id === STUDENT_A)?.taken).toBe(true);
+    const second = await client();
+    const asked = await second.ok('join.enter', { code: session.code, role: 'student', studentId: STUDENT_A });
+    expect(asked).toMatchObject({ pending: true, reason: 'SEAT_TAKEN' });
+    const requestId = (asked as { requestId: string }).requestId;
+    expect(await t.waitForEvent('seat.requests', (l) => l.length === 1)).toEqual([expect.objectContaining({ id: requestId, reason: 'SEAT_TAKEN', name: '王子涵', studentId: STUDENT_A })]);
+    // Until the teacher answers, the first tablet keeps its seat.
+    expect(await first.c.call('session.current', {})).toMatchObject({ ok: true });
+    await t.ok('seat.decide', { requestId, allow: true });
+    const decided = await second.waitForEvent('join.decided');
+    expect(decided).toMatchObject({ requestId, allowed: true });
+    const admitted = (decided as { admitted: { deviceId: string } }).admitted;
+    expect(await first.c.waitForEvent('device.kicked')).toMatchObject({ replaced: true });
+    const list = await t.waitForEvent('devices.changed', (l) => l.length === 1 && l[0]!.id === admitted.deviceId);
     expect(list[0]!.online).toBe(true);
-    expect(await first.c.call('session.current', {})).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
     first.c.close();
     await expect(connectRefused(app.hub.url, { resumeToken: first.resumeToken })).resolves.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
   });
@@ -465,7 +477,7 @@ describe('class state and the end of class', () => {
     const a = await joinStudent(session.code, STUDENT_A);
     const b = await joinStudent(session.code, STUDENT_B);
     const g = await client();
-    await g.ok('join.enter', { code: session.code, role: 'group', name: '第一组' });
+    await enter(g, { code: session.code, role: 'group', name: '第一组' }, t);
     const board = await client({ token: app.secrets.boardToken });
 
     const s1 = await t.ok('session.setState', { sessionId: session.id, patch: { page: 3 } });
@@ -489,7 +501,7 @@ describe('class state and the end of class', () => {
     const { session } = await startClass(t);
     const a = await joinStudent(session.code, STUDENT_A);
     const g = await client();
-    await g.ok('join.enter', { code: session.code, role: 'group', name: '第一组' });
+    await enter(g, { code: session.code, role: 'group', name: '第一组' }, t);
     expect(await t.ok('session.end', { sessionId: session.id })).toEqual({ done: true });
     for (const c of [a.c, g, t]) expect(await c.waitForEvent('session.ended')).toEqual({ sessionId: session.id });
     expect(app.store.session(session.id)?.endedAt).not.toBeNull();

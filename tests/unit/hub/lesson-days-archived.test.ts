@@ -10,6 +10,7 @@ import { encodePoints, type InkOp } from '../../../common/ink.ts';
 import type { Ketang } from '../../../main/app.ts';
 import { PlatformLessonsRepo } from '../../../main/store/platform-lessons.ts';
 import { hubPerTest } from '../../helpers/hub-per-test.ts';
+import { enter } from '../../helpers/join.ts';
 
 const h = hubPerTest();
 const CLASS = 'sample-class-3-1';
@@ -117,7 +118,7 @@ describe('lessons over the hub', () => {
 
     const snap = await t.ok('session.start', { lessonId: 'sample-lesson-fractions' });
     const student = await h.client();
-    await student.ok('join.enter', { code: snap.session.code, role: 'student', studentId: 'stu-3-1-01' });
+    await enter(student, { code: snap.session.code, role: 'student', studentId: 'stu-3-1-01' });
     expect(await student.call('lessons.archived', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await student.call('lessons.list', { day: '2026-11-24' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 

@@ -8,6 +8,7 @@ import type { Store } from '../../../main/store/store.ts';
 import type { SessionSnapshot } from '../../../common/protocol.ts';
 import { connect, type ConnectOptions, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { enter } from '../../helpers/join.ts';
 
 export const LESSON = 'sample-lesson-fractions';
 export const CLASS = 'sample-class-3-1';
@@ -71,15 +72,17 @@ export class Harness {
     return t.ok('session.start', { lessonId: LESSON });
   }
 
-  async joinStudent(code: string, studentId: string): Promise<Device> {
+  /** A student's tablet; `teacher` allows it when the seat is taken (the same student on another tablet). */
+  async joinStudent(code: string, studentId: string, teacher?: TestClient): Promise<Device> {
     const c = await this.client();
-    const r = await c.ok('join.enter', { code, role: 'student', studentId });
+    const r = await enter(c, { code, role: 'student', studentId }, teacher);
     return { c, deviceId: r.deviceId, resumeToken: r.resumeToken };
   }
 
+  /** A group screen, let in by the teacher (a console connection of its own allows it). */
   async joinGroupScreen(code: string, name: string): Promise<Device> {
     const c = await this.client();
-    const r = await c.ok('join.enter', { code, role: 'group', name });
+    const r = await enter(c, { code, role: 'group', name }, await this.teacher());
     return { c, deviceId: r.deviceId, resumeToken: r.resumeToken };
   }
 

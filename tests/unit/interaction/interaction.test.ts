@@ -3,6 +3,7 @@ import type { SessionSnapshot } from '../../../common/protocol.ts';
 import type { TestClient } from '../../helpers/client.ts';
 import { sleep } from '../../helpers/client.ts';
 import { Harness, student, type Device } from './harness.ts';
+import { enter } from '../../helpers/join.ts';
 
 let h: Harness;
 let t: TestClient;
@@ -73,7 +74,7 @@ describe('sign-in', () => {
     await t.ok('signin.close', {});
     await t.ok('join.allowAnonymous', { allow: true });
     const anon = await h.client();
-    await anon.ok('join.enter', { code, role: 'student', name: '小鱼' });
+    await enter(anon, { code, role: 'student', name: '小鱼' });
     await t.ok('signin.open', {});
     expect((await anon.call('signin.submit', {})).ok).toBe(false);
     const report = await t.ok('report.get', { sessionId: sid() });

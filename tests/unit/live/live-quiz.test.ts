@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { RemoteAnswer } from '../../../common/contract/live-quiz.ts';
 import { sleep, type TestClient } from '../../helpers/client.ts';
 import { hubPerTest } from '../../helpers/hub-per-test.ts';
+import { enter } from '../../helpers/join.ts';
 
 const h = hubPerTest();
 const { client } = h;
@@ -40,7 +41,7 @@ async function member(s: Sending, kind: 'classroom' | 'assistant', name: string)
 async function localStudent(s: Sending): Promise<TestClient> {
   const c = await client();
   const lookup = await c.ok('join.lookup', { code: s.code });
-  await c.ok('join.enter', { code: s.code, role: 'student', studentId: lookup.roster[0]!.id });
+  await enter(c, { code: s.code, role: 'student', studentId: lookup.roster[0]!.id });
   return c;
 }
 

@@ -11,6 +11,7 @@ import { startKetang, type Ketang } from '../../../main/app.ts';
 import { silentLogger } from '../../../main/base/log.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { enter } from '../../helpers/join.ts';
 
 const sample = JSON.parse(fs.readFileSync('resources/sample/school.json', 'utf8')) as { classes: { students: { name: string }[] }[] };
 const NAMES = sample.classes[0]!.students.map((s) => s.name);
@@ -47,12 +48,12 @@ describe('the hub encrypted at rest', () => {
     for (const studentId of ['stu-3-1-01', 'stu-3-1-02', 'stu-3-1-03']) {
       const c = await connect(app.hub.url);
       clients.push(c);
-      await c.ok('join.enter', { code, role: 'student', studentId });
+      await enter(c, { code, role: 'student', studentId });
     }
     const guest = await connect(app.hub.url);
     clients.push(guest);
     await teacher.ok('join.allowAnonymous', { allow: true });
-    await guest.ok('join.enter', { code, role: 'student', name: TYPED });
+    await enter(guest, { code, role: 'student', name: TYPED });
 
     // The console sees the names (decrypted at the Store's boundary)…
     const sessionId = (snap as { session: { id: string } }).session.id;

@@ -16,6 +16,7 @@ import { SealedContentStore } from '../../../main/base/crypto/sealed-store.ts';
 import { silentLogger } from '../../../main/base/log.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { enter } from '../../helpers/join.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -76,7 +77,7 @@ describe('answer photos through the hub', () => {
     const snap = (await teacher.ok('session.start', { lessonId: 'sample-lesson-fractions' })) as { session: { code: string } };
     const pupil = await connect(app.hub.url);
     clients.push(pupil);
-    const joined = (await pupil.ok('join.enter', { code: snap.session.code, role: 'student', studentId: 'stu-3-1-01' })) as { resumeToken: string };
+    const joined = (await enter(pupil, { code: snap.session.code, role: 'student', studentId: 'stu-3-1-01' })) as { resumeToken: string };
     const marker = 'WANG-ZIHAN-HOMEWORK-34x12=408';
     const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(marker.repeat(3000))]);
     const res = await fetch(`${app.hub.url}/answer-photo`, { method: 'POST', headers: { 'Content-Type': 'image/jpeg', Authorization: `Bearer ${joined.resumeToken}` }, body: photo });

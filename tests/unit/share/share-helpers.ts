@@ -5,6 +5,7 @@ import type { Ketang } from '../../../main/app.ts';
 import type { MemoryLogger } from '../../../main/base/log.ts';
 import type { Store } from '../../../main/store/store.ts';
 import { connect, type TestClient } from '../../helpers/client.ts';
+import { enter } from '../../helpers/join.ts';
 
 export const STUDENTS = ['stu-3-1-01', 'stu-3-1-02', 'stu-3-1-03', 'stu-3-1-04', 'stu-3-1-05', 'stu-3-1-06', 'stu-3-1-07', 'stu-3-1-08'] as const;
 
@@ -24,7 +25,7 @@ export interface Joined {
 export async function joinStudent(ctx: Ctx, code: string, studentId: string): Promise<Joined> {
   const c = await connect(ctx.app.hub.url);
   ctx.clients.push(c);
-  const r = await c.ok('join.enter', { code, role: 'student', studentId });
+  const r = await enter(c, { code, role: 'student', studentId });
   return { c, deviceId: r.deviceId, resumeToken: r.resumeToken };
 }
 
