@@ -207,7 +207,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       upload: {
         isTeacherToken: (token) => classroom.isConsoleToken(token),
         mayAddSnapshot: (token, lessonId) => classroom.isBoardToken(token) && classroom.openSession()?.lessonId === lessonId,
-        importStream: (lessonId, body, name) => courseware.importStream(lessonId, body, name),
+        importStream: (lessonId, body, name, o) => courseware.importStream(lessonId, body, name, o),
       },
       // Photos of pupils' written work are personal data: sealed at rest, served decrypted by /files/<sha256>.
       answerPhoto: answerPhotoTarget({ store, cache: personalCas, log }),

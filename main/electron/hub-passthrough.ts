@@ -20,8 +20,8 @@ const FILE_PATH = /^\/files\/[0-9a-f]{64}$/;
 /** Recordings (main/recording/http.ts): chunks in from the console's recorder, the recording out to its player. */
 const RECORDING_CHUNK = /^\/recordings\/[A-Za-z0-9_-]{1,64}\/chunks\/\d{1,9}$/;
 const RECORDING_MEDIA = /^\/recordings\/[A-Za-z0-9_-]{1,64}\/media$/;
-/** Request headers worth passing on (ranges and caching); everything else stays behind. */
-const REQUEST_HEADERS = ['range', 'if-range', 'if-none-match', 'content-type', 'content-length'];
+/** Request headers worth passing on (ranges, caching, and a protected file's password for its one upload); everything else stays behind. */
+const REQUEST_HEADERS = ['range', 'if-range', 'if-none-match', 'content-type', 'content-length', 'x-ketang-password'];
 /** Response headers the page may see. */
 const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'cache-control'];
 
