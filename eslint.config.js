@@ -27,6 +27,14 @@ const FEATURE_DEPS = {
   identity: ['courseware'],
   bundle: ['identity', 'sync', 'courseware'],
 };
+const R_FEATURES = ['board', 'console', 'groups', 'interaction', 'join', 'lesson', 'live', 'presenter', 'recording', 'share', 'signin', 'sync'];
+/** Which renderer features a feature may import (the screens that compose panels of others); acyclic by construction. */
+const R_FEATURE_DEPS = {
+  console: ['groups', 'interaction', 'live', 'recording', 'share', 'signin', 'sync'],
+  board: ['interaction', 'share'],
+  join: ['interaction', 'share'],
+  presenter: ['lesson'],
+};
 const mainElements = [
   { type: 'common', pattern: 'common' },
   { type: 'base', pattern: 'main/base' },
@@ -40,6 +48,18 @@ const mainElements = [
   { type: 'entry', pattern: 'main/cli' },
   { type: 'platform', pattern: 'main/platform' },
   { type: 'preload', pattern: 'preload' },
+  // The renderer's layers, bottom to top (renderer/src).
+  { type: 'r-shared', pattern: 'renderer/src/shared' },
+  { type: 'r-transport', pattern: 'renderer/src/transport' },
+  { type: 'r-i18n', pattern: 'renderer/src/i18n' },
+  { type: 'r-ink', pattern: 'renderer/src/ink' },
+  { type: 'r-courseware', pattern: 'renderer/src/courseware' },
+  { type: 'r-stores', pattern: 'renderer/src/stores' },
+  { type: 'r-router', pattern: 'renderer/src/router.ts', mode: 'file' },
+  { type: 'r-components', pattern: 'renderer/src/components' },
+  { type: 'r-feature', pattern: `renderer/src/features/(${R_FEATURES.join('|')})`, capture: ['name'] },
+  { type: 'r-app', pattern: 'renderer/src/(App.vue|main.ts|env.d.ts)', mode: 'file' },
+  { type: 'r-app', pattern: 'renderer/src/styles' },
   { type: 'renderer', pattern: 'renderer' },
 ];
 const to = (type, name) => ({ to: { element: name ? { type, captured: { name } } : { type } } });
@@ -60,6 +80,19 @@ const layerPolicies = [
   { from: from('entry'), allow: [...below, to('store'), to('media'), to('kernel'), to('feature'), to('registry'), to('transport'), to('entry'), to('platform')] },
   { from: from('platform'), allow: below },
   { from: from('preload'), allow: [to('common')] },
+  { from: from('r-shared'), allow: [to('common')] },
+  { from: from('r-transport'), allow: [to('common'), to('r-shared')] },
+  { from: from('r-i18n'), allow: [to('common'), to('r-transport'), to('r-shared')] },
+  { from: from('r-ink'), allow: [to('common'), to('r-transport'), to('r-shared')] },
+  { from: from('r-courseware'), allow: [to('common'), to('r-ink'), to('r-shared')] },
+  { from: from('r-stores'), allow: [to('common'), to('r-transport'), to('r-shared'), to('r-i18n')] },
+  { from: from('r-router'), allow: [to('common'), to('r-transport'), to('r-shared')] },
+  { from: from('r-components'), allow: [to('common'), to('r-stores'), to('r-i18n'), to('r-transport'), to('r-shared')] },
+  ...R_FEATURES.map((name) => ({
+    from: from('r-feature', name),
+    allow: [...['common', 'r-components', 'r-stores', 'r-courseware', 'r-ink', 'r-i18n', 'r-router', 'r-transport', 'r-shared'].map((t) => to(t)), ...(R_FEATURE_DEPS[name] ?? []).map((dep) => to('r-feature', dep))],
+  })),
+  { from: from('r-app'), allow: [to('common'), ...['r-shared', 'r-transport', 'r-i18n', 'r-ink', 'r-courseware', 'r-stores', 'r-router', 'r-components', 'r-feature', 'r-app'].map((t) => to(t))] },
   { from: from('renderer'), allow: [to('common'), to('renderer')] },
 ];
 
@@ -109,6 +142,15 @@ export default tseslint.config(
     // mode: 'file' (flagged as legacy by v7) is still how a single file (app.ts, features.ts) is an element.
     settings: { 'boundaries/elements': mainElements, 'boundaries/include': ['main/**', 'common/**', 'preload/**', 'renderer/**'], 'boundaries/legacy-warnings': false },
     rules: { 'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }] },
+  },
+  {
+    // A newcomer reads a file and a function whole: no product file over 600 lines (message tables aside), no function over ~150.
+    files: ['main/**/*.ts', 'common/**/*.ts', 'preload/**/*.ts', 'renderer/src/**/*.ts', 'renderer/src/**/*.vue', 'build/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['renderer/src/i18n/zh-CN.ts', 'renderer/src/i18n/en.ts'],
+    rules: {
+      'max-lines': ['error', { max: 600 }],
+      'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }],
+    },
   },
   {
     files: ['main/electron/**/*.ts', 'main/index.ts', 'preload/**/*.ts'],
