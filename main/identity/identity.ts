@@ -124,6 +124,8 @@ export class TeacherIdentity {
   private readonly now: () => Date;
   private cost: ScryptCost | null;
   private readonly sessions = new Map<string, TeacherSession>();
+  /** The sign-in attempt running per login, so the next one waits for it (signIn). */
+  private readonly attempts = new Map<string, Promise<void>>();
   /** A verifier for unknown logins, so "no such teacher" takes as long as "wrong password". */
   private dummy: Promise<string> | null = null;
 
@@ -140,11 +142,29 @@ export class TeacherIdentity {
     return this.cost;
   }
 
-  /** Sign in: online when the platform answers, else against the local verifier. Throws SignInError. */
+  /**
+   * Sign in: online when the platform answers, else against the local verifier. Throws SignInError.
+   * Attempts for one login run one at a time: twenty guesses sent at once would otherwise all pass
+   * the lock check before the first failure was counted, and the lock-out would not hold.
+   */
   async signIn(loginInput: string, password: string): Promise<TeacherSession> {
     // Logins are compared as the platform compares them (exactly), only trimmed.
     const login = loginInput.trim();
     if (!login || login.length > 100 || !password || password.length > 200) throw new SignInError('BAD_INPUT', 'Enter your login and password.');
+    const before = this.attempts.get(login) ?? Promise.resolve();
+    const attempt = before.then(() => this.attempt(login, password));
+    const settled = attempt.then(
+      () => {},
+      () => {},
+    );
+    this.attempts.set(login, settled);
+    void settled.then(() => {
+      if (this.attempts.get(login) === settled) this.attempts.delete(login);
+    });
+    return attempt;
+  }
+
+  private async attempt(login: string, password: string): Promise<TeacherSession> {
     this.checkLock(login);
 
     const platform = this.platform();
