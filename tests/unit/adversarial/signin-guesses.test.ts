@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../main/store/audit.ts';
 import { openSecurityDb } from '../../../main/store/security-db.ts';
-import { LOCK_AFTER_FAILURES, SignInError, TeacherIdentity } from '../../../main/identity/identity.ts';
+import { LOCK_AFTER_FAILURES, type SignInError, TeacherIdentity } from '../../../main/identity/identity.ts';
 import type { Db } from '../../../main/store/database.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
