@@ -146,6 +146,7 @@ export const classroomEvents = {
   'class.state': { payload: ClassState, to: ROLES, doc: 'The shared class state after the teacher changed it.' },
   'session.ended': { payload: z.object({ sessionId: Id }), to: ROLES, doc: 'The teacher ended the class (下课).' },
   'device.kicked': { payload: z.object({ reason: z.string(), replaced: z.boolean().optional() }), to: ['student', 'group'] as const, doc: 'This device was removed by the teacher (replaced: the teacher let the same pupil in on another device).' },
+  'device.token': { payload: z.object({ resumeToken: z.string() }), to: ['student', 'group'] as const, doc: 'A new resume token, after this device resumed with its last one: keep it, the old one works only briefly (a token seen on the Wi-Fi is not a key for later).' },
   'seat.requests': { payload: z.array(SeatRequest), to: ['teacher'] as const, doc: 'Joins waiting for the teacher (允许/拒绝), after each change.' },
   'join.decided': { payload: JoinDecided, to: ['student', 'group'] as const, doc: 'The teacher allowed or refused this waiting join (sent to the waiting connection).' },
 } as const satisfies Record<string, EventSpec>;

@@ -40,6 +40,8 @@ import type { JoinAdmitted } from '../../common/contract/classroom.ts';
 
 /** Devices a class may hold beyond its roster (group screens, a spare tablet): more is a flood, not a class. */
 export const DEVICE_MARGIN = 20;
+/** How long a rotated-away resume token still works: the new one may be lost with the link, a file download may still use it. */
+const RESUME_GRACE_MS = 10 * 60_000;
 
 export type { Connection } from './context.ts';
 
@@ -129,6 +131,11 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
       conn.role = device.role as Role;
       conn.deviceId = device.id;
       conn.sessionId = device.sessionId;
+      // Rotate on use: a token seen on the Wi-Fi is not a key for later.
+      // The old token keeps working a little while: the new one may be lost with the link, a download may still use it.
+      const fresh = randomBytes(24).toString('base64url');
+      this.store.rotateResumeHash(device.id, hashToken(fresh), new Date(Date.now() + RESUME_GRACE_MS).toISOString());
+      conn.send('device.token', { resumeToken: fresh });
     }
     this.connections.add(conn);
     if (conn.deviceId) this.markOnline(conn);

@@ -17,6 +17,8 @@ export type AuditAction =
   | 'bundle.export'
   | 'bundle.import'
   | 'sync.run'
+  | 'sync.configure'
+  | 'report.export'
   | 'key.created'
   | 'key.sealed-existing'
   | 'audit.export'

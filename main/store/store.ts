@@ -374,8 +374,14 @@ export class Store {
     return row;
   }
 
+  /** A new resume token for a device; the one it replaces still matches until `graceUntil` (ISO time). */
+  rotateResumeHash(deviceId: string, hash: string, graceUntil: string): void {
+    this.sql('UPDATE devices SET prev_resume_hash = resume_hash, prev_resume_until = ?, resume_hash = ? WHERE id = ?').run(graceUntil, hash, deviceId);
+  }
+
+  /** The device whose current resume token this is, or whose previous one within its grace. */
   deviceByResumeHash(hash: string): DeviceRow | null {
-    const r = this.sql('SELECT * FROM devices WHERE resume_hash = ?').get(hash) as Row | undefined;
+    const r = (this.sql('SELECT * FROM devices WHERE resume_hash = ?').get(hash) ?? this.sql('SELECT * FROM devices WHERE prev_resume_hash = ? AND prev_resume_until > ?').get(hash, now())) as Row | undefined;
     return r ? this.deviceFromRow(r) : null;
   }
 

@@ -7,6 +7,7 @@ import { m005PageNotes } from './005_page_notes.ts';
 import { m006Recordings } from './006_recordings.ts';
 import { m007PlatformLessons } from './007_platform_lessons.ts';
 import { m008ItemOrigin } from './008_item_origin.ts';
+import { m009ResumeRotation } from './009_resume_rotation.ts';
 
 export interface Migration {
   /** 1, 2, 3… in order; stored in PRAGMA user_version once applied. */
@@ -17,4 +18,4 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [m001Initial, m002CoursewareFilesAndInk, m003SyncFiles, m004SavedGroupings, m005PageNotes, m006Recordings, m007PlatformLessons, m008ItemOrigin];
+export const MIGRATIONS: readonly Migration[] = [m001Initial, m002CoursewareFilesAndInk, m003SyncFiles, m004SavedGroupings, m005PageNotes, m006Recordings, m007PlatformLessons, m008ItemOrigin, m009ResumeRotation];

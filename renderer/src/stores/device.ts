@@ -120,6 +120,12 @@ export const useDeviceStore = defineStore('device', {
       this.classState = res.snapshot.state;
       this.phase = 'joined';
     },
+    /** The hub rotated this device's resume token (it resumed with the last one): keep the new one. */
+    onToken(resumeToken: string) {
+      if (!this.me || !this.code) return;
+      saveJoin(this.code, { resumeToken, ...this.me });
+      useApi().setCredentials({ resumeToken });
+    },
     /** The teacher answered the join this device waits on. */
     onDecided(d: JoinDecided) {
       const w = this.waiting;
