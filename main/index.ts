@@ -8,7 +8,7 @@
  * from import.meta.url.
  */
 import path from 'node:path';
-import { app, desktopCapturer, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
+import { app, desktopCapturer, dialog, ipcMain, Menu, protocol, safeStorage, session, shell } from 'electron';
 import { startKetang, type Ketang } from './app.ts';
 import { desktopKeyProvider } from './electron/key-store.ts';
 import { KEY_FILE } from './base/crypto/keys.ts';
@@ -17,7 +17,7 @@ import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
 import { makeHubPassthrough } from './electron/hub-passthrough.ts';
 import { DesktopIpc } from './electron/ipc.ts';
-import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy } from './electron/policy.ts';
+import { APP_ORIGIN, APP_SCHEME, applicationMenu, contentSecurityPolicy, devToolsAllowed } from './electron/policy.ts';
 import { desktopDataDir, loadSettings, SETTINGS_FILE } from './electron/settings.ts';
 import { KetangWindows } from './electron/windows.ts';
 import { consoleLogger } from './base/log.ts';
@@ -27,6 +27,7 @@ const log = consoleLogger;
 // Before `ready`: app:// is a secure, standard scheme with its own origin.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } }]);
 app.enableSandbox();
+const devTools = devToolsAllowed(app.isPackaged, process.env);
 // Before the single-instance lock, which lives in userData: the same folder as browser mode.
 app.setPath('userData', desktopDataDir(app.getPath('appData'), process.env, path.join));
 
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     ipc,
     log,
     icon: path.join(appRoot, 'resources', 'icon.png'),
+    devTools,
     onConsoleClosed: () => app.quit(),
   });
   windows.open();
@@ -78,8 +80,12 @@ if (!app.requestSingleInstanceLock()) {
   // Another Ketang owns the database and the hub's port: it shows its console instead.
   app.quit();
 } else {
-  // Every webContents, from its creation: navigation, window.open, webviews.
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, shell, APP_ORIGIN, log));
+  // Not Electron's default menu: its View menu reloads and opens DevTools, in the board's kiosk window too.
+  const menu = applicationMenu(process.platform, devTools);
+  Menu.setApplicationMenu(menu ? Menu.buildFromTemplate(menu) : null);
+  if (devTools) log.info('DevTools enabled (KETANG_DEVTOOLS=1, development run)');
+  // Every webContents, from its creation: navigation, window.open, webviews, DevTools.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, shell, APP_ORIGIN, log, { devTools }));
   app.on('second-instance', () => windows?.focusConsole());
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', (event) => {

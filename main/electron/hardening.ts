@@ -11,7 +11,7 @@ import type { Logger } from '../base/log.ts';
 import { displayMediaDecision, navigationDecision, permissionDecision, windowOpenDecision } from './policy.ts';
 
 export type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler' | 'setDisplayMediaRequestHandler'>;
-export type WebContentsGuardable = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
+export type WebContentsGuardable = Pick<WebContents, 'on' | 'setWindowOpenHandler' | 'closeDevTools'>;
 
 export function hardenSession(ses: SessionLike, capturer: Pick<DesktopCapturer, 'getSources'>, appOrigin: string, log: Logger): void {
   ses.setPermissionRequestHandler((contents, permission, callback, details) => {
@@ -64,7 +64,15 @@ export function hardenSession(ses: SessionLike, capturer: Pick<DesktopCapturer, 
   });
 }
 
-export function hardenWebContents(contents: WebContentsGuardable, shell: Pick<Shell, 'openExternal'>, appOrigin: string, log: Logger): void {
+/** `devTools`: policy.ts devToolsAllowed — false in every packaged build. */
+export function hardenWebContents(contents: WebContentsGuardable, shell: Pick<Shell, 'openExternal'>, appOrigin: string, log: Logger, opts: { devTools: boolean } = { devTools: false }): void {
+  if (!opts.devTools) {
+    // webPreferences.devTools is off in the app's windows; this also covers any webContents made without them.
+    contents.on('devtools-opened', () => {
+      log.warn('DevTools closed: not allowed in this build');
+      contents.closeDevTools();
+    });
+  }
   const guardNavigation = (event: { preventDefault(): void }, url: string): void => {
     if (navigationDecision(url, appOrigin) === 'allow') return;
     event.preventDefault();

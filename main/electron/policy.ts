@@ -107,8 +107,12 @@ export function contentSecurityPolicy(hubOrigin?: string): string {
 }
 
 /** webPreferences for every app window (rule 6). */
-export function secureWebPreferences(preloadPath: string): {
+export function secureWebPreferences(
+  preloadPath: string,
+  devTools = false,
+): {
   preload: string;
+  devTools: boolean;
   contextIsolation: true;
   sandbox: true;
   nodeIntegration: false;
@@ -121,6 +125,8 @@ export function secureWebPreferences(preloadPath: string): {
 } {
   return {
     preload: preloadPath,
+    // Off unless a developer asked for it (devToolsAllowed): DevTools on the board is a console for any pupil.
+    devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -146,4 +152,37 @@ export function displayMediaDecision(
   if (!isAllowedSender(request.securityOrigin, appOrigin)) return 'deny';
   if (request.frameUrl !== null && !isAllowedSender(request.frameUrl, appOrigin)) return 'deny';
   return 'screen';
+}
+
+/**
+ * DevTools only in a development run that asks for them (KETANG_DEVTOOLS=1);
+ * a packaged build never has them, whatever its environment says.
+ */
+export function devToolsAllowed(isPackaged: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  return !isPackaged && env.KETANG_DEVTOOLS === '1';
+}
+
+/** A menu item as Electron's Menu.buildFromTemplate takes it (only what the app menu uses). */
+export interface MenuTemplateItem {
+  role?: 'appMenu' | 'editMenu' | 'about' | 'hide' | 'hideOthers' | 'unhide' | 'quit' | 'reload' | 'toggleDevTools';
+  type?: 'separator';
+  label?: string;
+  submenu?: MenuTemplateItem[];
+}
+
+/**
+ * The application menu, instead of Electron's default one (whose View menu
+ * reloads the page and opens DevTools, also in the board's kiosk window).
+ * Windows and Linux get none. macOS keeps its app menu (Quit) and the Edit
+ * menu, without which copy and paste shortcuts do not work in text fields.
+ * A development run with DevTools adds reload and DevTools.
+ */
+export function applicationMenu(platform: string, devTools: boolean): MenuTemplateItem[] | null {
+  const dev: MenuTemplateItem[] = devTools ? [{ label: 'Developer', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] }] : [];
+  if (platform !== 'darwin') return dev.length ? dev : null;
+  return [
+    { role: 'appMenu', submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }] },
+    { role: 'editMenu' },
+    ...dev,
+  ];
 }

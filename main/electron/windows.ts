@@ -17,6 +17,8 @@ export interface WindowsOptions {
   ipc: DesktopIpc;
   log: Logger;
   icon?: string;
+  /** policy.ts devToolsAllowed: only a development run that asks for them. */
+  devTools?: boolean;
   /** Called once the console window is closed: the app quits. */
   onConsoleClosed(): void;
 }
@@ -94,7 +96,7 @@ export class KetangWindows {
       kiosk,
       frame: !kiosk,
       ...(this.opts.icon ? { icon: this.opts.icon } : {}),
-      webPreferences: secureWebPreferences(this.opts.preload),
+      webPreferences: secureWebPreferences(this.opts.preload, this.opts.devTools ?? false),
     });
     const contents = win.webContents;
     const id = contents.id;

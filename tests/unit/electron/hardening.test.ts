@@ -1,7 +1,8 @@
 /** The Electron handlers of main/electron/hardening.ts, driven through fakes of Session, WebContents, shell and desktopCapturer. */
 import { describe, expect, it, vi } from 'vitest';
 import { hardenSession, hardenWebContents, type SessionLike, type WebContentsGuardable } from '../../../main/electron/hardening.ts';
-import { APP_ORIGIN } from '../../../main/electron/policy.ts';
+import fs from 'node:fs';
+import { APP_ORIGIN, applicationMenu, devToolsAllowed, secureWebPreferences, type MenuTemplateItem } from '../../../main/electron/policy.ts';
 import { MemoryLogger } from '../../../main/base/log.ts';
 
 type AnyFn = (...args: never[]) => unknown;
@@ -23,9 +24,12 @@ function fakeContents() {
   const contents = {
     on: (name: string, fn: (...args: unknown[]) => void) => listeners.set(name, fn),
     setWindowOpenHandler: (fn: (d: { url: string }) => { action: string }) => (openHandler = fn),
+    closeDevTools: vi.fn(),
   };
   return {
     contents: contents as unknown as WebContentsGuardable,
+    closeDevTools: contents.closeDevTools,
+    listens: (name: string) => listeners.has(name),
     fire(name: string, event: Record<string, unknown>, ...args: unknown[]): boolean {
       let prevented = false;
       listeners.get(name)!({ ...event, preventDefault: () => (prevented = true) }, ...args);
@@ -112,5 +116,57 @@ describe('webContents hardening', () => {
       expect(f.open(url)).toEqual({ action: 'deny' });
     }
     expect(openExternal).not.toHaveBeenCalled();
+  });
+});
+
+describe('DevTools and the application menu', () => {
+  const roles = (items: MenuTemplateItem[] | null): string[] => (items ?? []).flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? null)]);
+
+  it('DevTools only in a development run that asks for them, never in a packaged build', () => {
+    expect(devToolsAllowed(true, { KETANG_DEVTOOLS: '1' })).toBe(false);
+    expect(devToolsAllowed(true, {})).toBe(false);
+    expect(devToolsAllowed(false, {})).toBe(false);
+    expect(devToolsAllowed(false, { KETANG_DEVTOOLS: 'yes' })).toBe(false);
+    expect(devToolsAllowed(false, { KETANG_DEVTOOLS: '1' })).toBe(true);
+  });
+
+  it('windows have DevTools off unless allowed', () => {
+    expect(secureWebPreferences('/p.cjs').devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', true).devTools).toBe(true);
+  });
+
+  it("replaces Electron's default menu: none on Windows and Linux, on macOS only the app and Edit menus", () => {
+    expect(applicationMenu('win32', false)).toBeNull();
+    expect(applicationMenu('linux', false)).toBeNull();
+    const mac = roles(applicationMenu('darwin', false));
+    expect(mac).toEqual(expect.arrayContaining(['appMenu', 'quit', 'editMenu']));
+    for (const dangerous of ['toggleDevTools', 'reload', 'forceReload', 'viewMenu']) expect(mac).not.toContain(dangerous);
+    // A development run asked for DevTools: reachable from the menu.
+    expect(roles(applicationMenu('linux', true))).toContain('toggleDevTools');
+    expect(roles(applicationMenu('darwin', true))).toContain('toggleDevTools');
+  });
+
+  it('DevTools opened anyway are closed again, and logged; a development run keeps them', () => {
+    const log = new MemoryLogger();
+    const f = fakeContents();
+    hardenWebContents(f.contents, { openExternal: vi.fn() }, APP_ORIGIN, log);
+    expect(f.listens('devtools-opened')).toBe(true);
+    f.fire('devtools-opened', {});
+    expect(f.closeDevTools).toHaveBeenCalledTimes(1);
+    expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('DevTools'))).toBe(true);
+
+    const dev = fakeContents();
+    hardenWebContents(dev.contents, { openExternal: vi.fn() }, APP_ORIGIN, new MemoryLogger(), { devTools: true });
+    expect(dev.listens('devtools-opened')).toBe(false);
+  });
+
+  it('main/index.ts sets its own menu before any window and hands the DevTools decision to the windows and every webContents', () => {
+    const index = fs.readFileSync('main/index.ts', 'utf8');
+    expect(index).toMatch(/devToolsAllowed\(app\.isPackaged, process\.env\)/);
+    expect(index).toMatch(/Menu\.setApplicationMenu\(/);
+    expect(index.indexOf('Menu.setApplicationMenu(')).toBeLessThan(index.indexOf('whenReady()'));
+    expect(index).toMatch(/hardenWebContents\([^)]*\{ devTools \}\)/);
+    expect(index.slice(index.indexOf('new KetangWindows('), index.indexOf('windows.open()'))).toMatch(/^\s+devTools,$/m);
+    expect(fs.readFileSync('main/electron/windows.ts', 'utf8')).toMatch(/secureWebPreferences\(this\.opts\.preload, this\.opts\.devTools \?\? false\)/);
   });
 });

@@ -10,7 +10,22 @@ const { validateConfiguration } = require(path.resolve('node_modules/app-builder
   validateConfiguration(config: unknown, logger: { isEnabled: boolean; add(): void }): Promise<void>;
 };
 
+const { FuseV1Options } = require(require.resolve('@electron/fuses', { paths: [path.resolve('node_modules/app-builder-lib')] })) as { FuseV1Options: Record<string, string | number> };
+
+/** The value each fuse must have in a packaged build (docs/desktop.md, Packaging). */
+const FUSES: Record<string, boolean> = {
+  runAsNode: false,
+  enableCookieEncryption: true,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  enableEmbeddedAsarIntegrityValidation: true,
+  onlyLoadAppFromAsar: true,
+  loadBrowserProcessSpecificV8Snapshot: false,
+  grantFileProtocolExtraPrivileges: false,
+};
+
 interface BuilderConfig {
+  electronFuses: Record<string, unknown>;
   appId: string;
   productName: string;
   files: string[];
@@ -40,6 +55,16 @@ describe('electron-builder.yml', () => {
     expect(config.asarUnpack.some((p) => p.includes('better-sqlite3') && p.endsWith('.node'))).toBe(true);
     const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/main/index.cjs');
+  });
+
+  it('sets every Electron fuse, each to its hardened value', () => {
+    // The fuse wire as @electron/fuses knows it (RunAsNode → runAsNode): a fuse added by a newer Electron fails here until decided.
+    const known = Object.keys(FuseV1Options)
+      .filter((k) => Number.isNaN(Number(k)))
+      .map((k) => k[0]!.toLowerCase() + k.slice(1));
+    expect(known.length).toBeGreaterThanOrEqual(8);
+    expect(Object.keys(FUSES).sort()).toEqual([...known].sort());
+    for (const [fuse, value] of Object.entries(FUSES)) expect({ fuse, value: config.electronFuses[fuse] }).toEqual({ fuse, value });
   });
 
   it('has a 512×512 PNG icon', () => {
