@@ -39,9 +39,9 @@ export function classroomFeatures(ctx: ServiceContext, deps: FeatureDeps) {
   return {
     lesson: lessonFeature(ctx),
     groups: groupsFeature(ctx),
-    interaction: interactionFeature(ctx),
+    interaction: interactionFeature(ctx, signIn),
     share: shareFeature(ctx),
-    sync: syncFeature(ctx, () => deps.sync?.() ?? null),
+    sync: syncFeature(ctx, () => deps.sync?.() ?? null, signIn),
     signIn,
     bundle: bundleFeature(() => deps.security?.() ?? null, signIn),
     live,

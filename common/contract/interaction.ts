@@ -306,7 +306,7 @@ export const interactionOperations = {
     roles: ['teacher'],
     input: z.object({ sessionId: Id }).strict(),
     output: z.object({ fileName: z.string(), csv: z.string() }),
-    doc: 'The report as CSV (UTF-8 with a byte-order mark, so Excel shows Chinese correctly).',
+    doc: 'The report as CSV (UTF-8 with a byte-order mark, so Excel shows Chinese correctly). Pupils\' names leave the classroom in it: needs a teacher signed in on this connection (UNAUTHENTICATED otherwise), and is audited.',
   }),
 } as const;
 

@@ -68,7 +68,7 @@ export const syncOperations = {
       })
       .strict(),
     output: SyncStatus,
-    doc: 'Change sync settings: platform address and classroom key, rate limits (kbit/s, null = none), time windows (local HH:MM, may wrap midnight), sync during class, days to keep acknowledged data (null = keep).',
+    doc: 'Change sync settings: platform address and classroom key, rate limits (kbit/s, null = none), time windows (local HH:MM, may wrap midnight), sync during class, days to keep acknowledged data (null = keep). Once a platform is set, changing its address or key needs a teacher signed in on this connection (UNAUTHENTICATED otherwise: pupils\' records would go to the new address); the first setup does not (no platform to sign in against yet). Either is audited.',
   }),
 };
 

@@ -3,14 +3,15 @@
  *
  * The signed-in teacher belongs to one console connection (a reload or
  * another window signs in again), so the session token never leaves the hub.
- * Other features that need a signed-in teacher (USB export and import) ask
- * this one through `signedIn`.
+ * Other features that need a signed-in teacher (USB export and import,
+ * changing the sync platform, the report's CSV) ask this one through
+ * `signedIn`, and write what they did to the audit log through `audit`.
  */
 import { KetangError } from '../../common/protocol.ts';
 import type { authOperations, SignedInTeacher } from '../../common/contract/security.ts';
 import type { ContentCache } from '../courseware/cache.ts';
 import type { Db } from '../store/database.ts';
-import type { AuditLog } from '../store/audit.ts';
+import type { AuditAction, AuditLog, AuditOutcome } from '../store/audit.ts';
 import type { Store } from '../store/store.ts';
 import type { SyncRepo } from '../store/sync.ts';
 import type { Feature } from '../classroom/context.ts';
@@ -31,10 +32,15 @@ export interface SecurityDeps {
 
 const publicTeacher = (s: TeacherSession): SignedInTeacher => ({ name: s.name, login: s.login, mode: s.mode, expiresAt: s.expiresAt });
 
+/** What a signed-in teacher is needed for (each is its own action in the audit log). */
+export type GuardedAction = Extract<AuditAction, 'bundle.import' | 'bundle.export' | 'sync.configure' | 'report.export'>;
+
 /** What the sign-in feature offers the features that need a signed-in teacher. */
 export interface SignInFeature extends Feature<keyof typeof authOperations> {
   /** The teacher signed in on this console connection, or UNAUTHENTICATED (the refusal is audited as `action`). */
-  signedIn(connId: string, action: 'bundle.import' | 'bundle.export', doing: string): TeacherSession;
+  signedIn(connId: string, action: GuardedAction, doing: string): TeacherSession;
+  /** Append to the audit log; nothing when this classroom has no security database (some tests). */
+  audit(action: GuardedAction, outcome: AuditOutcome, actor: string | null, detail?: Record<string, unknown>): void;
 }
 
 export function signInFeature(deps: () => SecurityDeps | null): SignInFeature {
@@ -57,7 +63,7 @@ export function signInFeature(deps: () => SecurityDeps | null): SignInFeature {
   };
 
   /** The teacher signed in on this console connection, or UNAUTHENTICATED (the refusal is audited as `action`). */
-  const signedIn = (d: SecurityDeps, connId: string, action: 'bundle.import' | 'bundle.export', doing: string): TeacherSession => {
+  const signedIn = (d: SecurityDeps, connId: string, action: GuardedAction, doing: string): TeacherSession => {
     try {
       return d.identity.requireTeacher(sessions.get(connId), action);
     } catch {
@@ -93,5 +99,6 @@ export function signInFeature(deps: () => SecurityDeps | null): SignInFeature {
       },
     },
     signedIn: (connId, action, doing) => signedIn(need(), connId, action, doing),
+    audit: (action, outcome, actor, detail = {}) => deps()?.audit.record(action, outcome, actor, detail),
   };
 }

@@ -18,8 +18,10 @@ import { timerPart } from './timer.ts';
 import { quizPart } from './quiz.ts';
 import { pointsPart } from './points.ts';
 import { reportPart } from './report.ts';
+import type { SignInFeature } from '../identity/signin.ts';
 
-export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof interactionOperations> {
+/** `signIn`: the report's CSV leaves the classroom, so it needs a signed-in teacher (report.ts). */
+export function interactionFeature(ctx: ServiceContext, signIn: SignInFeature): Feature<keyof typeof interactionOperations> {
   const core = interactionCore(ctx);
   const { models, model, covered, sid } = core;
   const attention = attentionPart(core);
@@ -29,7 +31,7 @@ export function interactionFeature(ctx: ServiceContext): Feature<keyof typeof in
   const timer = timerPart(core);
   const quiz = quizPart(core);
   const points = pointsPart(core);
-  const report = reportPart(core);
+  const report = reportPart(core, signIn);
 
   const get: HandlerMap<'interaction.get'> = {
     'interaction.get': (conn) => {

@@ -11,9 +11,14 @@ import { groupsOf } from '../groups/groups.ts';
 import { answerText, countsOf, personKey, replay, type InteractionModel } from './state.ts';
 import { remoteReport } from '../live/live-quiz.ts';
 import { sessionEvents, type InteractionCore } from './core.ts';
+import type { SignInFeature } from '../identity/signin.ts';
 
-/** report.*: any session of this classroom, running (its live state) or past (replayed). */
-export function reportPart(core: InteractionCore) {
+/**
+ * report.*: any session of this classroom, running (its live state) or past (replayed).
+ * Reading it on the console is open to the console; the CSV is a file of pupils' names and
+ * answers that leaves the classroom, so it needs a signed-in teacher and is audited.
+ */
+export function reportPart(core: InteractionCore, signIn: SignInFeature) {
   const { ctx, store, repo, models } = core;
   const handlers: HandlerMap<'report.sessions' | 'report.get' | 'report.csv'> = {
     'report.sessions': () =>
@@ -25,9 +30,11 @@ export function reportPart(core: InteractionCore) {
         endedAt: x.endedAt,
       })),
     'report.get': (_conn, input) => buildReport(ctx, input.sessionId, models.get(input.sessionId) ?? replay(sessionEvents(ctx, input.sessionId))),
-    'report.csv': (_conn, input) => {
+    'report.csv': (conn, input) => {
+      const teacher = signIn.signedIn(conn.id, 'report.export', 'exporting the class report (教师登录 first)');
       const report = buildReport(ctx, input.sessionId, models.get(input.sessionId) ?? replay(sessionEvents(ctx, input.sessionId)));
       const day = report.startedAt.slice(0, 10);
+      signIn.audit('report.export', 'ok', teacher.login, { sessionId: input.sessionId, className: report.className, students: report.students.length, format: 'csv', via: conn.transport });
       return { fileName: `课堂报告-${report.className}-${report.lessonTitle}-${day}.csv`.replace(/[\\/:*?"<>|]/g, '_'), csv: reportCsv(report) };
     },
   };

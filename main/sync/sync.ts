@@ -6,13 +6,21 @@
  * Status changes are pushed (`sync.changed`) to every teacher console: the
  * engine says when something may have changed, and only a status that
  * differs from the last one sent goes out.
+ *
+ * Where the classroom's records go is the one setting that can send pupils'
+ * data away: once a platform is set, changing its address or key needs a
+ * teacher signed in on that console connection, and is audited (with the
+ * console token alone, a script pointed sync at its own server and sync sent
+ * it every class event, then took its bundle key and trusted signers).
+ * Bandwidth, windows and pause send nothing anywhere and stay open.
  */
 import { KetangError } from '../../common/protocol.ts';
 import type { syncOperations } from '../../common/contract/sync.ts';
 import type { SyncEngine } from './engine.ts';
 import type { Feature, ServiceContext } from '../classroom/context.ts';
+import type { SignInFeature } from '../identity/signin.ts';
 
-export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => SyncEngine | null): Feature<keyof typeof syncOperations> {
+export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => SyncEngine | null, signIn: SignInFeature): Feature<keyof typeof syncOperations> {
   let watched: SyncEngine | null = null;
   let unwatch: (() => void) | null = null;
   let lastSent = '';
@@ -67,10 +75,23 @@ export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => 
         e.kick();
         return e.status();
       },
-      'sync.configure': (_conn, input) => {
+      'sync.configure': (conn, input) => {
         const e = need();
         const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+        const was = e.config;
+        const url = input.platformUrl === undefined ? was.platformUrl : input.platformUrl;
+        const tokenChanged = input.token !== undefined && input.token !== was.token;
+        if (url === was.platformUrl && !tokenChanged) {
+          e.configure(patch);
+          return e.status();
+        }
+        // A classroom with no platform yet has no one to sign in against (online sign-in goes
+        // through the platform): its first setup is open, and audited like every change.
+        const firstSetup = !was.platformUrl || !was.token;
+        const teacher = firstSetup ? null : signIn.signedIn(conn.id, 'sync.configure', 'changing the sync platform (教师登录 first)');
         e.configure(patch);
+        // Never the key itself: whether it changed is enough for the IT admin.
+        signIn.audit('sync.configure', 'ok', teacher?.login ?? null, { from: was.platformUrl, to: url, tokenChanged, firstSetup, via: conn.transport });
         return e.status();
       },
     },

@@ -4,6 +4,7 @@ import type { TestClient } from '../../helpers/client.ts';
 import { sleep } from '../../helpers/client.ts';
 import { Harness, student, type Device } from './harness.ts';
 import { enter } from '../../helpers/join.ts';
+import { signInTeacher } from '../../helpers/signed-in.ts';
 
 let h: Harness;
 let t: TestClient;
@@ -224,6 +225,7 @@ describe('quick questions', () => {
     ]);
     expect(report.questions[2]!.expected).toBe(1);
     expect(report.students[0]!.answers).toEqual(['A,D', '错', '=4/3']);
+    await signInTeacher(h.app, t); // the CSV leaves the classroom: it needs a signed-in teacher
     const { csv, fileName } = await t.ok('report.csv', { sessionId: sid() });
     expect(fileName).toMatch(/^课堂报告-.*\.csv$/);
     expect(csv.charCodeAt(0)).toBe(0xfeff);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csvCell } from '../../../main/interaction/report.ts';
 import { Harness, student } from './harness.ts';
+import { signInTeacher } from '../../helpers/signed-in.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -34,6 +35,7 @@ describe('session report', () => {
     expect(after.students[1]).toMatchObject({ attendance: 'present', joined: true, answered: 0 });
     expect(after.students[2]).toMatchObject({ attendance: 'absent', joined: false });
     expect((await t2.ok('report.sessions', {}))[0]).toMatchObject({ sessionId: session.id, lessonTitle: '认识分数' });
+    await signInTeacher(h.app, t2); // the CSV leaves the classroom: it needs a signed-in teacher
     const { csv } = await t2.ok('report.csv', { sessionId: session.id });
     const lines = csv.slice(1).split('\r\n');
     expect(lines[0]).toMatch(/^课堂报告,/);

@@ -11,6 +11,7 @@ import type { RemoteAnswer } from '../../../common/contract/live-quiz.ts';
 import { sleep, type TestClient } from '../../helpers/client.ts';
 import { hubPerTest } from '../../helpers/hub-per-test.ts';
 import { enter } from '../../helpers/join.ts';
+import { signInTeacher } from '../../helpers/signed-in.ts';
 
 const h = hubPerTest();
 const { client } = h;
@@ -112,6 +113,7 @@ describe('a quiz across classrooms', () => {
       { key: 'stu-a', name: '王小明', number: '01', answers: ['C'], correct: 1 },
       { key: 'stu-b', name: '李小红', number: '02', answers: ['C'], correct: 1 },
     ]);
+    await signInTeacher(h.app, s.t); // the CSV leaves the classroom: it needs a signed-in teacher
     const { csv } = await s.t.ok('report.csv', { sessionId: s.sessionId });
     expect(csv).toContain('远程教室,石桥小学 三(1)班,已答,2');
     expect(csv).toContain('01,王小明,1,C');
