@@ -175,6 +175,13 @@ export class TeacherIdentity {
         teacher = await platform.signInTeacher(login, password);
       } catch (err) {
         refused = (err as { code?: string }).code === 'BAD_CREDENTIALS';
+        // The platform throttles this login: so does this PC (an offline check now would be a way around it).
+        const wait = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+        if (wait !== undefined) {
+          const until = new Date(this.now().getTime() + wait * 1000).toISOString();
+          this.audit.record('signin', 'refused', login, { reason: 'platform throttled', until });
+          throw new SignInError('LOCKED', `Too many wrong passwords. Sign-in for ${login} is locked until ${until}.`, until);
+        }
         // Anything else: the platform could not be asked; fall through to offline.
       }
       if (teacher) {

@@ -36,10 +36,13 @@ export class SyncError extends CodedError<SyncErrorCode> {
   readonly retryable: boolean;
   /** For WRONG_OFFSET: where the platform stands. */
   readonly received?: number;
-  constructor(code: SyncErrorCode, message: string, opts: { retryable?: boolean; received?: number; cause?: unknown } = {}) {
+  /** The platform asked to wait this long (a throttled sign-in). */
+  readonly retryAfterSeconds?: number;
+  constructor(code: SyncErrorCode, message: string, opts: { retryable?: boolean; received?: number; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(code, message, { cause: opts.cause });
     this.retryable = opts.retryable ?? ['NETWORK', 'SERVER', 'WRONG_OFFSET', 'CHECKSUM'].includes(code);
     this.received = opts.received;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 
@@ -400,16 +403,20 @@ function httpError(status: number, text: string): SyncError & { status: number }
   let code = '';
   let message = text.slice(0, 300);
   let received: number | undefined;
+  let retryAfterSeconds: number | undefined;
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string }; received?: number };
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string; retryAfterSeconds?: number }; received?: number; retryAfterSeconds?: number };
     code = body.error?.code ?? '';
     message = body.error?.message ?? message;
     received = body.received;
+    retryAfterSeconds = body.error?.retryAfterSeconds ?? body.retryAfterSeconds;
   } catch {
     // not JSON: keep the text
   }
   const e: SyncError =
-    status === 401 && code === 'BAD_CREDENTIALS' ? new SyncError('BAD_CREDENTIALS', message)
+    // The platform throttles a teacher's sign-ins: say so with the wait, never "the platform had a problem".
+    status === 429 && code === 'TOO_MANY_ATTEMPTS' ? new SyncError('REFUSED', message, { retryable: false, retryAfterSeconds: retryAfterSeconds ?? 60 })
+    : status === 401 && code === 'BAD_CREDENTIALS' ? new SyncError('BAD_CREDENTIALS', message)
     : status === 401 ? new SyncError('UNAUTHENTICATED', `The platform does not know this classroom: ${message}`)
     : status === 409 && received !== undefined ? new SyncError('WRONG_OFFSET', message, { received })
     : status === 422 && /CHECKSUM/.test(code) ? new SyncError('CHECKSUM', message)

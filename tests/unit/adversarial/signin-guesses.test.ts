@@ -9,6 +9,10 @@ import { openSecurityDb } from '../../../main/store/security-db.ts';
 import { LOCK_AFTER_FAILURES, type SignInError, TeacherIdentity } from '../../../main/identity/identity.ts';
 import type { Db } from '../../../main/store/database.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import path from 'node:path';
+import { runPlatform } from '../../../main/platform/index.ts';
+import { silentLogger } from '../../../main/base/log.ts';
+import { HttpPlatformAdapter } from '../../../main/sync/adapter.ts';
 
 const COST = { N: 2 ** 12, r: 8, p: 1 };
 let db: Db;
@@ -49,5 +53,27 @@ describe('concurrent sign-in guesses', () => {
     expect(results.filter((r) => r === 'LOCKED').length).toBeGreaterThanOrEqual(20 - LOCK_AFTER_FAILURES);
     expect(results).not.toContain('ok');
     await expect(id.signIn('lin', 'right-password')).rejects.toMatchObject({ code: 'LOCKED' });
+  });
+
+  it('when the platform throttles a login (guesses from other classrooms), this PC does not check the password offline instead', async () => {
+    const t = tempDir('ketang-signin-platform-');
+    const platform = await runPlatform({ dataDir: path.join(t.dir, 'platform'), host: '127.0.0.1', port: 0, log: silentLogger });
+    try {
+      const here = await platform.store.provisionClassroom({ id: 'room-1', schoolId: 'sch', name: '301' });
+      const elsewhere = await platform.store.provisionClassroom({ id: 'room-2', schoolId: 'sch', name: '302' });
+      await platform.store.putTeacher({ id: 't1', schoolId: 'sch', login: 'lin', name: '林老师', password: 'right-password' });
+      const adapter = new HttpPlatformAdapter({ baseUrl: platform.server.url, token: here });
+      const id = new TeacherIdentity({ db, audit: new AuditLog(db), platform: () => adapter, cost: COST });
+      await id.signIn('lin', 'right-password'); // the verifier is on this PC now
+      // Someone guesses from another classroom until the platform throttles the login.
+      const other = new HttpPlatformAdapter({ baseUrl: platform.server.url, token: elsewhere });
+      for (let i = 0; i < 8; i++) await other.signInTeacher('lin', `guess-${i}`).catch(() => {});
+      other.close();
+      await expect(id.signIn('lin', 'right-password')).rejects.toMatchObject({ code: 'LOCKED' });
+      adapter.close();
+    } finally {
+      await platform.close();
+      t.cleanup();
+    }
   });
 });
