@@ -17,6 +17,7 @@ import { handleAnswerPhoto, type AnswerPhotoTarget } from '../interaction/answer
 import { handleRecording, type RecordingRoutes } from '../recording/http.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { mimeOf } from '../base/mime.ts';
+import { makeOriginCheck, type OriginKind } from './origin.ts';
 
 export interface HubOptions {
   classroom: ClassroomService;
@@ -65,7 +66,9 @@ const MAX_REFUSED_IN_A_ROW = HUB_LIMITS.maxRefusedInARow;
 
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const { classroom, log } = opts;
-  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts));
+  let listeningPort = opts.port;
+  const originOf = makeOriginCheck({ host: opts.host, port: () => listeningPort });
+  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts, originOf));
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     serveClient: false,
@@ -76,10 +79,20 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let nextId = 1;
   io.use((socket, next) => {
     // Every refused handshake is logged, like every refused message.
+    const origin = socket.handshake.headers.origin;
     const refuse = (code: string, message: string): void => {
-      log.warn('connection refused', { code, message, from: socket.handshake.address });
+      log.warn('connection refused', { code, message, from: socket.handshake.address, ...(origin ? { origin: String(origin).slice(0, 200) } : {}) });
       next(refusal(code, message));
     };
+    // A browser page from another site (cross-site WebSocket hijacking). The one
+    // exception: a page holding this hub's console token, which is how a live
+    // class's assisting teacher relays 同步答题 to their room's hub from the lead hub's page.
+    if (originOf(origin) === 'foreign') {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || !classroom.isConsoleToken(token)) {
+        return refuse('FORBIDDEN', 'This hub accepts connections only from its own pages and the Ketang app');
+      }
+    }
     const parsed = Handshake.safeParse(socket.handshake.auth ?? {});
     if (!parsed.success) return refuse('INVALID', `Bad handshake: ${describeIssues(parsed.error)}`);
     if (parsed.data.protocol !== PROTOCOL_VERSION) {
@@ -161,6 +174,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+  listeningPort = port;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${shownHost}:${port}`;
 
@@ -217,13 +231,23 @@ export function lanUrls(host: string, port: number): string[] {
   return found.length ? found : [`http://127.0.0.1:${port}`];
 }
 
-function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: HubOptions): void {
+function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: HubOptions, originOf: (origin: string | undefined) => OriginKind): void {
   const { webRoot, files } = opts;
   const url = new URL(req.url ?? '/', 'http://hub');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   if (url.pathname === '/healthz') {
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+    return;
+  }
+  // Cross-site request forgery: a form or fetch from another site's page may not
+  // upload, answer or record here (browsers send Origin with every POST).
+  if (req.method !== 'GET' && req.method !== 'HEAD' && originOf(req.headers.origin) === 'foreign') {
+    opts.log.warn('cross-site request refused', { method: req.method, path: url.pathname.slice(0, 200), origin: String(req.headers.origin).slice(0, 200), from: req.socket.remoteAddress });
+    req.resume();
+    res
+      .writeHead(403, { 'Content-Type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ ok: false, error: { code: 'FORBIDDEN', message: 'This hub accepts requests only from its own pages and the Ketang app' } }));
     return;
   }
   if (handleUpload(req, res, url, opts.upload)) return;
