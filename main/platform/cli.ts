@@ -1,7 +1,7 @@
 /**
  * `npm run platform`: the reference school/district platform, headless.
  *
- *   npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
+ *   npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…] [--cert CERT.pem --key KEY.pem]
  *   npm run platform -- provision --classroom ID --school ID [--name NAME] [--data DIR] [--pg URL]
  *   npm run platform -- load FILE.json [--data DIR] [--pg URL]     (a school: classes, lessons, teachers)
  *   npm run platform -- remove-lesson ID --school ID [--data DIR] [--pg URL]   (classrooms drop it, or archive it when written on)
@@ -25,7 +25,7 @@ import { openPlatformStore, runPlatform } from './index.ts';
 import { loadOrCreateRecipient } from '../base/crypto/bundle-keys.ts';
 import { signingKeyProblem } from '../base/crypto/signing.ts';
 
-const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…]
+const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data DIR] [--pg postgres://…] [--cert CERT.pem --tls-key KEY.pem]
        npm run platform -- provision --classroom ID --school ID [--name NAME]
        npm run platform -- load SCHOOL.json
        npm run platform -- remove-lesson LESSON_ID --school ID
@@ -34,7 +34,8 @@ const USAGE = `Usage: npm run platform -- [--host 0.0.0.0] [--port 8090] [--data
                       (classrooms of that school, or of every school, trust USB lesson bundles signed by
                        that key, e.g. the central school's: "npm run bundle -- key" there prints it)
        npm run platform -- unvouch --key BASE64
-  --pg     keep records in PostgreSQL (or set KETANG_PLATFORM_PG); default: DIR/platform.db`;
+  --pg     keep records in PostgreSQL (or set KETANG_PLATFORM_PG); default: DIR/platform.db
+  --cert, --tls-key   serve HTTPS with this certificate and key (PEM): classrooms refuse plain HTTP off loopback`;
 
 const SchoolFile = z.object({
   school: z.object({ id: z.string() }),
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     parsed = parseArgs({
       allowPositionals: true,
       options: {
-        host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, pg: { type: 'string' },
+        host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, pg: { type: 'string' }, cert: { type: 'string' }, 'tls-key': { type: 'string' },
         classroom: { type: 'string' }, school: { type: 'string' }, name: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -136,9 +137,16 @@ async function main(): Promise<void> {
 
   const port = Number(values.port ?? 8090);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${values.port}`);
+  if (Boolean(values.cert) !== Boolean(values['tls-key'])) fail('--cert and --tls-key go together (the certificate and its private key, PEM)');
+  let tls = null;
+  try {
+    tls = values.cert && values['tls-key'] ? { cert: fs.readFileSync(values.cert), key: fs.readFileSync(values['tls-key']) } : null;
+  } catch (err) {
+    fail(`Cannot read the certificate or key: ${(err as Error).message}`);
+  }
   let platform;
   try {
-    platform = await runPlatform({ dataDir, pgUrl, host: values.host ?? '0.0.0.0', port, log: consoleLogger });
+    platform = await runPlatform({ dataDir, pgUrl, host: values.host ?? '0.0.0.0', port, log: consoleLogger, tls });
   } catch (err) {
     fail((err as Error).message);
   }

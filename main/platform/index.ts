@@ -21,6 +21,8 @@ export interface PlatformConfig {
   port: number;
   log: Logger;
   faults?: (route: RouteName, req: IncomingMessage) => Fault | null;
+  /** Certificate and key (PEM) to serve HTTPS; plain HTTP without. */
+  tls?: { cert: Buffer | string; key: Buffer | string } | null;
 }
 
 export interface Platform {
@@ -49,7 +51,7 @@ export async function runPlatform(cfg: PlatformConfig): Promise<Platform> {
     const filesDir = path.join(cfg.dataDir, 'platform-files');
     // The key classrooms encrypt USB bundles for: made once, kept owner-only in the data folder.
     const { publicKey, keyId } = loadOrCreateRecipient(cfg.dataDir);
-    const server = await startPlatform({ store, filesDir, log: cfg.log, host: cfg.host, port: cfg.port, faults: cfg.faults, bundleKey: { publicKey, keyId } });
+    const server = await startPlatform({ store, filesDir, log: cfg.log, host: cfg.host, port: cfg.port, faults: cfg.faults, bundleKey: { publicKey, keyId }, tls: cfg.tls ?? null });
     return {
       store,
       server,

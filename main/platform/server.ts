@@ -10,6 +10,7 @@
  * live by concern: records.ts, uploads.ts, downloads.ts, teachers.ts.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from '../base/log.ts';
 import { API_PREFIX } from '../../common/sync-wire.ts';
 import { content, keys, packages, roster, timetable } from './downloads.ts';
@@ -33,8 +34,10 @@ export interface PlatformOptions {
   host: string;
   port: number;
   faults?: (route: RouteName, req: http.IncomingMessage) => Fault | null;
-  /** The platform's public key that classrooms encrypt upload bundles for (main/bundle/crypto.ts). */
+  /** The platform's public key that classrooms encrypt upload bundles for (main/base/crypto/bundle-keys.ts). */
   bundleKey?: { publicKey: string; keyId: string } | null;
+  /** A certificate and key (PEM): the platform speaks HTTPS, as classrooms expect off loopback. */
+  tls?: { cert: Buffer | string; key: Buffer | string } | null;
 }
 
 export interface PlatformServer {
@@ -60,7 +63,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
     signIns: signInGuard(),
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
         if (err.status >= 500) log.error('platform request failed', { code: err.code, message: err.message });
@@ -71,7 +74,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
         sendJson(res, 500, { error: { code: 'INTERNAL', message: 'Internal error; it was logged on the platform' } });
       }
     });
-  });
+  };
+  // Off loopback the classroom insists on HTTPS (main/sync/link.ts): pupils' names and answers must not cross the network readable.
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 30_000;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -116,7 +121,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformServ
   const port = (server.address() as { port: number }).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
     stats: ctx.stats,
     close: () =>

@@ -20,6 +20,7 @@ import {
   type SyncRecord,
 } from '../../common/sync-wire.ts';
 import { CodedError } from '../../common/errors.ts';
+import { checkPlatformUrl, platformCAs } from './link.ts';
 
 export type SyncErrorCode =
   | 'NETWORK' // no route, refused, reset, timeout: try again later
@@ -137,7 +138,8 @@ export class HttpPlatformAdapter implements PlatformAdapter {
   constructor(opts: HttpAdapterOptions) {
     this.base = new URL(opts.baseUrl);
     this.opts = opts;
-    this.agent = new (this.base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 4 });
+    checkPlatformUrl(opts.baseUrl);
+    this.agent = this.base.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 4, ca: platformCAs() }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
   }
 
   close(): void {
@@ -387,9 +389,16 @@ function collect(res: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** TLS failures that mean "this is not the platform you trust", not "the network is down". */
+const CERT_ERRORS = /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+
 function networkError(err: Error): SyncError {
   if (err instanceof SyncError) return err;
   const code = (err as { code?: string }).code;
+  if (code && CERT_ERRORS.test(code)) {
+    // Not retried as if the link were down: nothing is sent to a server that cannot prove it is the platform.
+    return new SyncError('REFUSED', `The platform's certificate is not trusted (${code}): nothing was sent. If your school or district uses its own certificate authority, the IT admin sets KETANG_PLATFORM_CA to its CA file.`, { retryable: false, cause: err });
+  }
   const what =
     code === 'ECONNREFUSED' ? 'the platform refused the connection (is it running?)'
     : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the platform\'s address could not be found (no network?)'

@@ -19,6 +19,7 @@ import { blockedReason, DEFAULT_CONFIG, kbpsToBytes, SyncConfig, type Blocked } 
 import { ByteBucket, realClock, type Clock } from './throttle.ts';
 import { Uploader, type UploadLimits } from './upload.ts';
 import type { SyncStatus } from '../../common/contract/sync.ts';
+import { checkPlatformUrl } from './link.ts';
 
 const CONFIG_KEY = 'sync.config';
 const STATE_KEY = 'sync.state';
@@ -129,6 +130,8 @@ export class SyncEngine {
   /** Change settings (validated, persisted); takes effect at once. */
   configure(patch: Partial<SyncConfig>): SyncConfig {
     const next = SyncConfig.parse({ ...this.cfg, ...patch });
+    // Refused before anything is stored: pupils' data goes only over HTTPS (link.ts).
+    if (next.platformUrl && next.platformUrl !== this.cfg.platformUrl) checkPlatformUrl(next.platformUrl);
     this.repo.setMeta(CONFIG_KEY, JSON.stringify(next));
     if (next.platformUrl !== this.cfg.platformUrl || next.token !== this.cfg.token) this.dropAdapter();
     this.cfg = next;
