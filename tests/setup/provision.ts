@@ -94,6 +94,8 @@ export function checkDebParts(env: NodeJS.ProcessEnv): DebPart[] {
     { name: 'iproute2', missing: lacking(['ip', 'tc']), debs: ['iproute2'] },
     { name: 'iptables', missing: lacking(['iptables']), debs: ['iptables'] },
     { name: 'coturn', missing: lacking(['turnserver']), debs: ['coturn'] },
+    // Test certificates for the HTTPS platform link (tests/helpers/tls.ts).
+    { name: 'openssl', missing: lacking(['openssl']), debs: ['openssl'] },
   ];
 }
 
@@ -156,7 +158,7 @@ export function provision(opts: ProvisionOptions = {}): Outcome {
   for (const p of missing) log(`setup: ${p.name} is missing (${p.missing}) → apt-get install ${p.debs.join(' ')}`);
   if (worker.state === 'build') log(`setup: the mediasoup worker needs a build: ${worker.detail}`);
   if (!debs.length && worker.state === 'ok') {
-    log(`setup: every part is here (Chromium, LibreOffice, a CJK font, PostgreSQL, iproute2, iptables, coturn, mediasoup worker ${shortPath(root, worker.bin)})`);
+    log(`setup: every part is here (Chromium, LibreOffice, a CJK font, PostgreSQL, iproute2, iptables, coturn, openssl, mediasoup worker ${shortPath(root, worker.bin)})`);
     return { ok: true, workerBin: worker.bin };
   }
 
