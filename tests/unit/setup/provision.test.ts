@@ -46,7 +46,7 @@ beforeEach(() => {
   aptLog = path.join(dir, 'apt.log');
   fs.writeFileSync(aptLog, '', { mode: 0o666 });
   fs.chmodSync(aptLog, 0o666);
-  for (const t of ['soffice', 'ip', 'tc', 'iptables', 'initdb']) tool(t);
+  for (const t of ['soffice', 'ip', 'tc', 'iptables', 'initdb', 'openssl']) tool(t);
   tool('fc-list', "echo '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc: WenQuanYi Micro Hei:style=Regular'");
   tool('chromium');
   tool('mediasoup-worker');
