@@ -11,9 +11,10 @@ import { z } from 'zod';
 import { ContentCache } from './courseware/cache.ts';
 import { createClassroom, type Classroom } from './features.ts';
 import type { GuessLimits } from './classroom/guesses.ts';
-import { answerPhotoTarget, sealLegacyAnswerPhotos } from './interaction/answer-photo.ts';
+import { answerPhotoTarget, sealLegacyAnswerPhotos, type PhotoQuota } from './interaction/answer-photo.ts';
 import { CoursewareService } from './courseware/courseware.ts';
 import { consoleLogger, type Logger } from './base/log.ts';
+import { FileLog, teeLogger } from './base/log-file.ts';
 import { MediaEngine } from './media/engine.ts';
 import { seedSample } from './classroom/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
@@ -27,6 +28,7 @@ import { SealedContentStore } from './base/crypto/sealed-store.ts';
 import { TeacherIdentity } from './identity/identity.ts';
 import type { SecurityDeps } from './identity/signin.ts';
 import { KEY_FILE, KeyFileProvider, type KeyProvider } from './base/crypto/keys.ts';
+import { OWNER_DIR, tightenTree } from './base/owner-only.ts';
 
 export interface KetangOptions {
   /** Folder for the database and the hub's keys; created if missing. */
@@ -46,6 +48,8 @@ export interface KetangOptions {
    * by default an owner-only key file, `<data>/data-key.key` or KETANG_KEY_FILE.
    */
   keys?: KeyProvider;
+  /** Answer photos per device and per class (main/interaction/answer-photo.ts); PHOTO_QUOTA otherwise. */
+  photoQuota?: Partial<PhotoQuota>;
 }
 
 export interface Ketang {
@@ -83,12 +87,17 @@ export type HubSecrets = z.infer<typeof HubSecrets>;
 export const DATABASE_FILE = 'ketang.db';
 const SECRETS_FILE = 'hub-keys.json';
 
-/** Make sure the data folder exists and is writable, or say clearly why not. */
+/**
+ * Make sure the data folder exists and is writable, or say clearly why not;
+ * it and everything in it are made owner-only (0700/0600 on POSIX), also what
+ * an earlier build left readable to every local account.
+ */
 export function prepareDataDir(dir: string): string {
   const abs = path.resolve(dir);
   try {
-    fs.mkdirSync(abs, { recursive: true });
+    fs.mkdirSync(abs, { recursive: true, mode: OWNER_DIR });
     if (!fs.statSync(abs).isDirectory()) throw new Error('it is not a folder');
+    tightenTree(abs);
     const probe = path.join(abs, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
@@ -123,8 +132,10 @@ export function defaultKeyProvider(dataDir: string, env: NodeJS.ProcessEnv = pro
 const AUDIT_PRUNE_MS = 24 * 3_600_000;
 
 export async function startKetang(opts: KetangOptions): Promise<Ketang> {
-  const log = opts.log ?? consoleLogger;
   const dataDir = prepareDataDir(opts.dataDir);
+  // Joins, refusals and admin actions with their addresses, kept on disk for six months and more (base/log-file.ts).
+  const fileLog = new FileLog(path.join(dataDir, 'logs'));
+  const log = teeLogger(opts.log ?? consoleLogger, fileLog);
   const secrets = loadSecrets(dataDir);
   const securityDb = openSecurityDb(dataDir);
   const audit = new AuditLog(securityDb, { log });
@@ -143,6 +154,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
   } catch (err) {
     clearInterval(pruner);
     securityDb.close();
+    await fileLog.close();
     throw err;
   }
   // A power cut at the board loses at most ~2 s of class records, without an fsync inside each commit (main/store/wal-flush.ts).
@@ -210,13 +222,13 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
         importStream: (lessonId, body, name, o) => courseware.importStream(lessonId, body, name, o),
       },
       // Photos of pupils' written work are personal data: sealed at rest, served decrypted by /files/<sha256>.
-      answerPhoto: answerPhotoTarget({ store, cache: personalCas, log }),
+      answerPhoto: answerPhotoTarget({ store, cache: personalCas, log, photoQuestionFor: (s, d) => classroom.features.interaction.photoQuestionFor(s, d), quota: opts.photoQuota }),
       recordings: classroom.features.recording.routes ?? undefined,
       files: {
         pathFor: (sha) => cache.get(sha)?.path ?? null,
         sealed: (sha) => personalCas.open(sha),
-        // A device fetches only what was sent to it; the console and board fetch any file.
-        mayFetch: (token, sha) => classroom.features.share.files.deviceMayFetch(token, sha) ?? classroom.tokenIsValid(token),
+        // A live member fetches only the live lesson's files, a device only what was sent to it; the console and board fetch any file.
+        mayFetch: (token, sha) => classroom.features.live.mayFetchFile(token, sha) ?? classroom.features.share.files.deviceMayFetch(token, sha) ?? classroom.tokenIsValid(token),
         mimeFor: (sha) => store.fileMeta(sha)?.mime ?? null,
         transfers: classroom.features.share.files.transfers,
       },
@@ -240,7 +252,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       audit,
       identity,
       personalFiles,
-      consoleUrl: `${local}/#/console?token=${secrets.consoleToken}`,
+      // The console also gets the board token, for 投到大屏 to open the board without the console's.
+      consoleUrl: `${local}/#/console?token=${secrets.consoleToken}&board=${secrets.boardToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
       async close() {
         await classroom.close();
@@ -251,6 +264,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
         store.close();
         clearInterval(pruner);
         securityDb.close();
+        await fileLog.close();
       },
     };
   } catch (err) {
@@ -258,6 +272,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     store.close();
     clearInterval(pruner);
     securityDb.close();
+    await fileLog.close();
     throw err;
   }
 }
