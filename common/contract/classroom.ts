@@ -140,9 +140,18 @@ export const classroomOperations = {
   }),
 } as const;
 
+/** A change of the device list: a join or a battery report costs one entry, not the whole class (issue 17, fake-device flood). */
+export const DevicesDelta = z.object({
+  joined: z.array(DeviceInfo),
+  updated: z.array(DeviceInfo),
+  left: z.array(Id),
+});
+export type DevicesDelta = z.infer<typeof DevicesDelta>;
+
 export const classroomEvents = {
   'session.snapshot': { payload: SessionSnapshot, to: ROLES, doc: 'Full state of the session, sent on join, resume and whenever a client falls behind.' },
-  'devices.changed': { payload: z.array(DeviceInfo), to: ['teacher', 'board'] as const, doc: 'The device list after a device joined, left, dropped or reported status.' },
+  'devices.changed': { payload: z.array(DeviceInfo), to: ['teacher', 'board'] as const, doc: 'The whole device list. Not sent since devices.delta (kept so the contract stays compatible); the list comes with session.snapshot and session.current.' },
+  'devices.delta': { payload: DevicesDelta, to: ['teacher', 'board'] as const, doc: 'What changed in the device list since the last push or the snapshot: devices that joined, changed (online, link, battery) or left. Apply in order: joined and updated replace by id, left removes.' },
   'class.state': { payload: ClassState, to: ROLES, doc: 'The shared class state after the teacher changed it.' },
   'session.ended': { payload: z.object({ sessionId: Id }), to: ROLES, doc: 'The teacher ended the class (下课).' },
   'device.kicked': { payload: z.object({ reason: z.string(), replaced: z.boolean().optional() }), to: ['student', 'group'] as const, doc: 'This device was removed by the teacher (replaced: the teacher let the same pupil in on another device).' },

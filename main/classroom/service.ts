@@ -36,7 +36,7 @@ import type { Logger } from '../base/log.ts';
 import { protocolError } from './errors.ts';
 import { GuessGuard, type GuessLimits } from './guesses.ts';
 import { Admission, type JoinAsk } from './admission.ts';
-import type { JoinAdmitted } from '../../common/contract/classroom.ts';
+import type { DevicesDelta, JoinAdmitted } from '../../common/contract/classroom.ts';
 
 /** Devices a class may hold beyond its roster (group screens, a spare tablet): more is a flood, not a class. */
 export const DEVICE_MARGIN = 20;
@@ -138,7 +138,7 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
       conn.send('device.token', { resumeToken: fresh });
     }
     this.connections.add(conn);
-    if (conn.deviceId) this.markOnline(conn);
+    if (conn.deviceId && this.markOnline(conn) && conn.sessionId) this.pushDelta(conn.sessionId, { updated: [conn.deviceId] });
     const snapshot = conn.sessionId ? this.snapshotFor(conn, conn.sessionId) : null;
     if (snapshot) {
       conn.send('session.snapshot', snapshot);
@@ -172,17 +172,18 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     set?.delete(conn);
     if (set && set.size === 0) {
       this.online.delete(conn.deviceId);
-      if (conn.sessionId) this.pushDevices(conn.sessionId);
+      if (conn.sessionId) this.pushDelta(conn.sessionId, { updated: [conn.deviceId] });
     }
   }
 
-  private markOnline(conn: Connection): void {
+  /** Count the connection as its device's; true when the device was offline (its entry changed). */
+  private markOnline(conn: Connection): boolean {
     const id = conn.deviceId!;
     let set = this.online.get(id);
     if (!set) this.online.set(id, (set = new Set()));
     const wasOffline = set.size === 0;
     set.add(conn);
-    if (wasOffline && conn.sessionId) this.pushDevices(conn.sessionId);
+    return wasOffline;
   }
 
   // ---------------------------------------------------------------- calls
@@ -333,7 +334,7 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
         if (!conn.deviceId || !conn.sessionId) throw new KetangError('UNAUTHENTICATED', 'Join first');
         const prev = this.status.get(conn.deviceId) ?? { battery: null, quality: 'good' as const };
         this.status.set(conn.deviceId, { battery: input.battery === undefined ? prev.battery : input.battery, quality: input.quality ?? prev.quality });
-        this.pushDevices(conn.sessionId);
+        this.pushDelta(conn.sessionId, { updated: [conn.deviceId] });
         return { done: true as const };
       },
 
@@ -359,16 +360,21 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     const resumeToken = randomBytes(24).toString('base64url');
     const device = this.store.addDevice({ id: newId(), sessionId: ask.sessionId, role: ask.role, name: ask.name, studentId: ask.studentId, resumeHash: hashToken(resumeToken) });
     // The teacher let this pupil in on a new device: the old one is told, in its own words, and leaves.
-    // No device list goes out until the new device is online: one push, never a list showing it offline.
+    // No device change goes out until the new device is online: one push, never an entry showing it offline.
+    const replaced: string[] = [];
     if (ask.studentId) {
       for (const old of this.store.devices(ask.sessionId)) {
-        if (old.id !== device.id && old.studentId === ask.studentId && !old.leftAt) this.removeDevice(old.id, 'replaced', 'The teacher let this pupil in on another device', { push: false });
+        if (old.id !== device.id && old.studentId === ask.studentId && !old.leftAt) {
+          this.removeDevice(old.id, 'replaced', 'The teacher let this pupil in on another device', { push: false });
+          replaced.push(old.id);
+        }
       }
     }
     conn.role = ask.role;
     conn.deviceId = device.id;
     conn.sessionId = ask.sessionId;
     this.markOnline(conn);
+    this.pushDelta(ask.sessionId, { joined: [device.id], left: replaced });
     this.log.info('device joined', { session: ask.sessionId, device: device.id, role: ask.role, from: conn.address });
     setImmediate(() => conn.sessionId === ask.sessionId && this.entered(conn));
     return { deviceId: device.id, resumeToken, snapshot: this.snapshotFor(conn, ask.sessionId)! };
@@ -425,7 +431,7 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
       if (how !== 'left') c.close?.(reason);
     }
     sessionId ??= this.store.devices(this.openSession()?.id ?? '').find((d) => d.id === deviceId)?.sessionId ?? null;
-    if (sessionId && opts.push !== false) this.pushDevices(sessionId);
+    if (sessionId && opts.push !== false) this.pushDelta(sessionId, { left: [deviceId] });
   }
 
   private afterEnd(sessionId: string): void {
@@ -461,20 +467,22 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     return this.store
       .devices(sessionId)
       .filter((d) => !d.leftAt)
-      .map((d: DeviceRow) => {
-        const live = (this.online.get(d.id)?.size ?? 0) > 0;
-        const st = this.status.get(d.id);
-        return {
-          id: d.id,
-          role: d.role as Role,
-          name: d.name,
-          studentId: d.studentId,
-          online: live,
-          quality: live ? (st?.quality ?? 'good') : 'offline',
-          battery: st?.battery ?? null,
-          joinedAt: d.joinedAt,
-        };
-      });
+      .map((d) => this.deviceInfo(d));
+  }
+
+  private deviceInfo(d: DeviceRow): DeviceInfo {
+    const live = (this.online.get(d.id)?.size ?? 0) > 0;
+    const st = this.status.get(d.id);
+    return {
+      id: d.id,
+      role: d.role as Role,
+      name: d.name,
+      studentId: d.studentId,
+      online: live,
+      quality: live ? (st?.quality ?? 'good') : 'offline',
+      battery: st?.battery ?? null,
+      joinedAt: d.joinedAt,
+    };
   }
 
   snapshotFor(conn: Connection, sessionId: string): SessionSnapshot | null {
@@ -537,8 +545,18 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
     for (const c of this.connections) if (c.role && to.includes(c.role)) c.send(event, payload);
   }
 
-  private pushDevices(sessionId: string): void {
-    this.broadcast(sessionId, 'devices.changed', this.deviceList(sessionId));
+  /**
+   * Tell the console and board what changed in the device list, not the whole
+   * list: N devices joining cost O(N) bytes, not O(N²) (issue 17). The full
+   * list goes with session.snapshot and session.current.
+   */
+  private pushDelta(sessionId: string, change: { joined?: string[]; updated?: string[]; left?: string[] }): void {
+    const ids = new Set([...(change.joined ?? []), ...(change.updated ?? [])]);
+    const rows = ids.size ? this.store.devices(sessionId).filter((d) => ids.has(d.id) && !d.leftAt) : [];
+    const info = (list: string[] | undefined): DeviceInfo[] => (list ?? []).flatMap((id) => rows.filter((r) => r.id === id).map((r) => this.deviceInfo(r)));
+    const delta: DevicesDelta = { joined: info(change.joined), updated: info(change.updated), left: change.left ?? [] };
+    if (delta.joined.length + delta.updated.length + delta.left.length === 0) return;
+    this.broadcast(sessionId, 'devices.delta', delta);
   }
 
   private pushSnapshot(sessionId: string, filter: (c: Connection) => boolean): void {

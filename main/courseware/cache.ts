@@ -26,7 +26,7 @@ export class ContentCache {
 
   constructor(dir: string) {
     this.dir = dir;
-    fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true, mode: 0o700 });
   }
 
   pathFor(sha256: string): string {
@@ -68,7 +68,7 @@ export class ContentCache {
       },
     });
     try {
-      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       const sha256 = hash.digest('hex');
       if (opts.expectSha256 && opts.expectSha256 !== sha256) {
         throw Object.assign(new Error(`Checksum mismatch: expected ${opts.expectSha256}, got ${sha256}`), { code: 'CHECKSUM' });
@@ -77,7 +77,7 @@ export class ContentCache {
       if (fs.existsSync(final)) {
         fs.rmSync(tmp, { force: true });
       } else {
-        fs.mkdirSync(path.dirname(final), { recursive: true });
+        fs.mkdirSync(path.dirname(final), { recursive: true, mode: 0o700 });
         const fd = fs.openSync(tmp, 'r');
         fs.fsyncSync(fd);
         fs.closeSync(fd);

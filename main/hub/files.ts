@@ -73,19 +73,34 @@ export function serveFile(req: http.IncomingMessage, res: http.ServerResponse, u
     res.writeHead(status, headers).end();
     return true;
   }
+  const queue = files.transfers?.queueFor(token) ?? null;
   const send = (release: () => void): void => {
     res.writeHead(status, headers);
     const stream = file ? fs.createReadStream(file, { start, end }) : sealed!.stream(start, end);
     const served = files.transfers?.served;
-    if (served) stream.on('data', (chunk: Buffer) => served(token, sha256, chunk.length));
+    // A queued transfer that sends nothing for idleMs (its reader stopped reading) is ended: it holds a slot of the class.
+    let idle: ReturnType<typeof setTimeout> | null = null;
+    const watch = (): void => {
+      if (!queue) return;
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => {
+        files.transfers?.idle?.(token, sha256);
+        res.destroy();
+      }, queue.idleMs);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      served?.(token, sha256, chunk.length);
+      watch();
+    });
+    watch();
     stream.on('error', () => res.destroy());
     res.on('close', () => {
+      if (idle) clearTimeout(idle);
       stream.destroy();
       release();
     });
     stream.pipe(res);
   };
-  const queue = files.transfers?.queueFor(token) ?? null;
   if (!queue) {
     send(() => {});
     return true;

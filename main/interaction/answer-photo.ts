@@ -20,9 +20,24 @@ import { SyncRepo } from '../store/sync.ts';
 
 export const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
 
+/** How many answer photos, and how many bytes of them, one device and one class may store. */
+export interface PhotoQuota {
+  perDevice: { count: number; bytes: number };
+  perSession: { count: number; bytes: number };
+}
+/** A pupil retakes a photo a few times per question; a class of 60 answers a handful of photo questions. */
+export const PHOTO_QUOTA: PhotoQuota = {
+  perDevice: { count: 12, bytes: 48 * 1024 * 1024 },
+  perSession: { count: 600, bytes: 1024 * 1024 * 1024 },
+};
+
 export interface AnswerPhotoTarget {
   /** The student device a resume token belongs to, in a running class; null otherwise. */
   deviceFor(token: string): { deviceId: string; sessionId: string } | null;
+  /** The open photo question this device may answer; null: no photo is taken (issue 17). */
+  photoQuestionFor(device: { deviceId: string; sessionId: string }): string | null;
+  /** Room left in the device's and the class's quotas, held until `release` says what was stored. */
+  reserve(device: { deviceId: string; sessionId: string }): PhotoReservation | { refused: string };
   /** Stream the bytes into the content cache, aborting past maxBytes. */
   put(body: NodeJS.ReadableStream, maxBytes: number): Promise<{ sha256: string; size: number }>;
   /** Record the stored file (its type is known once the bytes were checked). */
@@ -30,10 +45,74 @@ export interface AnswerPhotoTarget {
   log(level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void;
 }
 
+export interface PhotoReservation {
+  /** Most bytes this upload may have. */
+  maxBytes: number;
+  /** True when maxBytes is the quota's, not MAX_PHOTO_BYTES: going past it is a quota refusal. */
+  byQuota: boolean;
+  /** The upload ended: `stored` bytes kept (null: nothing kept). Call exactly once. */
+  release(stored: number | null): void;
+}
+
+/**
+ * Photos stored per class and per device, in memory: a hub restart starts the
+ * counts again (at worst one more quota's worth, still bounded), and nothing
+ * about pupils is written for it.
+ */
+export class PhotoQuotas {
+  private readonly sessions = new Map<string, { count: number; bytes: number; held: number; devices: Map<string, { count: number; bytes: number }> }>();
+  readonly quota: PhotoQuota;
+
+  constructor(quota: Partial<PhotoQuota> = {}) {
+    this.quota = { ...PHOTO_QUOTA, ...quota };
+  }
+
+  reserve(device: { deviceId: string; sessionId: string }): PhotoReservation | { refused: string } {
+    const q = this.quota;
+    let s = this.sessions.get(device.sessionId);
+    if (!s) this.sessions.set(device.sessionId, (s = { count: 0, bytes: 0, held: 0, devices: new Map() }));
+    let d = s.devices.get(device.deviceId);
+    if (!d) s.devices.set(device.deviceId, (d = { count: 0, bytes: 0 }));
+    if (d.count >= q.perDevice.count) return { refused: `This device already sent ${q.perDevice.count} photos in this class` };
+    if (s.count >= q.perSession.count) return { refused: `This class already has ${q.perSession.count} photos` };
+    // `held`: bytes other devices' uploads in flight may still take, so parallel uploads cannot overrun the class's quota.
+    const room = Math.min(q.perDevice.bytes - d.bytes, q.perSession.bytes - s.bytes - s.held);
+    if (room <= 0) return { refused: 'No room left for photos in this class' };
+    const maxBytes = Math.min(MAX_PHOTO_BYTES, room);
+    s.held += maxBytes;
+    const [sess, dev] = [s, d];
+    let done = false;
+    return {
+      maxBytes,
+      byQuota: maxBytes < MAX_PHOTO_BYTES,
+      release: (stored) => {
+        if (done) return;
+        done = true;
+        sess.held -= maxBytes;
+        if (stored === null) return;
+        sess.count++;
+        sess.bytes += stored;
+        dev.count++;
+        dev.bytes += stored;
+      },
+    };
+  }
+}
+
 /** The hub's target: devices by resume token (hashed as ClassroomService stores it), the content cache, the files table. */
-export function answerPhotoTarget(opts: { store: Store; cache: Pick<ContentCache, 'putStream'>; log: Logger }): AnswerPhotoTarget {
+export function answerPhotoTarget(opts: {
+  store: Store;
+  cache: Pick<ContentCache, 'putStream'>;
+  log: Logger;
+  /** The interaction feature's open photo question for a device (main/interaction/interaction.ts). */
+  photoQuestionFor: (sessionId: string, deviceId: string) => string | null;
+  quota?: Partial<PhotoQuota>;
+}): AnswerPhotoTarget {
   const { store, cache, log } = opts;
+  const quotas = new PhotoQuotas(opts.quota);
   return {
+    photoQuestionFor: (d) => opts.photoQuestionFor(d.sessionId, d.deviceId),
+    reserve: (d) => quotas.reserve(d),
     deviceFor(token) {
       const d = store.deviceByResumeHash(createHash('sha256').update(token).digest('hex'));
       if (!d || d.leftAt || d.kicked || d.role !== 'student') return null;
@@ -76,6 +155,12 @@ export function handleAnswerPhoto(req: http.IncomingMessage, res: http.ServerRes
     refuse(401, 'UNAUTHENTICATED', 'Only a student device in a running class may upload an answer photo');
     return true;
   }
+  // A photo is an answer: none is stored while no photo question is open for this device.
+  const question = target.photoQuestionFor(device);
+  if (!question) {
+    refuse(409, 'NO_QUESTION', 'No photo question is open for this device; photos are taken only as an answer', { device: device.deviceId, session: device.sessionId });
+    return true;
+  }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_PHOTO_BYTES) {
     refuse(413, 'TOO_LARGE', `A photo may be at most ${MAX_PHOTO_BYTES} bytes`, { device: device.deviceId });
@@ -83,6 +168,16 @@ export function handleAnswerPhoto(req: http.IncomingMessage, res: http.ServerRes
   }
   if (inFlight.has(device.deviceId)) {
     refuse(429, 'RATE_LIMITED', 'This device is already uploading a photo', { device: device.deviceId });
+    return true;
+  }
+  const quota = target.reserve(device);
+  if ('refused' in quota) {
+    refuse(429, 'QUOTA_EXCEEDED', quota.refused, { device: device.deviceId, session: device.sessionId });
+    return true;
+  }
+  if (declared > quota.maxBytes) {
+    quota.release(null);
+    refuse(429, 'QUOTA_EXCEEDED', `This photo is larger than the room left for photos (${quota.maxBytes} bytes)`, { device: device.deviceId, session: device.sessionId });
     return true;
   }
   inFlight.add(device.deviceId);
@@ -114,16 +209,19 @@ export function handleAnswerPhoto(req: http.IncomingMessage, res: http.ServerRes
   req.pipe(sniff);
   req.on('error', (err) => sniff.destroy(err));
   target
-    .put(sniff, MAX_PHOTO_BYTES)
+    .put(sniff, quota.maxBytes)
     .then(
       (entry) => {
+        quota.release(entry.size);
         target.remember({ sha256: entry.sha256, size: entry.size, mime: mime ?? 'application/octet-stream' });
-        target.log('info', 'answer photo stored', { device: device.deviceId, session: device.sessionId, sha256: entry.sha256, size: entry.size });
+        target.log('info', 'answer photo stored', { device: device.deviceId, session: device.sessionId, question, sha256: entry.sha256, size: entry.size });
         reply(201, { ok: true, data: { sha256: entry.sha256, size: entry.size, mime } });
       },
       (err: Error & { code?: string }) => {
+        quota.release(null);
         req.unpipe(sniff);
-        if (err.code === 'TOO_LARGE') refuse(413, 'TOO_LARGE', `A photo may be at most ${MAX_PHOTO_BYTES} bytes`, { device: device.deviceId });
+        if (err.code === 'TOO_LARGE' && quota.byQuota) refuse(429, 'QUOTA_EXCEEDED', `This photo is larger than the room left for photos (${quota.maxBytes} bytes)`, { device: device.deviceId });
+        else if (err.code === 'TOO_LARGE') refuse(413, 'TOO_LARGE', `A photo may be at most ${MAX_PHOTO_BYTES} bytes`, { device: device.deviceId });
         else if (err.code === 'UNSUPPORTED') refuse(415, 'UNSUPPORTED', err.message, { device: device.deviceId });
         else refuse(400, 'INVALID', err.message, { device: device.deviceId });
       },

@@ -21,7 +21,12 @@ import { reportPart } from './report.ts';
 import type { SignInFeature } from '../identity/signin.ts';
 
 /** `signIn`: the report's CSV leaves the classroom, so it needs a signed-in teacher (report.ts). */
-export function interactionFeature(ctx: ServiceContext, signIn: SignInFeature): Feature<keyof typeof interactionOperations> {
+export interface InteractionFeature extends Feature<keyof typeof interactionOperations> {
+  /** The open photo question this device may answer, or null: the hub takes an answer photo only then (answer-photo.ts). */
+  photoQuestionFor(sessionId: string, deviceId: string): string | null;
+}
+
+export function interactionFeature(ctx: ServiceContext, signIn: SignInFeature): InteractionFeature {
   const core = interactionCore(ctx);
   const { models, model, covered, sid } = core;
   const attention = attentionPart(core);
@@ -43,6 +48,12 @@ export function interactionFeature(ctx: ServiceContext, signIn: SignInFeature): 
   };
 
   return {
+    photoQuestionFor(sessionId, deviceId) {
+      const r = quiz.current(sessionId);
+      if (!r || r.question.kind !== 'photo' || r.question.status !== 'open') return null;
+      return covered(sessionId, r.question.audience).has(deviceId) ? r.question.id : null;
+    },
+
     handlers: { ...attention.handlers, ...signin.handlers, ...hands.handlers, ...pick.handlers, ...timer.handlers, ...quiz.handlers, ...points.handlers, ...get, ...report.handlers },
 
     onEnter(conn, sessionId) {

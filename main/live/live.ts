@@ -28,6 +28,12 @@ export interface LiveFeature extends Feature<keyof typeof liveOperations> {
   resume(conn: Connection, token: string): boolean;
   /** Whether a token is a live member's (file downloads: GET /files/<sha256>?t=…). */
   tokenIsValid(token: string): boolean;
+  /**
+   * Whether a live member's token may fetch this file: only the live lesson's
+   * courseware, never another lesson's or a pupil's answer photo (issue 17).
+   * null when the token is not a live member's (the caller checks the others).
+   */
+  mayFetchFile(token: string, sha256: string): boolean | null;
   /** The hub's media engine, once the app made one (main/media), and its SFU (started on first use). */
   setMedia(info: () => MediaEngineInfo | null, sfu?: () => Promise<Sfu | null>): void;
   /** A mediasoup worker died with these live sessions' routers: set them up again and have everyone restart media. */
@@ -93,6 +99,16 @@ export function liveFeature(ctx: ServiceContext, env: NodeJS.ProcessEnv = proces
     },
 
     tokenIsValid: (token) => registry.byTokenOf(token) !== null,
+
+    mayFetchFile(token, sha256) {
+      const found = registry.byTokenOf(token);
+      if (!found) return null;
+      const session = store.session(found.live.sessionId);
+      const lesson = session && !session.endedAt ? store.lesson(session.lessonId) : null;
+      if (lesson?.items.some((i) => i.sha256 === sha256)) return true;
+      log.warn('file refused: not in the live lesson', { live: found.live.id, member: found.member.id, kind: found.member.kind, sha256 });
+      return false;
+    },
 
     resume(conn, token) {
       const found = registry.byTokenOf(token);

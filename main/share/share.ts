@@ -18,6 +18,8 @@ import { castPart } from './casts.ts';
 
 /** Transfers to devices running at once; the rest wait in order. */
 export const TRANSFER_SLOTS = 4;
+/** Slots one device may hold at once: it cannot take the class's turn (a stalled tablet holds one). */
+export const PER_DEVICE_SLOTS = 1;
 
 type ShareOps = keyof typeof shareOperations;
 
@@ -32,9 +34,14 @@ export interface ShareFeature extends Feature<ShareOps> {
 }
 
 export function shareFeature(ctx: ServiceContext, opts: { slots?: number } = {}): ShareFeature {
-  const queue = new TransferQueue(opts.slots ?? TRANSFER_SLOTS);
+  const queue = new TransferQueue(opts.slots ?? TRANSFER_SLOTS, PER_DEVICE_SLOTS);
   const list = pushList(ctx);
   const transfers = transfersPart(ctx, queue, list);
+  // Shares are per device, whichever of its tokens (a rotated one still in its grace) a request carries.
+  queue.ownerOf = (key) => {
+    const token = key.slice(65);
+    return transfers.deviceOf(token)?.id ?? token;
+  };
   const push = pushPart(ctx, list, transfers);
   const streams = streamsPart(ctx);
   const screen = screenPart(ctx, streams);
@@ -68,6 +75,10 @@ export function shareFeature(ctx: ServiceContext, opts: { slots?: number } = {})
       transfers: {
         queueFor: (token) => (transfers.deviceOf(token) ? queue : null),
         served: (token, sha256, bytes) => transfers.served(token, sha256, bytes),
+        idle: (token, sha256) => {
+          const device = transfers.deviceOf(token);
+          ctx.log.warn('transfer idle: slot freed', { device: device?.id ?? null, session: device?.sessionId ?? null, sha256, idleMs: queue.idleMs });
+        },
       },
     },
   };

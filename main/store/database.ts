@@ -16,6 +16,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import { CodedError } from '../../common/errors.ts';
+import { ownerOnlyFile } from '../base/owner-only.ts';
 
 export type Db = Database.Database;
 
@@ -61,8 +62,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 
   let db: Db;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     db = new Database(file);
+    // Owner-only: SQLite gives its -wal and -shm files the database file's mode.
+    ownerOnlyFile(file);
   } catch (err) {
     throw new StoreError('UNREADABLE', file, `Cannot open the database file ${file}: ${(err as Error).message}`, { cause: err });
   }

@@ -73,7 +73,7 @@ export class Downloader {
     this.log = o.log;
     this.partialDir = o.partialDir;
     this.shouldStop = o.shouldStop ?? (() => false);
-    fs.mkdirSync(this.partialDir, { recursive: true });
+    fs.mkdirSync(this.partialDir, { recursive: true, mode: 0o700 });
   }
 
   async downloadAll(): Promise<DownloadProgress> {
@@ -130,7 +130,7 @@ export class Downloader {
     }
     let fetched = 0;
     if (offset < size) {
-      const out = fs.openSync(partial, 'a');
+      const out = fs.openSync(partial, 'a', 0o600);
       try {
         await this.adapter.downloadFile(sha256, offset, (b) => {
           fs.writeSync(out, b);

@@ -5,7 +5,9 @@
  * (the snapshot a hub sends during the handshake is not missed).
  */
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type EventName, type EventPayload, type OperationName, type OpInput, type OpOutput, type Reply } from '../../common/protocol.ts';
+import type { DevicesDelta } from '../../common/contract/classroom.ts';
+import { applyDevicesDelta } from '../../common/devices.ts';
+import { PROTOCOL_VERSION, type DeviceInfo, type EventName, type EventPayload, type OperationName, type OpInput, type OpOutput, type Reply } from '../../common/protocol.ts';
 
 export interface ConnectOptions {
   token?: string;
@@ -31,17 +33,42 @@ export class TestClient {
   readonly socket: Socket;
   readonly received: ReceivedEvent[] = [];
   private waiters = new Set<() => void>();
+  /** The device list as the console's store keeps it: the snapshot's, then each devices.delta applied. */
+  private deviceList: DeviceInfo[] | null = null;
 
   constructor(socket: Socket) {
     this.socket = socket;
     socket.onAny((name: string, payload: unknown) => {
       this.received.push({ name, payload, at: Date.now() });
+      const list = this.followDevices(name, payload);
+      if (list) this.received.push({ name: DEVICES_VIEW, payload: list, at: Date.now() });
       for (const w of [...this.waiters]) w();
     });
   }
 
   get connected(): boolean {
     return this.socket.connected;
+  }
+
+  /** The device list this client would show (snapshot + deltas), or null before a snapshot with one. */
+  devices(): DeviceInfo[] | null {
+    return this.deviceList && [...this.deviceList];
+  }
+
+  /** The next device list (after a snapshot or a delta) that `where` accepts, as waitForEvent. */
+  waitForDevices(where: (list: DeviceInfo[]) => boolean = () => true, timeoutMs = 5_000): Promise<DeviceInfo[]> {
+    return this.waitFor(DEVICES_VIEW, where as (p: unknown) => boolean, timeoutMs) as Promise<DeviceInfo[]>;
+  }
+
+  private followDevices(name: string, payload: unknown): DeviceInfo[] | null {
+    if (name === 'session.snapshot') {
+      this.deviceList = [...(payload as { devices: DeviceInfo[] }).devices];
+      return null;
+    }
+    if (name === 'devices.changed') this.deviceList = [...(payload as DeviceInfo[])];
+    else if (name === 'devices.delta') this.deviceList = applyDevicesDelta(this.deviceList ?? [], payload as DevicesDelta);
+    else return null;
+    return [...this.deviceList];
   }
 
   /** Call an operation and return the hub's reply (rejects when no reply comes in time). */
@@ -63,13 +90,17 @@ export class TestClient {
    * out yet, waiting for it if needed. Events skipped over stay available.
    */
   waitForEvent<E extends EventName>(name: E, where: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 5_000): Promise<EventPayload<E>> {
+    return this.waitFor(name, where as (p: unknown) => boolean, timeoutMs) as Promise<EventPayload<E>>;
+  }
+
+  private waitFor(name: string, where: (p: unknown) => boolean, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         for (let i = 0; i < this.received.length; i++) {
           const ev = this.received[i]!;
-          if (ev.name === name && where(ev.payload as EventPayload<E>)) {
+          if (ev.name === name && where(ev.payload)) {
             this.received.splice(i, 1); // consumed; the rest keep their order
-            resolve(ev.payload as EventPayload<E>);
+            resolve(ev.payload);
             return true;
           }
         }
@@ -116,6 +147,9 @@ export class TestClient {
     this.socket.disconnect();
   }
 }
+
+/** Not a hub event: the device list after one, as a console shows it (TestClient.waitForDevices). */
+const DEVICES_VIEW = 'test:devices';
 
 function makeSocket(url: string, opts: ConnectOptions): Socket {
   const auth = opts.auth ?? { protocol: opts.protocol ?? PROTOCOL_VERSION, ...(opts.token ? { token: opts.token } : {}), ...(opts.resumeToken ? { resumeToken: opts.resumeToken } : {}) };

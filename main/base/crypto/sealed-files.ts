@@ -65,7 +65,7 @@ export class SealedWriter {
     this.tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     const id = randomBytes(16);
     this.key = fileKey(filesKey, id);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     this.fd = fs.openSync(this.tmp, 'wx', 0o600);
     fs.writeSync(this.fd, Buffer.concat([MAGIC, id]));
   }
@@ -89,7 +89,7 @@ export class SealedWriter {
     fs.writeSync(this.fd, sealChunk(this.key, this.index++, Buffer.concat(this.pending), true));
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
-    fs.mkdirSync(path.dirname(as), { recursive: true });
+    fs.mkdirSync(path.dirname(as), { recursive: true, mode: 0o700 });
     fs.renameSync(this.tmp, as);
     return this.plainBytes;
   }

@@ -4,6 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import type { ClassState, DeviceInfo, HubInfo, SessionInfo, SessionSnapshot } from '../../../common/protocol.ts';
+import { applyDevicesDelta } from '../../../common/devices.ts';
 import { isApiError, useApi, type ClientErrorCode } from '../transport/index.ts';
 
 interface ClassroomState {
@@ -46,6 +47,10 @@ export const useClassroomStore = defineStore('classroom', {
       const api = useApi();
       const offs = [
         api.on('session.snapshot', (snap) => this.applySnapshot(snap)),
+        // The hub sends what changed (devices.delta); the whole list comes with a snapshot.
+        api.on('devices.delta', (delta) => {
+          this.devices = applyDevicesDelta(this.devices, delta);
+        }),
         api.on('devices.changed', (list) => {
           this.devices = list;
         }),

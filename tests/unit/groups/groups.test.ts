@@ -154,7 +154,7 @@ describe('audience resolver', () => {
     expect(new Set(group.deviceIds)).toEqual(new Set([s1.deviceId, screen.deviceId]));
     expect(resolveAudience(svc, session.id, { kind: 'device', deviceId: s2.deviceId }).connections.map((c) => c.deviceId)).toEqual([s2.deviceId]);
     s2.c.close();
-    await t.waitForEvent('devices.changed', (l) => l.find((d) => d.id === s2.deviceId)?.online === false);
+    await t.waitForDevices((l) => l.find((d) => d.id === s2.deviceId)?.online === false);
     // Offline: still covered, no live connection.
     expect(resolveAudience(svc, session.id, { kind: 'device', deviceId: s2.deviceId })).toEqual({ deviceIds: [s2.deviceId], connections: [] });
     expect(() => resolveAudience(svc, session.id, { kind: 'group', groupId: 'nope' })).toThrow(/No group/);
@@ -173,7 +173,7 @@ describe('anonymous join', () => {
     await t.ok('join.allowAnonymous', { allow: true });
     expect((await c.ok('join.lookup', { code: session.code })).anonymousAllowed).toBe(true);
     const r = await enter(c, { code: session.code, role: 'student' });
-    const list = await t.waitForEvent('devices.changed', (l) => l.some((d) => d.id === r.deviceId));
+    const list = await t.waitForDevices((l) => l.some((d) => d.id === r.deviceId));
     expect(list.find((d) => d.id === r.deviceId)).toMatchObject({ role: 'student', studentId: null, name: '匿名同学' });
     // An anonymous device is grouped by its device id.
     const A = (await t.ok('groups.create', { name: 'A' })).groups[0]!;

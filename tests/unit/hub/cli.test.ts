@@ -107,7 +107,7 @@ describe('npm run hub', () => {
     const device = await connect(url!);
     clients.push(device);
     const joined = await enter(device, { code: session.code, role: 'student', studentId: 'stu-3-1-01' });
-    await teacher.waitForEvent('devices.changed', (l) => l.length === 1);
+    await teacher.waitForDevices((l) => l.length === 1);
 
     const t0 = Date.now();
     hub.proc.kill('SIGTERM'); // the npm process, as a service manager or `kill <pid>` would

@@ -126,7 +126,7 @@ describe('joining with a code', () => {
     const group = await client();
     const g = await enter(group, { code: session.code, role: 'group', name: '第一组' }, t);
 
-    const list = await t.waitForEvent('devices.changed', (l) => l.length === 2);
+    const list = await t.waitForDevices((l) => l.length === 2);
     expect(list.map((d) => [d.id, d.role, d.name, d.studentId, d.online])).toEqual([
       [joined.deviceId, 'student', '王子涵', STUDENT_A, true],
       [g.deviceId, 'group', '第一组', null, true],
@@ -173,36 +173,38 @@ describe('joining with a code', () => {
     expect(decided).toMatchObject({ requestId, allowed: true });
     const admitted = (decided as { admitted: { deviceId: string } }).admitted;
     expect(await first.c.waitForEvent('device.kicked')).toMatchObject({ replaced: true });
-    const list = await t.waitForEvent('devices.changed', (l) => l.length === 1 && l[0]!.id === admitted.deviceId);
+    const list = await t.waitForDevices((l) => l.length === 1 && l[0]!.id === admitted.deviceId);
     expect(list[0]!.online).toBe(true);
     first.c.close();
     await expect(connectRefused(app.hub.url, { resumeToken: first.resumeToken })).resolves.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
   });
 });
 
-describe('devices.changed', () => {
-  it('reaches the teacher when devices join, drop, come back and leave', async () => {
+describe('devices.delta', () => {
+  it('reaches the teacher when devices join, drop, come back and leave, and folds into the list', async () => {
     const t = await teacher();
     const { session } = await startClass(t);
     const a = await joinStudent(session.code, STUDENT_A);
-    expect(online(await t.waitForEvent('devices.changed', (l) => l.length === 1), a.deviceId)).toBe(true);
+    expect(online(await t.waitForDevices((l) => l.length === 1), a.deviceId)).toBe(true);
 
     a.c.close(); // network drop: the device stays in the class, offline
-    const dropped = await t.waitForEvent('devices.changed', (l) => online(l, a.deviceId) === false);
+    const dropped = await t.waitForDevices((l) => online(l, a.deviceId) === false);
     expect(dropped.find((d) => d.id === a.deviceId)?.quality).toBe('offline');
 
     const back = await client({ resumeToken: a.resumeToken });
-    expect(online(await t.waitForEvent('devices.changed', (l) => online(l, a.deviceId) === true), a.deviceId)).toBe(true);
+    expect(online(await t.waitForDevices((l) => online(l, a.deviceId) === true), a.deviceId)).toBe(true);
 
     await back.ok('device.status', { battery: 0.42, quality: 'weak' });
-    const status = await t.waitForEvent('devices.changed', (l) => l.some((d) => d.battery === 0.42));
+    const status = await t.waitForDevices((l) => l.some((d) => d.battery === 0.42));
     expect(status.find((d) => d.id === a.deviceId)).toMatchObject({ battery: 0.42, quality: 'weak', online: true });
 
     await back.ok('device.leave', {});
-    expect(await t.waitForEvent('devices.changed', (l) => l.length === 0)).toEqual([]);
+    expect(await t.waitForDevices((l) => l.length === 0)).toEqual([]);
     expect(app.store.events(session.id).map((e) => e.type)).toEqual(['session.started', 'device.joined', 'device.left']);
     // students never receive the device list
-    expect(back.eventsNamed('devices.changed')).toEqual([]);
+    expect(back.eventsNamed('devices.delta')).toEqual([]);
+    // Each change is one entry, never the whole list.
+    expect(t.eventsNamed('devices.changed')).toEqual([]);
   });
 });
 
@@ -212,7 +214,7 @@ describe('roles are enforced by the hub', () => {
     const { session } = await startClass(t);
     const a = await joinStudent(session.code, STUDENT_A);
     const b = await joinStudent(session.code, STUDENT_B);
-    await t.waitForEvent('devices.changed', (l) => l.length === 2);
+    await t.waitForDevices((l) => l.length === 2);
     const before = classRows(app.store);
     const attempts: [string, unknown][] = [
       ['session.start', { lessonId: LESSON }],
@@ -321,14 +323,14 @@ describe('malformed messages', () => {
     const { session } = await startClass(t);
     const a = await joinStudent(session.code, STUDENT_A);
     const b = await joinStudent(session.code, STUDENT_B);
-    await t.waitForEvent('devices.changed', (l) => l.length === 2);
+    await t.waitForDevices((l) => l.length === 2);
     const before = classRows(app.store);
     const closed = a.c.waitForDisconnect();
     const reply = a.c.call('device.status', { battery: 0.5, pad: 'x'.repeat(10 * 1024 * 1024) }, 3_000);
     expect(await closed).toMatch(/transport (close|error)/);
     await expect(reply).rejects.toThrow();
     // the teacher sees A drop; B and the teacher still work
-    await t.waitForEvent('devices.changed', (l) => online(l, a.deviceId) === false);
+    await t.waitForDevices((l) => online(l, a.deviceId) === false);
     expect(await b.c.ok('session.current', {})).toMatchObject({ session: { id: session.id } });
     const state = await t.ok('session.setState', { sessionId: session.id, patch: { page: 1 } });
     expect(state.rev).toBe(1);
@@ -379,7 +381,7 @@ describe('flooding', () => {
     const { session } = await startClass(t);
     const flooder = await joinStudent(session.code, STUDENT_A);
     const calm = await joinStudent(session.code, STUDENT_B);
-    await t.waitForEvent('devices.changed', (l) => l.length === 2 && l.every((d) => d.online));
+    await t.waitForDevices((l) => l.length === 2 && l.every((d) => d.online));
 
     const replies: { ok: boolean; code?: string }[] = [];
     const gone = flooder.c.waitForDisconnect(15_000);
@@ -390,7 +392,7 @@ describe('flooding', () => {
     const calmReply = await calm.c.call('device.status', { battery: 0.99 });
     expect(calmReply.ok).toBe(true);
     const late = await joinStudent(session.code, STUDENT_C);
-    expect((await t.waitForEvent('devices.changed', (l) => l.some((d) => d.id === late.deviceId))).length).toBe(3);
+    expect((await t.waitForDevices((l) => l.some((d) => d.id === late.deviceId))).length).toBe(3);
 
     expect(await gone).toMatch(/server disconnect|transport close/);
     const ok = replies.filter((r) => r.ok).length;
@@ -401,7 +403,7 @@ describe('flooding', () => {
     expect(replies.every((r) => r.ok || r.code === 'RATE_LIMITED')).toBe(true);
     expect(log.lines.filter((l) => l.msg === 'flooding connection dropped')).toHaveLength(1);
     // the teacher sees the flooder offline; the others online
-    const list = await t.waitForEvent('devices.changed', (l) => online(l, flooder.deviceId) === false);
+    const list = await t.waitForDevices((l) => online(l, flooder.deviceId) === false);
     expect(online(list, calm.deviceId)).toBe(true);
     expect(await calm.c.ok('session.current', {})).toMatchObject({ session: { id: session.id } });
     // device.status is not stored: the flood wrote nothing to SQLite
@@ -416,17 +418,17 @@ describe('resume', () => {
     const a = await joinStudent(session.code, STUDENT_A);
     await t.ok('session.setState', { sessionId: session.id, patch: { page: 5 } });
     a.c.close();
-    await t.waitForEvent('devices.changed', (l) => online(l, a.deviceId) === false);
+    await t.waitForDevices((l) => online(l, a.deviceId) === false);
 
     const back = await client({ resumeToken: a.resumeToken });
     const snap = await back.waitForEvent('session.snapshot');
     expect(snap.session.id).toBe(session.id);
     expect(snap.state).toMatchObject({ rev: 1, page: 5 });
     expect(snap.devices).toEqual([]);
-    expect(online(await t.waitForEvent('devices.changed', (l) => online(l, a.deviceId) === true), a.deviceId)).toBe(true);
+    expect(online(await t.waitForDevices((l) => online(l, a.deviceId) === true), a.deviceId)).toBe(true);
     // it acts as the same device: its status shows on its own entry
     await back.ok('device.status', { battery: 0.3 });
-    const list = await t.waitForEvent('devices.changed', (l) => l.some((d) => d.battery === 0.3));
+    const list = await t.waitForDevices((l) => l.some((d) => d.battery === 0.3));
     expect(list).toHaveLength(1);
     expect(list[0]!.id).toBe(a.deviceId);
     expect(app.store.devices(session.id)).toHaveLength(1);
@@ -450,8 +452,8 @@ describe('resume', () => {
     await t.ok('device.kick', { deviceId: a.deviceId });
     expect(await a.c.waitForEvent('device.kicked')).toEqual({ reason: expect.any(String) as string });
     await closed;
-    await t.waitForEvent('devices.changed', (l) => l.length === 2);
-    expect((await t.waitForEvent('devices.changed', (l) => !l.some((d) => d.id === a.deviceId))).map((d) => d.id)).toEqual([b.deviceId]);
+    await t.waitForDevices((l) => l.length === 2);
+    expect((await t.waitForDevices((l) => !l.some((d) => d.id === a.deviceId))).map((d) => d.id)).toEqual([b.deviceId]);
     expect((await connectRefused(app.hub.url, { resumeToken: a.resumeToken })).data?.code).toBe('UNAUTHENTICATED');
     expect(app.store.devices(session.id).find((d) => d.id === a.deviceId)).toMatchObject({ kicked: true });
     expect(await t.call('device.kick', { deviceId: a.deviceId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });

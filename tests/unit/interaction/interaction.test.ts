@@ -239,7 +239,7 @@ describe('quick questions', () => {
     const qid = (await t.ok('quiz.start', { kind: 'single', options: 3 })).question.id;
     await a!.c.waitForEvent('quiz.mine', (p) => p.question !== null);
     a!.c.close();
-    await t.waitForEvent('devices.changed', (l) => l.find((d) => d.id === a!.deviceId)?.online === false);
+    await t.waitForDevices((l) => l.find((d) => d.id === a!.deviceId)?.online === false);
     const back = await h.resume(a!);
     expect((await back.c.waitForEvent('quiz.mine', (p) => p.question !== null)).question!.id).toBe(qid);
     await back.c.ok('quiz.answer', { questionId: qid, choice: [1] });

@@ -41,6 +41,7 @@ describe('photo of written work (拍照作答)', () => {
     const { session } = await h.startClass(t);
     const a = await h.joinStudent(session.code, student(1));
     const screen = await h.joinGroupScreen(session.code, 'G');
+    await t.ok('quiz.start', { kind: 'photo', prompt: '拍下你的竖式' });
     const files = (): unknown => h.store.db.prepare('SELECT * FROM files ORDER BY sha256').all();
     const before = files();
     expect((await post(null, JPEG)).status).toBe(401);

@@ -61,6 +61,7 @@ describe('events', () => {
 
   it('the device list goes to the teacher and board only; a kick only to devices that join with a code', () => {
     expect([...events['devices.changed'].to].sort()).toEqual(['board', 'teacher']);
+    expect([...events['devices.delta'].to].sort()).toEqual(['board', 'teacher']);
     expect([...events['device.kicked'].to].sort()).toEqual([...JOIN_ROLES].sort());
   });
 });

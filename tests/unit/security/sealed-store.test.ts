@@ -78,6 +78,7 @@ describe('answer photos through the hub', () => {
     const pupil = await connect(app.hub.url);
     clients.push(pupil);
     const joined = (await enter(pupil, { code: snap.session.code, role: 'student', studentId: 'stu-3-1-01' })) as { resumeToken: string };
+    await teacher.ok('quiz.start', { kind: 'photo', prompt: '拍下你的竖式' });
     const marker = 'WANG-ZIHAN-HOMEWORK-34x12=408';
     const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(marker.repeat(3000))]);
     const res = await fetch(`${app.hub.url}/answer-photo`, { method: 'POST', headers: { 'Content-Type': 'image/jpeg', Authorization: `Bearer ${joined.resumeToken}` }, body: photo });
