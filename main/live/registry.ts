@@ -104,8 +104,12 @@ export class LiveRegistry {
 
   /** Receiving classrooms holding a slot (online or dropped but not gone). */
   receivers(live: LiveRecord): number {
+    return this.count(live, 'classroom');
+  }
+
+  count(live: LiveRecord, kind: MemberKind): number {
     let n = 0;
-    for (const m of live.members.values()) if (m.kind === 'classroom') n++;
+    for (const m of live.members.values()) if (m.kind === kind) n++;
     return n;
   }
 

@@ -13,6 +13,9 @@ import type { LiveCore } from './core.ts';
 
 type SessionOps = 'live.open' | 'live.close' | 'live.status' | 'live.join' | 'live.observe' | 'live.leave' | 'live.inkPage';
 
+/** 巡课 observers at once: a school's or district's inspectors, not a crowd. */
+export const MAX_OBSERVERS = 10;
+
 export function sessionsPart(core: LiveCore): { handlers: HandlerMap<SessionOps> } {
   const { ctx, store, log, registry, membership, engine, rooms, joinedListeners, audit, ownLive, memberOf, snapshot, setScreen, pushRoster, admit, closeLive } = core;
 
@@ -78,10 +81,20 @@ export function sessionsPart(core: LiveCore): { handlers: HandlerMap<SessionOps>
 
     'live.join': (conn, input) => {
       if (conn.role) throw new KetangError('CONFLICT', 'This connection already has a role; open a new one to join a live class');
+      // Live codes are guessed like join codes: wrong ones count per address (main/classroom/guesses.ts).
+      ctx.guesses.before(conn.address, 'live.join');
       const live = registry.byCode(input.code);
-      if (!live) throw new KetangError('NOT_FOUND', 'No live class is running with this code');
+      if (!live) {
+        ctx.guesses.wrong(conn.address, 'live.join');
+        throw new KetangError('NOT_FOUND', 'No live class is running with this code');
+      }
       if (input.kind === 'classroom' && registry.receivers(live) >= live.maxReceivers) {
         throw new KetangError('CONFLICT', `This live class is full (${live.maxReceivers} receiving classrooms)`);
+      }
+      // One assisting teacher per receiving classroom at most: a leaked code cannot fill the class with "assistants".
+      if (input.kind === 'assistant' && registry.count(live, 'assistant') >= live.maxReceivers) {
+        log.warn('live join refused: too many assistants', { live: live.id, from: conn.address });
+        throw new KetangError('CONFLICT', `This live class already has ${live.maxReceivers} assisting teachers`);
       }
       const { member, token } = registry.addMember(live, input.kind, input.name);
       admit(conn, live, member);
@@ -97,8 +110,16 @@ export function sessionsPart(core: LiveCore): { handlers: HandlerMap<SessionOps>
 
     'live.observe': (conn, input) => {
       if (conn.role) throw new KetangError('CONFLICT', 'This connection already has a role; open a new one to observe');
+      ctx.guesses.before(conn.address, 'live.observe');
       const live = registry.byObserverCode(input.observerCode);
-      if (!live) throw new KetangError('NOT_FOUND', 'No live class with this observer code');
+      if (!live) {
+        ctx.guesses.wrong(conn.address, 'live.observe');
+        throw new KetangError('NOT_FOUND', 'No live class with this observer code');
+      }
+      if (registry.count(live, 'observer') >= MAX_OBSERVERS) {
+        log.warn('live observe refused: too many observers', { live: live.id, from: conn.address });
+        throw new KetangError('CONFLICT', `This live class already has ${MAX_OBSERVERS} observers`);
+      }
       const { member, token } = registry.addMember(live, 'observer', input.name);
       admit(conn, live, member);
       // 巡课 is silent but never secret from the record: every observer join is audited.
