@@ -89,6 +89,12 @@ export const classroomOperations = {
     output: SessionSnapshot.nullable(),
     doc: 'The open session as this connection may see it (students see no other devices).',
   }),
+  'session.newCode': op({
+    roles: ['teacher'],
+    input: z.object({ sessionId: Id }).strict(),
+    output: SessionSnapshot,
+    doc: 'A new six-digit join code for the running class (换一个加入码), when the old one was seen by people who should not join. Devices already in stay; the console and board get the new snapshot.',
+  }),
   'session.setState': op({
     roles: ['teacher'],
     input: z.object({ sessionId: Id, patch: ClassStatePatch }).strict(),

@@ -273,6 +273,14 @@ export class ClassroomService<F extends FeatureSet = FeatureSet> implements Serv
         return id ? this.snapshotFor(conn, id) : null;
       },
 
+      'session.newCode': (conn, input) => {
+        const session = this.requireOpen(input.sessionId);
+        this.store.setSessionCode(session.id, this.freshCode());
+        this.log.info('join code changed', { session: session.id, from: conn.address });
+        this.pushSnapshot(session.id, (c) => c.role === 'teacher' || c.role === 'board');
+        return this.snapshotFor(conn, session.id)!;
+      },
+
       'session.setState': (_conn, input) => {
         const session = this.requireOpen(input.sessionId);
         const state: ClassState = { ...session.state, ...input.patch, rev: session.state.rev + 1 };

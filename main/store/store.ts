@@ -350,6 +350,11 @@ export class Store {
     return (this.sql('SELECT * FROM class_sessions WHERE ended_at IS NULL ORDER BY started_at').all() as Row[]).map(sessionFromRow);
   }
 
+  /** A new join code for a running class (换一个加入码); the old one stops opening it. */
+  setSessionCode(id: string, code: string): void {
+    this.sql('UPDATE class_sessions SET code = ? WHERE id = ? AND ended_at IS NULL').run(code, id);
+  }
+
   openSessionByCode(code: string): SessionRow | null {
     const r = this.sql('SELECT * FROM class_sessions WHERE code = ? AND ended_at IS NULL').get(code) as Row | undefined;
     return r ? sessionFromRow(r) : null;

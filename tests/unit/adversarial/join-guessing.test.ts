@@ -71,4 +71,22 @@ describe('join-code guessing', () => {
     const again = await guesser.call('join.lookup', { code: session.code });
     expect(again).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', message: expect.stringMatching(/try again in [34] s/) } });
   });
+
+  it('换一个加入码: a new code opens the class, the old one no longer does, devices already in stay', async () => {
+    const teacher = await hub.client({ token: hub.app.secrets.consoleToken });
+    const board = await hub.client({ token: hub.app.secrets.boardToken });
+    const { session } = await teacher.ok('session.start', { lessonId: LESSON });
+    const tablet = await hub.client({});
+    const found = await tablet.ok('join.lookup', { code: session.code });
+    await enter(tablet, { code: session.code, role: 'student', studentId: found.roster[0]!.id });
+    const snap = await teacher.ok('session.newCode', { sessionId: session.id });
+    expect(snap.session.code).toMatch(/^\d{6}$/);
+    expect(snap.session.code).not.toBe(session.code);
+    expect((await board.waitForEvent('session.snapshot', (s) => s.session.code === snap.session.code)).session.id).toBe(session.id);
+    const other = await hub.client({});
+    expect(await other.call('join.lookup', { code: session.code })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect((await other.ok('join.lookup', { code: snap.session.code })).sessionId).toBe(session.id);
+    expect(await tablet.call('session.current', {})).toMatchObject({ ok: true });
+    expect(await tablet.call('session.newCode', { sessionId: session.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
 });
