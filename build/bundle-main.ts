@@ -7,6 +7,9 @@
  *
  * `electron` is provided by the runtime; `better-sqlite3` is a native module
  * shipped from node_modules (unpacked from the asar by electron-builder).
+ * What is bundled from node_modules (socket.io with engine.io and ws, zod)
+ * is listed under "dependencies" all the same: it faces the network, and
+ * `npm audit --omit=dev` looks only there (tests/unit/electron/bundle.test.ts).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +30,11 @@ const common: BuildOptions = {
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
-  // ws (inside socket.io) loads these optional native helpers only when installed.
+  // ws (inside socket.io) loads these optional native helpers only when installed;
+  // debug (inside socket.io) colours its output with supports-color when installed (only dev tools bring it).
   // pdf.js loads its worker module from its own folder at run time: keep it a real package, not bundled.
   // mediasoup spawns its C++ worker and finds its own files at run time: a real package too (main/media).
-  external: ['electron', 'better-sqlite3', 'pdfjs-dist', 'mediasoup', 'bufferutil', 'utf-8-validate'],
+  external: ['electron', 'better-sqlite3', 'pdfjs-dist', 'mediasoup', 'bufferutil', 'utf-8-validate', 'supports-color'],
 };
 
 /**
