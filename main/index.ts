@@ -16,6 +16,7 @@ import { startWithPortFallback } from './base/port.ts';
 import { makeAppProtocolHandler } from './electron/app-protocol.ts';
 import { hardenSession, hardenWebContents } from './electron/hardening.ts';
 import { makeHubPassthrough } from './electron/hub-passthrough.ts';
+import { windowSessions } from './electron/window-tokens.ts';
 import { DesktopIpc } from './electron/ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, applicationMenu, contentSecurityPolicy, devToolsAllowed } from './electron/policy.ts';
 import { desktopDataDir, loadSettings, SETTINGS_FILE } from './electron/settings.ts';
@@ -55,10 +56,14 @@ async function main(): Promise<void> {
   log.info('Ketang hub listening', { url: ketang.hub.url, lan: ketang.hub.lanUrls() });
 
   const hubUrl = `http://127.0.0.1:${ketang.hub.port}`;
-  // Courseware (files/…, upload) under app:// goes to the local hub with the console's token.
-  const passthrough = makeHubPassthrough({ hubUrl, token: ketang.secrets.consoleToken });
-  protocol.handle(APP_SCHEME, makeAppProtocolHandler({ root: webRoot, csp: contentSecurityPolicy(hubUrl), passthrough }));
-  hardenSession(session.defaultSession, desktopCapturer, APP_ORIGIN, log);
+  // Courseware (files/…, upload) under app:// goes to the local hub with the token of the window
+  // that asked: the console's session adds the console token, the board's session the board token.
+  for (const w of windowSessions(ketang.secrets)) {
+    const ses = w.partition ? session.fromPartition(w.partition) : session.defaultSession;
+    const passthrough = makeHubPassthrough({ hubUrl, token: w.token });
+    ses.protocol.handle(APP_SCHEME, makeAppProtocolHandler({ root: webRoot, csp: contentSecurityPolicy(hubUrl), passthrough }));
+    hardenSession(ses, desktopCapturer, APP_ORIGIN, log);
+  }
 
   ipc = new DesktopIpc({ ipcMain, classroom: ketang.classroom, secrets: ketang.secrets, appOrigin: APP_ORIGIN, log });
   ipc.register();

@@ -3,7 +3,8 @@
  * app://ketang and ask for files with the same relative URLs as browser pages
  * on the hub (`files/<sha256>` for pdf.js, <img>, <video>; `upload?…` for 导入课件).
  * Those two paths are passed to the local hub here, in the main process, with
- * the console token added: the renderer never holds a token, and range
+ * the token of the window's session added (window-tokens.ts: the console's
+ * or the board's, never one for all): the renderer never holds a token, and range
  * requests (pdf.js pages, video seeking) and upload bodies go straight through.
  *
  * Fetch API only (no electron import), so it is tested in plain Node.
@@ -12,7 +13,7 @@
 export interface HubPassthroughOptions {
   /** The local hub, e.g. http://127.0.0.1:8080. */
   hubUrl: string;
-  /** The console token: app windows are the teacher's own screens. */
+  /** The token of the window session this handler serves (window-tokens.ts). */
   token: string;
 }
 

@@ -8,6 +8,7 @@ import type { Logger } from '../base/log.ts';
 import { planWindows, type Rect, type WindowPlan, type WindowPrefs } from './displays.ts';
 import type { DesktopIpc, WindowRole } from './ipc.ts';
 import { secureWebPreferences } from './policy.ts';
+import { partitionFor } from './window-tokens.ts';
 
 export interface WindowsOptions {
   /** app://ketang/index.html */
@@ -96,7 +97,8 @@ export class KetangWindows {
       kiosk,
       frame: !kiosk,
       ...(this.opts.icon ? { icon: this.opts.icon } : {}),
-      webPreferences: secureWebPreferences(this.opts.preload, this.opts.devTools ?? false),
+      // The board loads in its own session, whose app:// requests carry the board token (window-tokens.ts).
+      webPreferences: { ...secureWebPreferences(this.opts.preload, this.opts.devTools ?? false), partition: partitionFor(role) },
     });
     const contents = win.webContents;
     const id = contents.id;

@@ -1,10 +1,12 @@
 /**
- * A small hash router: `#/console?token=…`, `#/board?token=…`, `#/join?code=…`.
+ * A small hash router: `#/console?token=…&board=…`, `#/board?token=…`, `#/join?code=…`.
  * Tokens found in the hash go to sessionStorage and leave the visible URL
- * (so they are not shown on a projector or copied into a chat).
+ * (so they are not shown on a projector or copied into a chat). The console
+ * link also brings the board token, for 投到大屏 to open the board with it;
+ * a board tab keeps the board token only (the narrowest one for what it shows).
  */
 import { readonly, ref } from 'vue';
-import { saveToken } from './transport/credentials.ts';
+import { forgetToken, saveToken } from './transport/credentials.ts';
 
 export type RouteName = 'console' | 'board' | 'join' | 'lesson' | 'presenter' | 'live' | 'unknown';
 export interface Route {
@@ -32,7 +34,10 @@ function hashFor(path: string, query: Record<string, string>): string {
 function absorbToken(r: Route): Route {
   if (!r.query.token || (r.name !== 'console' && r.name !== 'board')) return r;
   saveToken(r.name, r.query.token);
-  const { token: _token, ...rest } = r.query;
+  if (r.name === 'console' && r.query.board) saveToken('board', r.query.board);
+  // A tab opened from the console may have been handed a copy of its sessionStorage.
+  if (r.name === 'board') forgetToken('console');
+  const { token: _token, board: _board, ...rest } = r.query;
   const clean = { ...r, query: rest };
   history.replaceState(history.state, '', `${location.pathname}${location.search}${hashFor(clean.path, rest)}`);
   return clean;

@@ -238,12 +238,23 @@ describe('teacher console and devices', () => {
     }
   });
 
-  it('投到大屏 shows the board view in the console tab and comes back', async () => {
+  it('投到大屏 opens the board in its own tab with the board token, never the console token', async () => {
     const page = teacher.page;
-    await page.getByTestId('cast').click();
-    await expect.poll(() => page.getByTestId('board-code').getAttribute('data-code')).toBe(code);
-    await page.getByTestId('back-to-console').click();
-    await expect.poll(() => page.getByTestId('join-code').getAttribute('data-code')).toBe(code);
+    const [board] = await Promise.all([page.context().waitForEvent('page'), page.getByTestId('cast').click()]);
+    try {
+      await expect.poll(() => board.getByTestId('board-code').getAttribute('data-code')).toBe(code);
+      expect(board.url()).not.toContain('token=');
+      // What the board tab holds: the board token, and not the console's (it was the console tab's, carried along).
+      const held = await board.evaluate(() => {
+        const s = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage;
+        return { console: s.getItem('ketang.token.console'), board: s.getItem('ketang.token.board') };
+      });
+      expect(held).toEqual({ console: null, board: hub.app.secrets.boardToken });
+      // The console stays where it was.
+      expect(await page.getByTestId('join-code').getAttribute('data-code')).toBe(code);
+    } finally {
+      await board.close();
+    }
   });
 
   it('shows the board view with the code, QR and joined count', async () => {

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
+import { seedTeacher } from '../helpers/signed-in.ts';
 
 const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
 
@@ -168,6 +169,20 @@ describe('groups and interaction in the browser', () => {
     expect(Number(await row.getAttribute('data-rate'))).toBeCloseTo(2 / 3);
     expect(await row.innerText()).toContain('67%');
     await shot(teacher, 'interaction-report-1920x1080');
+    // The CSV carries pupils' names out of the classroom: without a signed-in teacher the dialog says so and offers 教师登录.
+    expect(await teacher.getByTestId('report-needs-signin').innerText()).toContain('需要教师登录');
+    expect(await teacher.getByTestId('report-csv').count()).toBe(0);
+    await seedTeacher(hub.app);
+    await teacher.getByTestId('report-signin').click();
+    await teacher.getByTestId('report').waitFor({ state: 'detached' });
+    const login = teacher.getByTestId('signin-login');
+    await expect.poll(() => login.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    await teacher.getByTestId('signin-login').fill('lin');
+    await teacher.getByTestId('signin-password').fill('Lin-2026!');
+    await teacher.getByTestId('signin-submit').click();
+    await teacher.getByTestId('signin-who').waitFor();
+    await teacher.getByTestId('open-report').click();
+    await teacher.getByTestId('report-question').first().waitFor();
     const [download] = await Promise.all([teacher.waitForEvent('download'), teacher.getByTestId('report-csv').click()]);
     expect(download.suggestedFilename()).toMatch(/^课堂报告-.*\.csv$/);
     const csv = fs.readFileSync((await download.path())!);
@@ -176,6 +191,7 @@ describe('groups and interaction in the browser', () => {
     expect(text).toContain(`${tablets[1]!.name},出勤`);
     expect(text).toContain('单选');
     expect(text).toContain('67%');
+    expect(hub.app.audit.entries({ action: 'report.export' }).map((e) => `${e.outcome}:${e.actor}`)).toEqual(['ok:lin']);
   });
 });
 

@@ -17,6 +17,10 @@ export function loadToken(kind: TokenKind): string | null {
   return readItem(`ketang.token.${kind}`, 'session');
 }
 
+export function forgetToken(kind: TokenKind): void {
+  removeItem(`ketang.token.${kind}`, 'session');
+}
+
 export interface JoinEntry {
   resumeToken: string;
   deviceId: string;

@@ -45,7 +45,8 @@ describe('node main/cli/start.ts', () => {
       expect(out).toMatch(/Open the teacher console address above/);
       const url = new URL(consoleUrl);
       expect(url.hostname).toBe('127.0.0.1');
-      expect(url.hash).toMatch(/^#\/console\?token=[\w-]{16,}$/);
+      // The board token rides along for 投到大屏 (the board tab gets it, never the console token).
+      expect(url.hash).toMatch(/^#\/console\?token=[\w-]{16,}&board=[\w-]{16,}$/);
       const health = await fetch(`${url.origin}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.text()).toBe('ok');
