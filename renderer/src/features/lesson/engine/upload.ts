@@ -6,79 +6,23 @@
  * (whose protocol handler passes it to the local hub).
  */
 import type { Lesson } from '../../../../../common/protocol.ts';
+import { readUploadReply, UploadError, uploadUrl } from './uploadReply.ts';
 
-/** What can go wrong, as the hub words it (IMPORT_* from the importer) or as the network does. */
-export type UploadErrorCode =
-  | 'IMPORT_NOT_FOUND'
-  | 'IMPORT_EMPTY'
-  | 'IMPORT_TOO_LARGE'
-  | 'IMPORT_UNSUPPORTED'
-  | 'IMPORT_EXTENSION_MISMATCH'
-  | 'IMPORT_CORRUPT'
-  | 'IMPORT_NEEDS_LIBREOFFICE'
-  | 'IMPORT_CONVERSION_FAILED'
-  | 'UNAUTHENTICATED'
-  | 'NOT_FOUND'
-  | 'INVALID'
-  | 'INTERNAL'
-  | 'NETWORK'
-  | 'ABORTED';
-
-const KNOWN: ReadonlySet<string> = new Set<UploadErrorCode>([
-  'IMPORT_NOT_FOUND',
-  'IMPORT_EMPTY',
-  'IMPORT_TOO_LARGE',
-  'IMPORT_UNSUPPORTED',
-  'IMPORT_EXTENSION_MISMATCH',
-  'IMPORT_CORRUPT',
-  'IMPORT_NEEDS_LIBREOFFICE',
-  'IMPORT_CONVERSION_FAILED',
-  'UNAUTHENTICATED',
-  'NOT_FOUND',
-  'INVALID',
-  'INTERNAL',
-]);
-
-export class UploadError extends Error {
-  readonly code: UploadErrorCode;
-  constructor(code: UploadErrorCode, message: string) {
-    super(message);
-    this.name = 'UploadError';
-    this.code = code;
-  }
-}
-
-/** The file types the importer takes (the picker shows these first; the hub checks the bytes). */
-export const ACCEPT = '.pdf,.png,.jpg,.jpeg,.webp,.mp4,.m4v,.webm,.mp3,.pptx,.ppt,.docx,.doc,application/pdf,image/png,image/jpeg,image/webp,video/mp4,video/webm,audio/mpeg';
+export { ACCEPT, isPasswordError, readUploadReply, UploadError, uploadUrl, type UploadErrorCode } from './uploadReply.ts';
 
 export interface UploadRequest {
   lessonId: string;
   file: Blob & { name: string };
   /** Console token (browser mode); the desktop app's protocol handler adds its own. */
   token: string | null;
+  /**
+   * The file's password, for this request only: sent in the X-Ketang-Password
+   * header, percent-encoded UTF-8 (header values are bytes; a Chinese password
+   * would not survive raw). Never in the URL, which ends up in logs and history.
+   */
+  password?: string;
   onProgress?: (sent: number, total: number) => void;
   signal?: AbortSignal;
-}
-
-/** The /upload URL for one file, relative to the page. */
-export function uploadUrl(lessonId: string, name: string, token: string | null): string {
-  const q = new URLSearchParams({ lesson: lessonId, name });
-  if (token) q.set('t', token);
-  return `upload?${q.toString()}`;
-}
-
-/** Read the hub's `{ ok, data | error }` reply into the lesson or an UploadError. */
-export function readUploadReply(status: number, body: string): Lesson {
-  let reply: unknown;
-  try {
-    reply = JSON.parse(body);
-  } catch {
-    throw new UploadError(status >= 500 ? 'INTERNAL' : 'NETWORK', `Unexpected reply (HTTP ${status})`);
-  }
-  const r = reply as { ok?: boolean; data?: Lesson; error?: { code?: string; message?: string } };
-  if (r.ok && r.data) return r.data;
-  const code = r.error?.code ?? '';
-  throw new UploadError(KNOWN.has(code) ? (code as UploadErrorCode) : 'INTERNAL', r.error?.message ?? `HTTP ${status}`);
 }
 
 /**
@@ -90,6 +34,7 @@ export function uploadFile(req: UploadRequest): Promise<Lesson> {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', uploadUrl(req.lessonId, req.file.name, req.token));
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (req.password) xhr.setRequestHeader('X-Ketang-Password', encodeURIComponent(req.password));
     xhr.upload.onprogress = (e) => req.onProgress?.(e.loaded, e.lengthComputable ? e.total : req.file.size);
     xhr.onload = () => {
       try {
