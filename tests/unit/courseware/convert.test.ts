@@ -6,32 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentCache } from '../../../main/courseware/cache.ts';
+import { describe, expect, it } from 'vitest';
 import { ImportError, importCourseware, type ImportProgress } from '../../../main/courseware/import.ts';
 import { ConversionQueue } from '../../../main/courseware/office.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { deckFodp, fakeSoffice, libreOffice, makeZip, pptxParts } from './fixtures.ts';
+import { deckFodp, fakeSoffice, libreOffice, makeZip, pptxParts, scratch } from './fixtures.ts';
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-function write(name: string, data: Buffer | string): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, data);
-  return p;
-}
-const freshCache = (): ContentCache => new ContentCache(fs.mkdtempSync(path.join(dir, 'cache-')));
-function cached(cache: ContentCache): string[] {
-  return fs
-    .readdirSync(cache.dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.parentPath.endsWith(`${path.sep}tmp`))
-    .map((e) => e.name);
-}
+const s = scratch();
+const { write, freshCache, cached } = s;
 async function importError(file: string, opts: Partial<Parameters<typeof importCourseware>[1]>): Promise<ImportError> {
   try {
     await importCourseware(file, { cache: freshCache(), ...opts });
@@ -54,7 +35,7 @@ const deck = (): string => write(`deck-${Math.random().toString(36).slice(2)}.pp
 describe('a converter that hangs', () => {
   it('is killed after the timeout with everything it started; TIMEOUT, nothing cached', async () => {
     // soffice's wrapper starts the real process as a child: both must go.
-    const fake = fakeSoffice(dir, `sleep 600 &\necho $! >> '${path.join(dir, 'hang.pids')}'\nwait`);
+    const fake = fakeSoffice(s.dir, `sleep 600 &\necho $! >> '${path.join(s.dir, 'hang.pids')}'\nwait`);
     const cache = freshCache();
     const started = Date.now();
     const err = await importError(deck(), { cache, soffice: fake.bin, convertTimeoutMs: 1500 });
@@ -63,13 +44,13 @@ describe('a converter that hangs', () => {
     expect(err.message).toMatch(/still converting after 2 s and was stopped.*save it again/);
     expect(cached(cache)).toEqual([]);
     await new Promise((r) => setTimeout(r, 300));
-    const pids = [...fs.readFileSync(fake.pids, 'utf8').trim().split('\n'), ...fs.readFileSync(path.join(dir, 'hang.pids'), 'utf8').trim().split('\n')].map(Number);
+    const pids = [...fs.readFileSync(fake.pids, 'utf8').trim().split('\n'), ...fs.readFileSync(path.join(s.dir, 'hang.pids'), 'utf8').trim().split('\n')].map(Number);
     expect(pids.length).toBeGreaterThanOrEqual(3);
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 
   it('KETANG_CONVERT_TIMEOUT_S sets the default', async () => {
-    const fake = fakeSoffice(dir, 'exec sleep 600');
+    const fake = fakeSoffice(s.dir, 'exec sleep 600');
     process.env.KETANG_CONVERT_TIMEOUT_S = '1';
     try {
       const err = await importError(deck(), { soffice: fake.bin });
@@ -82,7 +63,7 @@ describe('a converter that hangs', () => {
 
 describe('converter output never reaches the teacher', () => {
   it('soffice that exits 0 with only a javaldx warning: CONVERSION_FAILED saying what to do', async () => {
-    const fake = fakeSoffice(dir, 'echo "Warning: failed to launch javaldx - java may not function correctly" >&2\nexit 0');
+    const fake = fakeSoffice(s.dir, 'echo "Warning: failed to launch javaldx - java may not function correctly" >&2\nexit 0');
     const err = await importError(deck(), { soffice: fake.bin });
     expect(err.code).toBe('CONVERSION_FAILED');
     expect(err.message).not.toMatch(/javaldx|exit 0|Warning/);
@@ -99,10 +80,10 @@ describe('converter output never reaches the teacher', () => {
 
 describe('one conversion at a time', () => {
   it('queues conversions and reports the queue and the page count', async () => {
-    const log = path.join(dir, 'runs.log');
+    const log = path.join(s.dir, 'runs.log');
     // Each conversion notes when it starts and ends; the status file says it converted 3 pages.
     const fake = fakeSoffice(
-      dir,
+      s.dir,
       `echo "start $(date +%s%N)" >> '${log}'
 sleep 0.6
 for a in "$@"; do case "$a" in macro:*) m="$a";; esac; done
@@ -131,7 +112,7 @@ echo "end $(date +%s%N)" >> '${log}'`,
 
 describe('too many pages, counted by LibreOffice', () => {
   it('an ODP (no count in its container) over the limit is refused before its PDF is written', async () => {
-    const odp = libreOffice(write('long.fodp', deckFodp(12)), 'odp', 'odp', dir);
+    const odp = libreOffice(write('long.fodp', deckFodp(12)), 'odp', 'odp', s.dir);
     const cache = freshCache();
     const err = await importError(odp, { cache, maxPages: 10 });
     expect(err.code).toBe('TOO_MANY_PAGES');

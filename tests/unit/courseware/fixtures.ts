@@ -12,6 +12,39 @@ import { pathToFileURL } from 'node:url';
 import { deflateRawSync, deflateSync } from 'node:zlib';
 import { findSoffice } from '../../../main/courseware/office.ts';
 import { missingPart } from '../../helpers/needs.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { ContentCache } from '../../../main/courseware/cache.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+/**
+ * A test file's scratch folder, made before its tests and removed after:
+ * `write` puts a file in it, `freshCache` makes an empty content cache there,
+ * `cached` lists the files a cache holds (full paths, not its tmp folder).
+ */
+export function scratch(): { readonly dir: string; write(name: string, data: Buffer | string): string; freshCache(): ContentCache; cached(cache: ContentCache): string[] } {
+  let dir = '';
+  let cleanup = (): void => {};
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir());
+  });
+  afterAll(() => cleanup());
+  return {
+    get dir() {
+      return dir;
+    },
+    write(name, data) {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, data);
+      return p;
+    },
+    freshCache: () => new ContentCache(fs.mkdtempSync(path.join(dir, 'cache-'))),
+    cached: (cache) =>
+      fs
+        .readdirSync(cache.dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && !e.parentPath.endsWith(`${path.sep}tmp`))
+        .map((e) => path.join(e.parentPath, e.name)),
+  };
+}
 
 // ---------------------------------------------------------------------------
 // Encrypted PDF: standard security handler, revision 3 (RC4 128-bit) or

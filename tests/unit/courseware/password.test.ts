@@ -11,33 +11,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lesson } from '../../../common/protocol.ts';
-import { ContentCache } from '../../../main/courseware/cache.ts';
+import { type ContentCache } from '../../../main/courseware/cache.ts';
 import { ImportError, importCourseware } from '../../../main/courseware/import.ts';
 import { identify } from '../../../main/courseware/sniff.ts';
 import { handleUpload } from '../../../main/hub/upload.ts';
 import { makeFodp } from '../../helpers/files.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { fakeSoffice, lazy, libreOffice, libreOfficeWithPassword, makeEncryptedPdf, makeOle } from './fixtures.ts';
+import { fakeSoffice, lazy, libreOffice, libreOfficeWithPassword, makeEncryptedPdf, makeOle, scratch } from './fixtures.ts';
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-function write(name: string, data: Buffer | string): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, data);
-  return p;
-}
-const freshCache = (): ContentCache => new ContentCache(fs.mkdtempSync(path.join(dir, 'cache-')));
-function cached(cache: ContentCache): string[] {
-  return fs
-    .readdirSync(cache.dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.parentPath.endsWith(`${path.sep}tmp`))
-    .map((e) => path.join(e.parentPath, e.name));
-}
+const s = scratch();
+const { write, freshCache, cached } = s;
 async function importError(file: string, opts: Partial<Parameters<typeof importCourseware>[1]> = {}): Promise<ImportError> {
   try {
     await importCourseware(file, { cache: freshCache(), ...opts });
@@ -89,12 +71,12 @@ describe('password-protected Office files', () => {
   const files = lazy(() => {
     const src = write('课件.fodp', makeFodp('有密码的课件'));
     return {
-      pptx: libreOfficeWithPassword(src, path.join(dir, '加密课件.pptx'), 'Impress MS PowerPoint 2007 XML', '密码123', dir),
-      odp: libreOfficeWithPassword(src, path.join(dir, '加密课件.odp'), 'impress8', 'abc', dir),
-      doc: libreOfficeWithPassword(write('note.txt', '分数'), path.join(dir, '加密讲义.doc'), 'MS Word 97', 'abc', dir),
+      pptx: libreOfficeWithPassword(src, path.join(s.dir, '加密课件.pptx'), 'Impress MS PowerPoint 2007 XML', '密码123', s.dir),
+      odp: libreOfficeWithPassword(src, path.join(s.dir, '加密课件.odp'), 'impress8', 'abc', s.dir),
+      doc: libreOfficeWithPassword(write('note.txt', '分数'), path.join(s.dir, '加密讲义.doc'), 'MS Word 97', 'abc', s.dir),
     };
   });
-  const unreachable = lazy(() => fakeSoffice(dir, 'echo "soffice was started" >&2; exit 3').bin);
+  const unreachable = lazy(() => fakeSoffice(s.dir, 'echo "soffice was started" >&2; exit 3').bin);
 
   it('recognises a PPTX saved with a password (OOXML EncryptedPackage), an encrypted .doc and .odp', () => {
     const { pptx, odp, doc } = files();
@@ -103,7 +85,7 @@ describe('password-protected Office files', () => {
     expect(identify(odp, '.odp')).toMatchObject({ format: 'odp', encrypted: true });
     expect(identify(doc, '.doc')).toMatchObject({ format: 'doc', encrypted: true });
     // An unencrypted LibreOffice .doc is not taken for an encrypted one.
-    const plain = libreOffice(write('plain.txt', '分数'), 'doc:MS Word 97', 'doc', dir);
+    const plain = libreOffice(write('plain.txt', '分数'), 'doc:MS Word 97', 'doc', s.dir);
     expect(identify(plain, '.doc')).toMatchObject({ format: 'doc', encrypted: false });
   }, 180_000);
 
@@ -150,7 +132,7 @@ describe('POST /upload with a password', () => {
         isTeacherToken: (t) => t === 'console',
         importStream: async (_lesson, body, name, opts = {}) => {
           seen.push({ ...opts });
-          const file = path.join(fs.mkdtempSync(path.join(dir, 'up-')), name);
+          const file = path.join(fs.mkdtempSync(path.join(s.dir, 'up-')), name);
           const chunks: Buffer[] = [];
           for await (const c of body) chunks.push(c as Buffer);
           fs.writeFileSync(file, Buffer.concat(chunks));

@@ -5,39 +5,14 @@
  * 2,000-slide decks refused before any conversion, leaving nothing behind.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentCache } from '../../../main/courseware/cache.ts';
+import { describe, expect, it } from 'vitest';
 import { ImportError, importCourseware } from '../../../main/courseware/import.ts';
 import { identify } from '../../../main/courseware/sniff.ts';
 import { makeFodp, makePdf } from '../../helpers/files.ts';
-import { tempDir } from '../../helpers/tmp.ts';
-import { deckFodp, fakeSoffice, lazy, libreOffice, makeOle, makeZip, noisePng, pptxParts } from './fixtures.ts';
+import { deckFodp, fakeSoffice, lazy, libreOffice, makeOle, makeZip, noisePng, pptxParts, scratch } from './fixtures.ts';
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-function write(name: string, data: Buffer | string): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, data);
-  return p;
-}
-
-function freshCache(): ContentCache {
-  return new ContentCache(fs.mkdtempSync(path.join(dir, 'cache-')));
-}
-
-/** Every file in the cache (not its tmp folder): what an import left behind. */
-function cached(cache: ContentCache): string[] {
-  return fs
-    .readdirSync(cache.dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.parentPath.endsWith(`${path.sep}tmp`))
-    .map((e) => e.name);
-}
+const s = scratch();
+const { write, freshCache, cached } = s;
 
 async function importError(file: string, opts: Partial<Parameters<typeof importCourseware>[1]> = {}): Promise<ImportError> {
   try {
@@ -51,7 +26,7 @@ async function importError(file: string, opts: Partial<Parameters<typeof importC
 
 /** A soffice that must not be reached: a refusal has to come from the structure alone. */
 function unreachableSoffice(): string {
-  return fakeSoffice(dir, 'echo "soffice was started" >&2; exit 3').bin;
+  return fakeSoffice(s.dir, 'echo "soffice was started" >&2; exit 3').bin;
 }
 
 describe('LibreOffice-written files', () => {
@@ -60,9 +35,9 @@ describe('LibreOffice-written files', () => {
     // [Content_Types].xml, which so lands far past the first 64 KB.
     const src = write('图片课件.fodp', deckFodp(30, { noise: 4000, title: '认识分数', image: noisePng(64, 64) }));
     return {
-      pptx: libreOffice(src, 'pptx', 'pptx', dir),
-      odp: libreOffice(write('plain.fodp', makeFodp('分数')), 'odp', 'odp', dir),
-      docx: libreOffice(write('讲义.txt', '第一课\n分数的意义\n'), 'docx:MS Word 2007 XML', 'docx', dir),
+      pptx: libreOffice(src, 'pptx', 'pptx', s.dir),
+      odp: libreOffice(write('plain.fodp', makeFodp('分数')), 'odp', 'odp', s.dir),
+      docx: libreOffice(write('讲义.txt', '第一课\n分数的意义\n'), 'docx:MS Word 2007 XML', 'docx', s.dir),
     };
   });
 
@@ -163,7 +138,7 @@ describe('OLE compound files by their streams', () => {
 
   it('a .dps from WPS converts like a .ppt (LibreOffice sees the container it reads)', async () => {
     // A real binary PowerPoint written by LibreOffice, renamed as WPS names its presentations.
-    const real = libreOffice(write('wpsdeck.fodp', makeFodp('WPS 演示')), 'ppt', 'ppt', dir);
+    const real = libreOffice(write('wpsdeck.fodp', makeFodp('WPS 演示')), 'ppt', 'ppt', s.dir);
     const dps = write('WPS演示.dps', fs.readFileSync(real));
     const result = await importCourseware(dps, { cache: freshCache() });
     expect(result).toMatchObject({ kind: 'pdf', format: 'dps', pages: 2 });
