@@ -15,6 +15,7 @@ import { answerPhotoTarget, sealLegacyAnswerPhotos, type PhotoQuota } from './in
 import { CoursewareService } from './courseware/courseware.ts';
 import { consoleLogger, type Logger } from './base/log.ts';
 import { FileLog, teeLogger } from './base/log-file.ts';
+import { hubTls, schoolTls } from './hub/tls.ts';
 import { MediaEngine } from './media/engine.ts';
 import { seedSample } from './classroom/sample.ts';
 import { startHub, type Hub } from './hub/server.ts';
@@ -40,6 +41,11 @@ export interface KetangOptions {
   /** resources/ folder; its sample school seeds an empty database. */
   resourcesDir?: string;
   log?: Logger;
+  /**
+   * HTTPS for the hub: 'generate' (its own CA and certificate, kept in the data folder: main/hub/tls.ts),
+   * a school's certificate and key files, or plain HTTP (null, the default).
+   */
+  https?: 'generate' | { certFile: string; keyFile: string } | null;
   /** Limits on wrong join codes per source address (main/classroom/guesses.ts); the defaults otherwise. */
   guessLimits?: Partial<GuessLimits>;
   /**
@@ -210,9 +216,12 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       recordings: { dir: path.join(dataDir, 'recordings'), filesKey: store.dataKeys!.filesKey },
     });
     const courseware = new CoursewareService({ store, cache, log });
+    const tls = opts.https === 'generate' ? await hubTls(dataDir, secrets.hubId) : opts.https ? schoolTls(opts.https.certFile, opts.https.keyFile) : null;
+    if (tls) log.info('the hub speaks HTTPS', { trust: tls.caCert ? 'install /ketang-ca.crt on the tablets once' : "the school's certificate", fingerprint: tls.fingerprint });
     hub = await startHub({
       classroom,
       log,
+      tls,
       host: opts.host,
       port: opts.port,
       webRoot: opts.webRoot,
@@ -238,7 +247,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     classroom.features.live.setMedia(() => media.info, () => media.sfu());
     media.onSessionsLost((liveIds) => classroom.features.live.mediaLost(liveIds));
     // The launcher opens these on this machine: loopback when listening on every interface.
-    const local = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${started.port}` : started.url;
+    const local = opts.host === '0.0.0.0' || opts.host === '::' ? `${tls ? 'https' : 'http'}://127.0.0.1:${started.port}` : started.url;
     return {
       store,
       cache,

@@ -11,16 +11,18 @@ import { startKetang } from '../app.ts';
 import { StoreError } from '../store/database.ts';
 import { defaultDataDir, repoPaths } from '../base/paths.ts';
 
-const USAGE = `Usage: npm run hub -- [--host 0.0.0.0] [--port 8080] [--data DIR]
+const USAGE = `Usage: npm run hub -- [--host 0.0.0.0] [--port 8080] [--data DIR] [--https | --cert CERT.pem --tls-key KEY.pem]
   --host   address to listen on (default 0.0.0.0: every interface)
   --port   TCP port, 0 for any free port (default 8080)
-  --data   data folder (default ${defaultDataDir()})`;
+  --data   data folder (default ${defaultDataDir()})
+  --https  serve HTTPS with the hub's own certificate authority (tablets install /ketang-ca.crt once)
+  --cert, --tls-key   serve HTTPS with the school's certificate and key (PEM)`;
 
 async function main(): Promise<void> {
-  let values: { host?: string; port?: string; data?: string; help?: boolean };
+  let values: { host?: string; port?: string; data?: string; https?: boolean; cert?: string; 'tls-key'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { host: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, https: { type: 'boolean' }, cert: { type: 'string' }, 'tls-key': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (err) {
@@ -33,10 +35,12 @@ async function main(): Promise<void> {
   const port = Number(values.port ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not ${values.port}`);
 
+  if (Boolean(values.cert) !== Boolean(values['tls-key'])) fail('--cert and --tls-key go together (the certificate and its private key, PEM)');
+  const https = values.cert && values['tls-key'] ? { certFile: values.cert, keyFile: values['tls-key'] } : values.https ? ('generate' as const) : null;
   const paths = repoPaths();
   let app;
   try {
-    app = await startKetang({ dataDir: values.data ?? defaultDataDir(), host: values.host ?? '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources });
+    app = await startKetang({ dataDir: values.data ?? defaultDataDir(), host: values.host ?? '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources, https });
   } catch (err) {
     fail(err instanceof StoreError ? err.message : (err as Error).message);
   }

@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import type { HubTls } from './tls.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { Server, type Socket } from 'socket.io';
@@ -37,6 +39,8 @@ export interface HubOptions {
   recordings?: RecordingRoutes;
   /** Per-connection message budget: burst size and refill per second. */
   rate?: { burst: number; perSecond: number };
+  /** Serve HTTPS (and WSS) with this certificate (main/hub/tls.ts); plain HTTP without. */
+  tls?: HubTls | null;
 }
 
 export interface Hub {
@@ -63,12 +67,13 @@ export const HUB_LIMITS = {
 const MAX_FRAME_BYTES = HUB_LIMITS.maxFrameBytes;
 const MAX_REFUSED_IN_A_ROW = HUB_LIMITS.maxRefusedInARow;
 
-
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const { classroom, log } = opts;
   let listeningPort = opts.port;
   const originOf = makeOriginCheck({ host: opts.host, port: () => listeningPort });
-  const httpServer = http.createServer((req, res) => serveHttp(req, res, opts, originOf));
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => serveHttp(req, res, opts, originOf);
+  const httpServer = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handle) : http.createServer(handle);
+  const scheme = opts.tls ? 'https' : 'http';
   const io = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     serveClient: false,
@@ -176,12 +181,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const port = typeof address === 'object' && address ? address.port : opts.port;
   listeningPort = port;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const url = `http://${shownHost}:${port}`;
+  const url = `${scheme}://${shownHost}:${port}`;
 
   return {
     url,
     port,
-    lanUrls: () => lanUrls(opts.host, port),
+    lanUrls: () => lanUrls(opts.host, port, scheme),
     close: () =>
       new Promise<void>((resolve) => {
         io.close(() => resolve());
@@ -219,16 +224,16 @@ function socketConnection(socket: Socket, id: string): Connection {
 }
 
 /** Addresses other machines can reach the hub on; the listen address itself when it is specific. */
-export function lanUrls(host: string, port: number): string[] {
+export function lanUrls(host: string, port: number, scheme: 'http' | 'https' = 'http'): string[] {
   const wildcard = host === '0.0.0.0' || host === '::';
-  if (!wildcard) return [`http://${host.includes(':') ? `[${host}]` : host}:${port}`];
+  if (!wildcard) return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`];
   const found: string[] = [];
   for (const list of Object.values(os.networkInterfaces())) {
     for (const a of list ?? []) {
-      if (a.family === 'IPv4' && !a.internal) found.push(`http://${a.address}:${port}`);
+      if (a.family === 'IPv4' && !a.internal) found.push(`${scheme}://${a.address}:${port}`);
     }
   }
-  return found.length ? found : [`http://127.0.0.1:${port}`];
+  return found.length ? found : [`${scheme}://127.0.0.1:${port}`];
 }
 
 function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: HubOptions, originOf: (origin: string | undefined) => OriginKind): void {
@@ -236,6 +241,11 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: Hu
   const url = new URL(req.url ?? '/', 'http://hub');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
+  if (url.pathname === '/ketang-ca.crt' && opts.tls?.caCert) {
+    // What a tablet installs once to trust this hub (docs/security.md); public, like any CA certificate.
+    res.writeHead(200, { 'Content-Type': 'application/x-x509-ca-cert', 'Content-Disposition': 'attachment; filename="ketang-ca.crt"' }).end(opts.tls.caCert);
+    return;
+  }
   if (url.pathname === '/healthz') {
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
     return;

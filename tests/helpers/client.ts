@@ -21,6 +21,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Source address on this machine (e.g. 127.0.0.2): another device, as the hub sees it. */
   localAddress?: string;
+  /** Certificate authorities to trust for an HTTPS hub (PEM); Node's defaults otherwise. */
+  ca?: string;
 }
 
 export interface ReceivedEvent {
@@ -160,6 +162,7 @@ function makeSocket(url: string, opts: ConnectOptions): Socket {
     forceNew: true,
     timeout: opts.timeoutMs ?? 5_000,
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    ...(opts.ca ? { ca: opts.ca } : {}),
   });
 }
 
