@@ -24,7 +24,8 @@ export function tightenTree(root: string): number {
       return; // gone meanwhile (a temp file)
     }
     if (st.isSymbolicLink()) return;
-    const want = st.isDirectory() ? OWNER_DIR : OWNER_FILE;
+    // Group and others lose every bit; the owner keeps an execute bit a file had (a helper script someone keeps there).
+    const want = st.isDirectory() ? OWNER_DIR : (st.mode & 0o100) | OWNER_FILE;
     if ((st.mode & 0o777) !== want) {
       fs.chmodSync(p, want);
       changed++;

@@ -86,8 +86,10 @@ export function syncFeature(ctx: Pick<ServiceContext, 'sendAll'>, engine: () => 
           return e.status();
         }
         // A classroom with no platform yet has no one to sign in against (online sign-in goes
-        // through the platform): its first setup is open, and audited like every change.
-        const firstSetup = !was.platformUrl || !was.token;
+        // through the platform): its first setup is open. So is fixing the key for the same
+        // platform until it has once accepted this classroom (a mistyped key must stay fixable,
+        // and the data still goes only to that platform). Every change is audited.
+        const firstSetup = !was.platformUrl || !was.token || (url === was.platformUrl && e.status().lastSuccessAt === null);
         const teacher = firstSetup ? null : signIn.signedIn(conn.id, 'sync.configure', 'changing the sync platform (教师登录 first)');
         e.configure(patch);
         // Never the key itself: whether it changed is enough for the IT admin.

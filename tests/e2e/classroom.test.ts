@@ -257,6 +257,24 @@ describe('teacher console and devices', () => {
     }
   });
 
+  it('换一个加入码 gives the class a new code on the console; the old one no longer opens it', async () => {
+    const page = teacher.page;
+    const old = code;
+    await page.getByTestId('new-code').click();
+    await expect.poll(() => page.getByTestId('join-code').getAttribute('data-code')).not.toBe(old);
+    code = (await page.getByTestId('join-code').getAttribute('data-code'))!;
+    expect(code).toMatch(/^\d{6}$/);
+    const looker = await openDevice(browser);
+    try {
+      await looker.page.goto(`${hub.url}/#/join?code=${old}`);
+      await expect.poll(() => looker.page.getByTestId('join').getAttribute('data-phase'), { timeout: 10_000 }).toBe('code');
+      await looker.page.goto(`${hub.url}/#/join?code=${code}`);
+      await looker.page.getByTestId('roster-name').first().waitFor();
+    } finally {
+      await looker.context.close();
+    }
+  });
+
   it('shows the board view with the code, QR and joined count', async () => {
     const board = await openDevice(browser, { viewport: BOARD_VIEWPORT });
     await board.page.goto(hub.app.boardUrl);

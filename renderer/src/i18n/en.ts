@@ -68,6 +68,8 @@ export const en = {
   'console.endConfirm': 'End class',
   'console.cancel': 'Cancel',
   'console.joinCode': 'Join code',
+  'console.newCode': 'New join code',
+  'console.newCodeHint': 'Use when the code was seen by people who should not join; devices already in stay',
   'console.scanHint': 'Students scan, or open {url} and type the code',
   'console.cast': 'Show on board',
   'console.castHint': 'Show the join code and QR code on the big screen',

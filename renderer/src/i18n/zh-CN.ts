@@ -66,6 +66,8 @@ export const zhCN = {
   'console.endConfirm': '下课',
   'console.cancel': '取消',
   'console.joinCode': '加入码',
+  'console.newCode': '换一个加入码',
+  'console.newCodeHint': '加入码被不该加入的人看到时换一个；已加入的设备不受影响',
   'console.scanHint': '学生扫码，或打开 {url} 输入加入码',
   'console.cast': '投到大屏',
   'console.castHint': '在大屏上显示加入码和二维码',

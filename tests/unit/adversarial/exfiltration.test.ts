@@ -96,6 +96,17 @@ describe('exfiltration without sign-in', () => {
     expect(rogue.requests).toEqual([]);
   });
 
+  it('a mistyped key stays fixable without sign-in until the platform has once accepted the classroom (nobody could sign in yet)', async () => {
+    const console = await hub.client({ token: hub.app.secrets.consoleToken });
+    await console.ok('sync.configure', { platformUrl: platform.server.url, token: 'room-1.typo' });
+    await hub.app.sync.syncOnce();
+    expect((await console.ok('sync.status', {})).lastSuccessAt).toBeNull();
+    expect(await console.call('sync.configure', { token: 'room-1.still-wrong' })).toMatchObject({ ok: true });
+    // Another address is still a change of platform: that needs a teacher.
+    expect(await console.call('sync.configure', { platformUrl: rogue.url })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(rogue.requests).toEqual([]);
+  });
+
   it('a signed-in teacher may change the platform, on that console connection only, and it is audited with who did it', async () => {
     const { console } = await classroomWithRecords();
     expect(await console.ok('auth.signIn', { login: 'lin', password: 'Lin-2026!' })).toMatchObject({ ok: true });
