@@ -84,4 +84,9 @@ export const recordingEvents = {
     to: ['teacher'] as const,
     doc: 'A recording started, ended (finished or interrupted) or was uploaded to the platform.',
   },
+  'recording.onAir': {
+    payload: z.object({ recording: z.boolean() }),
+    to: ['board', 'student', 'group', 'observer', 'remote'] as const,
+    doc: 'Whether the class is being recorded now (正在录课 on the board and the tablets): sent when a recording starts or ends, and to every device as it joins.',
+  },
 } as const satisfies Record<string, EventSpec>;

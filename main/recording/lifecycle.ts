@@ -64,6 +64,8 @@ export function recordingCore(ctx: ServiceContext, deps: RecordingDeps | null) {
   function announce(r: RecordingRow): void {
     const payload = info(r);
     ctx.broadcast(r.sessionId, 'recording.changed', payload);
+    // Pupils and the board see that the class is being recorded (minors' data: never recorded unseen).
+    ctx.broadcast(r.sessionId, 'recording.onAir', { recording: repo.running().some((x) => x.sessionId === r.sessionId) });
     const open = ctx.openSession();
     if (open && open.id !== r.sessionId) ctx.broadcast(open.id, 'recording.changed', payload);
   }

@@ -34,6 +34,11 @@ export function recordingFeature(ctx: ServiceContext, deps: RecordingDeps | null
   return {
     routes: chunkRoutes(ctx, core),
     ready,
+    // A device joining a class that is being recorded is told so at once.
+    onEnter(conn, sessionId) {
+      if (conn.role === 'teacher') return;
+      conn.send('recording.onAir', { recording: repo.running().some((r) => r.sessionId === sessionId) });
+    },
     async close() {
       if (watchdog) clearInterval(watchdog);
       await Promise.allSettled([...ending.values()]);
