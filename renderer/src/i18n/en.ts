@@ -32,6 +32,7 @@ export const en = {
   'recording.none': 'No recordings yet',
   'recording.untitled': '(untitled lesson)',
   'recording.play': 'Play',
+  'recording.onAir': 'Recording',
   'recording.close': 'Close player',
   'recording.status.recording': 'Recording',
   'recording.status.finished': 'Finished',

@@ -30,6 +30,7 @@ export const zhCN = {
   'recording.none': '还没有录像',
   'recording.untitled': '（无标题的课）',
   'recording.play': '播放',
+  'recording.onAir': '正在录课',
   'recording.close': '关闭播放',
   'recording.status.recording': '录制中',
   'recording.status.finished': '已完成',
