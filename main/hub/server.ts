@@ -268,6 +268,39 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: Hu
     return;
   }
   if (serveFile(req, res, url, files)) return;
+  serveWebClient(req, res, url, webRoot);
+}
+
+/**
+ * Whether an Accept-Encoding header allows `coding` (RFC 9110 §12.5.3): named
+ * or `*`, with a q-value above zero.
+ */
+export function acceptsEncoding(header: string | undefined, coding: 'br' | 'gzip'): boolean {
+  let wildcard = false;
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    const ok = q === undefined || Number(q.slice(2)) > 0;
+    if (name === coding) return ok;
+    if (name === '*') wildcard = ok;
+  }
+  return wildcard;
+}
+
+/** Which precompressed copy of `file` to send (made at build time: renderer/vite.config.ts), if any. */
+function pickEncoding(file: string, acceptEncoding: string | undefined): { coding: 'br' | 'gzip'; file: string } | null {
+  for (const [coding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+    if (acceptsEncoding(acceptEncoding, coding) && fs.existsSync(file + ext)) return { coding, file: file + ext };
+  }
+  return null;
+}
+
+/**
+ * The built web client: hashed files under /assets/ are cached for good (a new
+ * build has new names), index.html is checked each time so a tablet picks up a
+ * new build. A tablet that accepts brotli or gzip gets the precompressed copy.
+ */
+function serveWebClient(req: http.IncomingMessage, res: http.ServerResponse, url: URL, webRoot: string | undefined): void {
   if (!webRoot || !fs.existsSync(path.join(webRoot, 'index.html'))) {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Ketang web client is not built: run `npm run build:web`.\n');
     return;
@@ -289,16 +322,23 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, opts: Hu
     // Routes live in the hash; any unknown path gets the app itself.
     file = path.join(root, 'index.html');
   }
-  const type = mimeOf(file);
-  const immutable = file.includes(`${path.sep}assets${path.sep}`);
+  const immutable = path.relative(root, file).startsWith(`assets${path.sep}`);
+  const compressed = pickEncoding(file, req.headers['accept-encoding']);
+  const hasCopies = compressed !== null || fs.existsSync(`${file}.br`) || fs.existsSync(`${file}.gz`);
+  const body = compressed?.file ?? file;
   res.writeHead(200, {
-    'Content-Type': type,
-    'Content-Length': fs.statSync(file).size,
+    'Content-Type': mimeOf(file),
+    'Content-Length': fs.statSync(body).size,
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    ...(compressed ? { 'Content-Encoding': compressed.coding } : {}),
+    // Caches between hub and tablet must not hand a gzip copy to a browser that asked for none.
+    ...(hasCopies ? { Vary: 'Accept-Encoding' } : {}),
   });
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  fs.createReadStream(file).pipe(res);
+  fs.createReadStream(body)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
