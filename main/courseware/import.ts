@@ -11,6 +11,7 @@ import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { CacheEntry, ContentCache } from './cache.ts';
 import { ConvertError, convertToPdf, defaultConvertTimeoutMs, findSoffice, LIBREOFFICE_HINT, officeQueue, type ConversionQueue } from './office.ts';
 import { DEFAULT_LIMITS, FORMATS, formatForExtension, identify, type Format, type Limits } from './sniff.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export type ImportErrorCode =
   | 'NOT_FOUND'
@@ -29,13 +30,11 @@ export type ImportErrorCode =
   | 'CONVERSION_FAILED'
   | 'TIMEOUT';
 
-export class ImportError extends Error {
-  readonly code: ImportErrorCode;
+export class ImportError extends CodedError<ImportErrorCode> {
+  override readonly name = 'ImportError';
   readonly file: string;
   constructor(code: ImportErrorCode, file: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ImportError';
-    this.code = code;
+    super(code, message, options);
     this.file = file;
   }
 }

@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CodedError } from '../../common/errors.ts';
 
 const CANDIDATES =
   process.platform === 'win32'
@@ -68,17 +69,20 @@ export function findSoffice(env: NodeJS.ProcessEnv = process.env): string | null
  */
 export type ConvertFailure = 'load' | 'password' | 'kind' | 'export' | 'too-many-pages' | 'timeout' | 'no-output' | 'spawn';
 
-export class ConvertError extends Error {
-  readonly reason: ConvertFailure;
+export class ConvertError extends CodedError<ConvertFailure> {
+  override readonly name = 'ConvertError';
   readonly pages?: number;
   /** soffice's console output, for the log only. */
   readonly output: string;
   constructor(reason: ConvertFailure, message: string, extra: { pages?: number; output?: string } = {}) {
-    super(message);
-    this.name = 'ConvertError';
-    this.reason = reason;
+    super(reason, message);
     if (extra.pages !== undefined) this.pages = extra.pages;
     this.output = extra.output ?? '';
+  }
+
+  /** Why the conversion failed (the error's code). */
+  get reason(): ConvertFailure {
+    return this.code;
   }
 }
 

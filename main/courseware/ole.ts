@@ -10,6 +10,7 @@
  * and a stream is read only up to the bytes asked for.
  */
 import type { FileReader } from './zip.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export interface OleEntry {
   name: string;
@@ -19,10 +20,11 @@ export interface OleEntry {
   size: number;
 }
 
-export class OleError extends Error {
+/** A compound file whose structure does not hold together (DAMAGED is the one reason). */
+export class OleError extends CodedError<'DAMAGED'> {
+  override readonly name = 'OleError';
   constructor(message: string) {
-    super(message);
-    this.name = 'OleError';
+    super('DAMAGED', message);
   }
 }
 

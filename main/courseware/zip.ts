@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
+import { CodedError } from '../../common/errors.ts';
 
 export interface ZipEntry {
   name: string;
@@ -24,10 +25,11 @@ export interface ZipEntry {
   localOffset: number;
 }
 
-export class ZipError extends Error {
+/** A zip whose structure does not hold together (DAMAGED is the one reason). */
+export class ZipError extends CodedError<'DAMAGED'> {
+  override readonly name = 'ZipError';
   constructor(message: string) {
-    super(message);
-    this.name = 'ZipError';
+    super('DAMAGED', message);
   }
 }
 

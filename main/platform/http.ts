@@ -3,17 +3,17 @@ import type http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { MAX_JSON_BYTES } from '../../common/sync-wire.ts';
+import { CodedError } from '../../common/errors.ts';
 
 /** A refusal or failure with its HTTP status and a stable code; `extra` joins the JSON body, `headers` the reply's. */
-export class HttpError extends Error {
+export class HttpError extends CodedError {
+  override readonly name = 'HttpError';
   readonly status: number;
-  readonly code: string;
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
   constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-    super(message);
+    super(code, message);
     this.status = status;
-    this.code = code;
     this.extra = extra;
     this.headers = headers;
   }

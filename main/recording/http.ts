@@ -13,17 +13,13 @@
 import type http from 'node:http';
 import { bearer, parseRange } from '../base/http.ts';
 import type { MediaSource } from './chunks.ts';
+import { CodedError } from '../../common/errors.ts';
 
 export type ChunkErrorCode = 'UNAUTHENTICATED' | 'NOT_FOUND' | 'INVALID' | 'TOO_LARGE' | 'OUT_OF_ORDER' | 'ENDED' | 'CONFLICT' | 'INTERNAL';
 
 /** A refusal the route turns into a status and a JSON error. */
-export class ChunkError extends Error {
-  readonly code: ChunkErrorCode;
-  constructor(code: ChunkErrorCode, message: string) {
-    super(message);
-    this.name = 'ChunkError';
-    this.code = code;
-  }
+export class ChunkError extends CodedError<ChunkErrorCode> {
+  override readonly name = 'ChunkError';
 }
 
 const STATUS: Record<ChunkErrorCode, number> = {
