@@ -17,11 +17,17 @@ const Millis = z.number().int().min(0);
 
 // ------------------------------------------------------------ attention
 
-export const Lock = z.object({ audience: Audience, message: z.string().max(200).nullable(), at: z.string() });
+/** `endsAt`: the hub's clock (ms since 1970) when a timed lock lifts itself; null for a lock until 解锁. */
+export const Lock = z.object({ audience: Audience, message: z.string().max(200).nullable(), at: z.string(), endsAt: z.number().nullable() });
 export const AttentionState = z.object({ locks: z.array(Lock) });
 export type AttentionState = z.infer<typeof AttentionState>;
-/** What one device shows: a full-screen lock it cannot dismiss, with the teacher's words. */
-export const MyAttention = z.object({ locked: z.boolean(), message: z.string().nullable() });
+/**
+ * What one device shows: a full-screen lock it cannot dismiss, with the
+ * teacher's words and, for a timed lock, 还剩 m:ss until `endsAt` (hub clock;
+ * `hubNow` lets the device correct for its own clock).
+ */
+export const MyAttention = z.object({ locked: z.boolean(), message: z.string().nullable(), endsAt: z.number().nullable(), hubNow: z.number() });
+export type MyAttention = z.infer<typeof MyAttention>;
 
 // --------------------------------------------------------------- sign-in
 
@@ -198,9 +204,9 @@ const QuestionRef = z.object({ questionId: Id }).strict();
 export const interactionOperations = {
   'attention.lock': op({
     roles: ['teacher'],
-    input: z.object({ audience: Audience, message: Message.optional() }).strict(),
+    input: z.object({ audience: Audience, message: Message.optional(), seconds: z.number().int().min(1).max(3600).optional() }).strict(),
     output: AttentionState,
-    doc: 'Lock the screens of all devices, a group or one device ("eyes on the board"), with an optional message. A locked device shows it full screen and cannot dismiss it.',
+    doc: 'Lock the screens of all devices, a group or one device ("eyes on the board"), with an optional message. A locked device shows it full screen and cannot dismiss it. With `seconds` the hub lifts the lock by itself when they run out (devices count down to `endsAt`); a lock that ran out while the hub was down stays lifted.',
   }),
   'attention.unlock': op({
     roles: ['teacher'],

@@ -30,12 +30,15 @@ export function interactionCore(ctx: ServiceContext) {
   const { store } = ctx;
   const repo = new InteractionRepo(store.db);
   const models = new Map<string, InteractionModel>();
+  /** Run once a session's state is rebuilt (after a restart): e.g. re-arm a timed lock's timer. */
+  const onLoad: ((sessionId: string) => void)[] = [];
 
   const model = (sessionId: string): InteractionModel => {
     let m = models.get(sessionId);
     if (!m) {
       m = replay(sessionEvents(ctx, sessionId));
       models.set(sessionId, m);
+      for (const f of onLoad) f(sessionId);
     }
     return m;
   };
@@ -67,5 +70,5 @@ export function interactionCore(ctx: ServiceContext) {
 
   const sid = (conn: Connection): string => ctx.sessionOf(conn).id;
 
-  return { ctx, store, repo, models, model, record, deviceRows, me, deviceConns, covered, sid };
+  return { ctx, store, repo, models, model, onLoad, record, deviceRows, me, deviceConns, covered, sid };
 }

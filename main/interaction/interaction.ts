@@ -71,8 +71,7 @@ export function interactionFeature(ctx: ServiceContext, signIn: SignInFeature): 
       }
       if (!conn.deviceId) return;
       const d = sessionDevices(ctx, sessionId).find((x) => x.id === conn.deviceId);
-      const hit = [...m.attention.locks].reverse().find((l) => covered(sessionId, l.audience).has(conn.deviceId!));
-      conn.send('attention.mine', hit ? { locked: true, message: hit.message } : { locked: false, message: null });
+      conn.send('attention.mine', attention.mine(sessionId, conn.deviceId));
       if (conn.role === 'student') {
         conn.send('signin.mine', mySignin(m, d));
         conn.send('hand.mine', { raised: m.hands.queue.some((h) => h.deviceId === conn.deviceId) });
@@ -87,7 +86,12 @@ export function interactionFeature(ctx: ServiceContext, signIn: SignInFeature): 
     },
 
     onSessionEnd(sessionId) {
+      attention.disarm(sessionId);
       models.delete(sessionId);
+    },
+
+    close() {
+      attention.close();
     },
   };
 }

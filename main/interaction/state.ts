@@ -69,7 +69,8 @@ export function applyEvent(m: InteractionModel, e: Pick<ClassEvent, 'type' | 'de
   const p = (e.payload ?? {}) as P;
   switch (e.type) {
     case 'attention.changed':
-      m.attention = { locks: (p.locks as AttentionState['locks']) ?? [] };
+      // 旧事件里的锁没有 endsAt (locks from before timed locks never end by themselves).
+      m.attention = { locks: ((p.locks as AttentionState['locks']) ?? []).map((l) => ({ ...l, endsAt: l.endsAt ?? null })) };
       break;
     case 'signin.opened':
       m.signin = { ...m.signin, open: true, openedAt: e.at, lateAfterSeconds: Number(p.lateAfterSeconds ?? 300) };
@@ -161,10 +162,17 @@ export function isCorrect(q: Question, a: Pick<Answer, 'choice'>): boolean | nul
   return want.length === got.length && want.every((v, i) => v === got[i]);
 }
 
-/** Replay a session's events. */
-export function replay(events: Iterable<ClassEvent>): InteractionModel {
+/** The locks still in force at hub time `nowMs`: a timed lock that ran out is lifted. */
+export const liveLocks = (locks: AttentionState['locks'], nowMs: number): AttentionState['locks'] => locks.filter((l) => l.endsAt === null || l.endsAt > nowMs);
+
+/**
+ * Replay a session's events. 定时锁屏在停机期间到时 (a timed lock that ran out
+ * while the hub was down, so no event lifted it) replays as lifted.
+ */
+export function replay(events: Iterable<ClassEvent>, nowMs = Date.now()): InteractionModel {
   const m = emptyModel();
   for (const e of events) applyEvent(m, e);
+  m.attention = { locks: liveLocks(m.attention.locks, nowMs) };
   return m;
 }
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_VIEWPORT, launchBrowser, openDevice } from '../helpers/browser.ts';
 import { startTestHub, type TestHub } from '../helpers/hub.ts';
 import { seedTeacher } from '../helpers/signed-in.ts';
+import { connect } from '../helpers/client.ts';
 
 const SHOTS = process.env.KETANG_SCREENSHOTS ?? '/tmp/ketang-shots';
 
@@ -102,6 +103,36 @@ describe('groups and interaction in the browser', () => {
     await teacher.getByTestId('unlock').click();
     await lock.waitFor({ state: 'detached' });
     await teacher.getByTestId('interaction-target').selectOption({ index: 0 });
+  });
+
+  it('定时锁屏: a 1-minute lock counts down 还剩 m:ss on the tablets and the console, 解锁 ends it early; a timed lock the hub ends lifts the tablets by itself', async () => {
+    await teacher.getByTestId('lock-message-input').fill('');
+    await teacher.getByTestId('lock-duration').selectOption({ label: '1 分钟' });
+    await teacher.getByTestId('lock').click();
+    const left = tablets[2]!.page.getByTestId('lock-left');
+    await left.waitFor();
+    const first = await left.innerText();
+    expect(first).toMatch(/^还剩 (1:00|0:5\d)$/);
+    await expect.poll(() => teacher.getByTestId('lock-left').innerText()).toMatch(/还剩 (1:00|0:5\d)/);
+    // It counts down (the hub's end time, the hub's clock).
+    await expect.poll(() => left.innerText(), { timeout: 5_000 }).not.toBe(first);
+    expect(await left.innerText()).toMatch(/^还剩 0:5\d$/);
+    await shot(tablets[2]!.page, 'interaction-tablet-timed-lock-800x1280');
+    await teacher.getByTestId('unlock').click();
+    await tablets[2]!.page.getByTestId('attention-lock').waitFor({ state: 'detached' });
+    await expect.poll(() => teacher.getByTestId('locks').count()).toBe(0);
+
+    // Nobody unlocks a 2-second lock: the hub lifts it, and every tablet follows.
+    const t = await connect(hub.url, { token: hub.app.secrets.consoleToken });
+    try {
+      await t.ok('attention.lock', { audience: { kind: 'all' }, seconds: 2 });
+      await tablets[1]!.page.getByTestId('lock-left').waitFor();
+      await tablets[1]!.page.getByTestId('attention-lock').waitFor({ state: 'detached', timeout: 6_000 });
+      await expect.poll(() => teacher.getByTestId('locks').count()).toBe(0);
+    } finally {
+      t.close();
+    }
+    await teacher.getByTestId('lock-duration').selectOption({ index: 0 });
   });
 
   it('runs a single-choice question: every tablet answers, the board shows the counts as bars, reveal marks the right ones', async () => {
@@ -211,5 +242,56 @@ describe('anonymous join', () => {
     await teacher.getByTestId('group-chip').filter({ hasText: '小星星' }).waitFor();
     const row = hub.app.store.devices(sessionId).find((x) => x.name === '小星星');
     expect(row).toMatchObject({ role: 'student', studentId: null });
+  });
+});
+
+describe('groups ask before anything is lost (issue 18, item 10)', () => {
+  it('renames with one tap on 改名; deleting a group says its points go too; 随机分组 over hand-made groups asks; new groups are 第N组', async () => {
+    const groups = teacher.getByTestId('group');
+    const first = groups.nth(0);
+    // One tap (a touch board has no double-click): the field opens focused.
+    await first.getByTestId('group-rename').click();
+    const field = first.getByTestId('group-rename-input');
+    await expect.poll(() => field.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await field.fill('火箭队');
+    await field.press('Enter');
+    await expect.poll(() => first.getAttribute('data-name')).toBe('火箭队');
+    await expect.poll(() => tablets[0]!.page.getByTestId('my-group').innerText()).toBe('火箭队');
+    await first.getByTestId('group-plus').click();
+    await expect.poll(() => first.getByTestId('group-points').innerText()).toBe('1 分');
+
+    // ✕ asks, naming the group and its points; 取消 keeps both.
+    await first.getByTestId('group-remove').click();
+    const dialog = teacher.getByRole('alertdialog');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('删除「火箭队」？');
+    expect(await dialog.innerText()).toContain('1 分也一起删除');
+    await dialog.getByTestId('dialog-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await groups.count()).toBe(2);
+    expect(await first.getAttribute('data-name')).toBe('火箭队');
+
+    // 随机分组 over the teacher's own grouping asks first; 取消 changes nothing.
+    await teacher.getByTestId('groups-random').click();
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('替换现在的分组？');
+    await dialog.getByTestId('dialog-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await first.getAttribute('data-name')).toBe('火箭队');
+    await teacher.getByTestId('groups-random').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    await expect.poll(() => groups.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(['第一组', '第二组', '第三组', '第四组']);
+    // A grouping 随机分组 just made is re-dealt without asking.
+    const rev = hub.app.store.events(sessionId).filter((e) => e.type === 'groups.changed').length;
+    await teacher.getByTestId('groups-random').click();
+    await expect.poll(() => hub.app.store.events(sessionId).filter((e) => e.type === 'groups.changed').length).toBe(rev + 1);
+    expect(await dialog.count()).toBe(0);
+
+    // 新建小组 follows the same naming: 第五组, never 第5组.
+    await teacher.getByTestId('group-add').click();
+    await expect.poll(() => groups.nth(4).getAttribute('data-name')).toBe('第五组');
+    await groups.nth(4).getByTestId('group-remove').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    await expect.poll(() => groups.count()).toBe(4);
   });
 });

@@ -9,6 +9,7 @@ import { defineStore } from 'pinia';
 import type {
   AttentionState,
   HandsState,
+  MyAttention,
   MyQuestion,
   PickState,
   PointsState,
@@ -25,12 +26,12 @@ interface State {
   hands: HandsState;
   pick: PickState;
   timer: TimerState | null;
-  /** hub clock − this clock, from the last timer.state. */
+  /** hub clock − this clock, from the last timer.state or attention.mine. */
   clockOffset: number;
   quiz: QuizLive | null;
   points: PointsState;
   // ---- this device
-  locked: { locked: boolean; message: string | null };
+  locked: MyAttention;
   mySignin: { open: boolean; signedIn: boolean; late: boolean };
   handRaised: boolean;
   myQuestion: MyQuestion;
@@ -51,7 +52,7 @@ const initial = (): State => ({
   clockOffset: 0,
   quiz: null,
   points: { students: {}, devices: {}, groups: {} },
-  locked: { locked: false, message: null },
+  locked: { locked: false, message: null, endsAt: null, hubNow: 0 },
   mySignin: { open: false, signedIn: false, late: false },
   handRaised: false,
   myQuestion: { question: null, answer: null },
@@ -80,7 +81,7 @@ export const useInteractionStore = defineStore('interaction', {
           api.on('timer.state', (s) => this.setTimer(s)),
           api.on('quiz.live', (s) => (this.quiz = s)),
           api.on('points.changed', (s) => (this.points = s)),
-          api.on('attention.mine', (s) => (this.locked = s)),
+          api.on('attention.mine', (s) => this.setLocked(s)),
           api.on('signin.mine', (s) => (this.mySignin = s)),
           api.on('hand.mine', (s) => (this.handRaised = s.raised)),
           api.on('quiz.mine', (s) => (this.myQuestion = s)),
@@ -92,6 +93,15 @@ export const useInteractionStore = defineStore('interaction', {
         unbind = () => offs.forEach((off) => off());
       }
       if (fetch) void this.refresh();
+    },
+    setLocked(s: MyAttention) {
+      this.locked = s;
+      // 锁屏倒计时按大屏的钟 (the countdown runs on the hub's clock, like the timer).
+      this.clockOffset = s.hubNow - Date.now();
+    },
+    /** Milliseconds left of a timed lock ending at hub time `endsAt`, at this clock's `nowMs`. */
+    lockLeft(endsAt: number, nowMs: number): number {
+      return Math.max(0, endsAt - (nowMs + this.clockOffset));
     },
     setTimer(s: TimerState) {
       this.timer = s;

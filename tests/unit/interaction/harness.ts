@@ -37,10 +37,11 @@ export class Harness {
     return startKetang({ dataDir: this.dir, host: '127.0.0.1', port: 0, resourcesDir: 'resources', log: this.log });
   }
 
-  /** Stop and start the hub on the same data (a new port): every client must reconnect. */
-  async restart(): Promise<void> {
+  /** Stop and start the hub on the same data (a new port): every client must reconnect. `downMs`: how long it stays down. */
+  async restart(downMs = 0): Promise<void> {
     for (const c of this.clients.splice(0)) c.close();
     await this.app.close();
+    if (downMs) await new Promise((r) => setTimeout(r, downMs));
     this.app = await this.boot();
   }
 

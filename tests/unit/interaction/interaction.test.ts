@@ -35,23 +35,23 @@ describe('attention control', () => {
     const screen = await h.joinGroupScreen(code, 'G');
     const board = await h.board();
     await t.ok('attention.lock', { audience: { kind: 'all' }, message: '请看大屏' });
-    for (const d of [a!, b!, screen]) expect(await d.c.waitForEvent('attention.mine', (p) => p.locked)).toEqual({ locked: true, message: '请看大屏' });
+    for (const d of [a!, b!, screen]) expect(await d.c.waitForEvent('attention.mine', (p) => p.locked)).toMatchObject({ locked: true, message: '请看大屏', endsAt: null });
     expect((await board.waitForEvent('attention.changed', (p) => p.locks.length === 1)).locks[0]).toMatchObject({ audience: { kind: 'all' }, message: '请看大屏' });
     await t.ok('attention.unlock', {});
-    expect(await a!.c.waitForEvent('attention.mine', (p) => !p.locked)).toEqual({ locked: false, message: null });
+    expect(await a!.c.waitForEvent('attention.mine', (p) => !p.locked)).toMatchObject({ locked: false, message: null });
 
     const G = (await t.ok('groups.create', { name: 'A' })).groups[0]!;
     await t.ok('groups.assign', { deviceId: a!.deviceId, groupId: G.id });
     await t.ok('groups.assign', { deviceId: screen.deviceId, groupId: G.id });
     b!.c.clearEvents();
     await t.ok('attention.lock', { audience: { kind: 'group', groupId: G.id } });
-    expect(await a!.c.waitForEvent('attention.mine', (p) => p.locked)).toEqual({ locked: true, message: null });
-    expect(await screen.c.waitForEvent('attention.mine', (p) => p.locked)).toEqual({ locked: true, message: null });
+    expect(await a!.c.waitForEvent('attention.mine', (p) => p.locked)).toMatchObject({ locked: true, message: null, endsAt: null });
+    expect(await screen.c.waitForEvent('attention.mine', (p) => p.locked)).toMatchObject({ locked: true, message: null, endsAt: null });
     expect((await b!.c.waitForEvent('attention.mine')).locked).toBe(false);
 
     a!.c.close();
     const back = await h.resume(a!);
-    expect(await back.c.waitForEvent('attention.mine')).toEqual({ locked: true, message: null });
+    expect(await back.c.waitForEvent('attention.mine')).toMatchObject({ locked: true, message: null, endsAt: null });
     await t.ok('attention.unlock', { audience: { kind: 'group', groupId: G.id } });
     expect((await back.c.waitForEvent('attention.mine', (p) => !p.locked)).locked).toBe(false);
     expect(types('attention.changed')).toBe(4);
