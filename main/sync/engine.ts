@@ -20,8 +20,11 @@ import { ByteBucket, realClock, type Clock } from './throttle.ts';
 import { Uploader, type UploadLimits } from './upload.ts';
 import type { SyncStatus } from '../../common/contract/sync.ts';
 import { checkPlatformUrl } from './link.ts';
+import { FieldCipher } from '../base/crypto/cipher.ts';
 
 const CONFIG_KEY = 'sync.config';
+/** Where the platform key is sealed (its associated data: a sealed value cannot be moved to another field). */
+const TOKEN_WHERE = 'meta.sync.token';
 const STATE_KEY = 'sync.state';
 
 /** What the engine reports is what the console receives: the contract's shape (common/contract/sync.ts), one definition. */
@@ -90,9 +93,20 @@ export class SyncEngine {
     const raw = this.repo.getMeta(CONFIG_KEY);
     if (!raw) return DEFAULT_CONFIG;
     const r = SyncConfig.safeParse(JSON.parse(raw));
+    if (r.success && r.data.token) {
+      // The classroom's platform key is sealed with the data key; one an earlier build kept in clear is sealed now.
+      const stored = r.data.token;
+      const cfg = { ...r.data, token: this.o.store.openText(TOKEN_WHERE, stored) };
+      if (!FieldCipher.isSealed(stored) && this.o.store.dataKeys) this.saveConfig(cfg);
+      return cfg;
+    }
     if (r.success) return r.data;
     this.o.log.warn('sync: stored settings are invalid; using defaults until they are saved again', { error: r.error.message });
     return DEFAULT_CONFIG;
+  }
+
+  private saveConfig(cfg: SyncConfig): void {
+    this.repo.setMeta(CONFIG_KEY, JSON.stringify({ ...cfg, token: cfg.token ? this.o.store.sealText(TOKEN_WHERE, cfg.token) : null }));
   }
 
   private loadState(): PersistedState {
@@ -132,7 +146,7 @@ export class SyncEngine {
     const next = SyncConfig.parse({ ...this.cfg, ...patch });
     // Refused before anything is stored: pupils' data goes only over HTTPS (link.ts).
     if (next.platformUrl && next.platformUrl !== this.cfg.platformUrl) checkPlatformUrl(next.platformUrl);
-    this.repo.setMeta(CONFIG_KEY, JSON.stringify(next));
+    this.saveConfig(next);
     if (next.platformUrl !== this.cfg.platformUrl || next.token !== this.cfg.token) this.dropAdapter();
     this.cfg = next;
     this.up.setRate(kbpsToBytes(next.upKbps));

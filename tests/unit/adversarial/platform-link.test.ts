@@ -74,4 +74,18 @@ describe('the platform link', () => {
     expect(app!.sync.status().lastError).toMatchObject({ code: 'REFUSED', message: expect.stringMatching(/ERR_TLS_CERT_ALTNAME_INVALID|certificate/) });
     expect(await platform!.store.records('room-1')).toEqual([]);
   });
+
+  it('keeps the classroom key sealed with the data key, and seals one an earlier build left in clear', async () => {
+    const key = 'room-1.secret-classroom-key';
+    app!.sync.configure({ platformUrl: 'http://127.0.0.1:9', token: key });
+    const stored = (): string => String((app!.store.db.prepare("SELECT value FROM meta WHERE key = 'sync.config'").get() as { value: string }).value);
+    expect(stored()).not.toContain(key);
+    expect(app!.sync.config.token).toBe(key);
+    // An earlier build's clear key: still read, and sealed in place at the next start.
+    app!.store.db.prepare("UPDATE meta SET value = ? WHERE key = 'sync.config'").run(JSON.stringify({ ...JSON.parse(stored()), token: key }));
+    await app!.close();
+    app = await startKetang({ dataDir: path.join(dir, 'room'), host: '127.0.0.1', port: 0, resourcesDir: path.resolve('resources'), log: silentLogger });
+    expect(app.sync.config.token).toBe(key);
+    expect(stored()).not.toContain(key);
+  });
 });
