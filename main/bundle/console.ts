@@ -147,7 +147,7 @@ export function bundleFeature(deps: () => SecurityDeps | null, signIn: SignInFea
           throw new KetangError('CONFLICT', `The folder ${input.to} does not exist (is the USB drive plugged in?)`);
         }
         try {
-          const r = await exportUploadBundle({ store: d.store, repo: d.repo, signer: loadOrCreateSigner(d.dataDir), toDir: to, hubId: d.hubId });
+          const r = await exportUploadBundle({ store: d.store, repo: d.repo, signer: loadOrCreateSigner(d.dataDir, d.store.dataKeys?.filesKey), toDir: to, hubId: d.hubId });
           d.audit.record('bundle.export', 'ok', teacher.login, { kind: 'upload', dir: r.dir, id: r.manifest.id, records: r.records, files: r.files, bytes: r.bytes, via: 'console' });
           return { dir: r.dir, records: r.records, files: r.files, bytes: r.bytes };
         } catch (err) {

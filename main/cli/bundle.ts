@@ -72,7 +72,13 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = prepareDataDir(values.data ?? defaultDataDir());
 
   if (command === 'key') {
-    const s = loadOrCreateSigner(dataDir);
+    const keyStore = new Store(path.join(dataDir, 'ketang.db'), { keys: defaultKeyProvider(dataDir) });
+    let s;
+    try {
+      s = loadOrCreateSigner(dataDir, keyStore.dataKeys?.filesKey);
+    } finally {
+      keyStore.close();
+    }
     console.log(`Signing key ${s.keyId} of this classroom (give the line below to the platform's admin):`);
     console.log(s.publicKey);
     return 0;
@@ -139,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
         const password = await readPassword(`Password for ${values.login}: `, values['password-stdin'] ?? false);
         const session = await identity.signIn(values.login, password);
         const teacher = identity.requireTeacher(session.token, 'bundle.export');
-        const signer = loadOrCreateSigner(dataDir);
+        const signer = loadOrCreateSigner(dataDir, store.dataKeys?.filesKey);
         const hubId = loadSecrets(dataDir).hubId;
         const toDir = path.resolve(values.to);
         try {

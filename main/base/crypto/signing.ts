@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { checkOwnerOnly } from './keys.ts';
+import { readSealedFile, SealedWriter, sealFileInPlace } from './sealed-files.ts';
 
 export const SIGNING_KEY_FILE = 'bundle-signing-key.pem';
 export const TRUSTED_SIGNERS_FILE = 'trusted-signers.json';
@@ -34,23 +35,45 @@ function signerFrom(privateKey: KeyObject): Signer {
   return { publicKey, keyId: keyIdOf(publicKey), sign: (data) => sign(null, data, privateKey) };
 }
 
-/** The classroom's signing key: loaded, or created once (0600). */
-export function loadOrCreateSigner(dataDir: string): Signer {
+/**
+ * The classroom's signing key: loaded, or created once. With the data's files
+ * key (the desktop app, the hub, the CLI all have it) the key is kept sealed
+ * (`bundle-signing-key.pem.sealed`, never in clear on disk), and a clear key an
+ * earlier build left is sealed in place; without it (tools that hold no data
+ * key) a clear owner-only file, as before.
+ */
+export function loadOrCreateSigner(dataDir: string, filesKey?: Buffer): Signer {
   const file = path.join(dataDir, SIGNING_KEY_FILE);
-  if (fs.existsSync(file)) {
-    checkOwnerOnly(file);
+  const sealed = `${file}.sealed`;
+  const parse = (pem: string, from: string): KeyObject => {
     let key: KeyObject;
     try {
-      key = createPrivateKey(fs.readFileSync(file, 'utf8'));
+      key = createPrivateKey(pem);
     } catch (err) {
-      throw new Error(`${file} is damaged (${(err as Error).message}); restore it, or move it aside to make a new signing key (the platform must then trust the new one).`, { cause: err });
+      throw new Error(`${from} is damaged (${(err as Error).message}); restore it, or move it aside to make a new signing key (the platform must then trust the new one).`, { cause: err });
     }
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file} is not an Ed25519 key.`);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${from} is not an Ed25519 key.`);
+    return key;
+  };
+  if (fs.existsSync(sealed)) {
+    if (!filesKey) throw new Error(`${sealed} is sealed with the classroom's data key: run this where the data key is available.`);
+    checkOwnerOnly(sealed);
+    return signerFrom(parse(readSealedFile(sealed, filesKey).toString('utf8'), sealed));
+  }
+  if (fs.existsSync(file)) {
+    checkOwnerOnly(file);
+    const key = parse(fs.readFileSync(file, 'utf8'), file);
+    if (filesKey) sealFileInPlace(file, filesKey);
     return signerFrom(key);
   }
   const { privateKey } = generateKeyPairSync('ed25519');
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+  if (filesKey) {
+    const w = new SealedWriter(sealed, filesKey);
+    w.write(Buffer.from(pem));
+    w.end();
+  } else fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
   return signerFrom(privateKey);
 }
 

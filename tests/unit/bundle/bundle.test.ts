@@ -27,6 +27,7 @@ import type { PlatformAdapter } from '../../../main/sync/adapter.ts';
 import { Uploader } from '../../../main/sync/upload.ts';
 import type { SyncRecord } from '../../../common/sync-wire.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { randomBytes } from 'node:crypto';
 
 let root: string;
 let cleanup: () => void;
@@ -229,6 +230,23 @@ describe('lesson bundles', () => {
 
     // After all that, the genuine bundle still imports.
     expect((await importLessonBundle({ dir, trusted, store: point.store, cache: point.cache, securityDb: point.security })).lessons).toBe(1);
+  });
+
+  it('keeps the signing key sealed with the data key, and seals a clear one an earlier build left', () => {
+    const room = site('sealed-room');
+    const filesKey = randomBytes(32);
+    const signer = loadOrCreateSigner(room.dir, filesKey);
+    const clear = path.join(room.dir, 'bundle-signing-key.pem');
+    expect(fs.existsSync(clear)).toBe(false);
+    expect(fs.readFileSync(`${clear}.sealed`).includes('PRIVATE KEY')).toBe(false);
+    expect(loadOrCreateSigner(room.dir, filesKey).publicKey).toBe(signer.publicKey);
+    expect(() => loadOrCreateSigner(room.dir)).toThrow(/sealed with the classroom's data key/);
+    // A key an earlier build wrote in clear: read, then sealed in place.
+    const old = site('old-room');
+    const legacy = loadOrCreateSigner(old.dir);
+    expect(loadOrCreateSigner(old.dir, filesKey).publicKey).toBe(legacy.publicKey);
+    expect(fs.existsSync(path.join(old.dir, 'bundle-signing-key.pem'))).toBe(false);
+    expect(loadOrCreateSigner(old.dir, filesKey).publicKey).toBe(legacy.publicKey);
   });
 
   it('keeps the signing key owner-only and the trust list checked', async () => {
