@@ -186,6 +186,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       dataDir,
       log,
       isClassLive: () => store.openSessions().length > 0,
+      // Personal data leaving this PC by the retention policy is on the record, like every export.
+      onRetention: (r) => audit.record('retention.purge', 'ok', null, r),
       // Audit the runs that moved data, and the first failure of each kind (not every retry while offline for weeks).
       onPass: (r) => {
         if (r.ok) {

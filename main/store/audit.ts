@@ -23,6 +23,7 @@ export type AuditAction =
   | 'key.sealed-existing'
   | 'audit.export'
   | 'audit.pruned'
+  | 'retention.purge'
   | 'data.export';
 export type AuditOutcome = 'ok' | 'refused' | 'failed';
 

@@ -43,6 +43,8 @@ export interface SyncEngineOptions {
   log: Logger;
   /** Whether a class is in progress on this PC. */
   isClassLive: () => boolean;
+  /** Retention removed acknowledged records or local copies of uploaded files (the app audits it). */
+  onRetention?: (r: { records: number; files: number; olderThan: string; days: number }) => void;
   /** Tests give a fake platform adapter; otherwise an HTTP one is made from the config. */
   adapter?: PlatformAdapter;
   clock?: Clock;
@@ -329,11 +331,16 @@ export class SyncEngine {
     if (days === null) return;
     const before = new Date(this.now().getTime() - days * 86_400_000).toISOString();
     const purged = this.repo.purgeAckedOutbox(before);
+    let files = 0;
     for (const f of this.repo.filesPastRetention(before)) {
       fs.rmSync(f.path, { force: true });
       this.repo.markFileRemoved(f.sha256, this.now().toISOString());
+      files++;
     }
-    if (purged) this.o.log.info('sync: retention removed acknowledged outbox rows', { purged, olderThan: before });
+    if (purged || files) {
+      this.o.log.info('sync: retention removed acknowledged records and files', { purged, files, olderThan: before });
+      this.o.onRetention?.({ records: purged, files, olderThan: before, days });
+    }
   }
 
   /** Run passes in the background until stop(): when there is work, after a failure's backoff, and every idle period. */

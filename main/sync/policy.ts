@@ -24,7 +24,8 @@ export const SyncConfig = z.object({
   /** Sync while a class is in progress (it competes with the class for the link). */
   allowDuringClass: z.boolean().default(false),
   /** Keep acknowledged outbox rows and uploaded files this many days; null: keep for good. */
-  retentionDays: z.number().int().nonnegative().nullable().default(null),
+  // Acknowledged records and the local copies of uploaded files go after a year by default (they are on the platform); null keeps them.
+  retentionDays: z.number().int().nonnegative().nullable().default(365),
   /** Fetch rosters, timetables and lesson packages at most this often. */
   downloadEveryHours: z.number().positive().default(24),
 });
