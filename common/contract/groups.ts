@@ -71,9 +71,9 @@ export const groupsOperations = {
   }),
   'groups.create': op({
     roles: ['teacher'],
-    input: z.object({ name: Name, color: GroupColor.optional() }).strict(),
+    input: z.object({ name: Name.optional(), color: GroupColor.optional() }).strict(),
     output: GroupsState,
-    doc: 'Add an empty group (a colour is picked when none is given).',
+    doc: 'Add an empty group. Without a name it is the first free 第一组, 第二组 … (the names 随机分组 and 按名单分组 give, so one class never mixes 第1组 and 第一组); a colour is picked when none is given.',
   }),
   'groups.update': op({
     roles: ['teacher'],
@@ -85,7 +85,7 @@ export const groupsOperations = {
     roles: ['teacher'],
     input: z.object({ groupId: Id }).strict(),
     output: GroupsState,
-    doc: 'Delete a group; its members become ungrouped.',
+    doc: 'Delete a group; its members become ungrouped and its points go with it (the console asks first).',
   }),
   'groups.assign': op({
     roles: ['teacher'],
@@ -97,7 +97,7 @@ export const groupsOperations = {
     roles: ['teacher'],
     input: z.object({ count: GroupCount }).strict(),
     output: GroupsState,
-    doc: 'Replace the groups with `count` new groups and deal the joined students into them at random, sizes differing by at most one. Group screens go one per group.',
+    doc: 'Replace the groups with `count` new groups and deal the joined students into them at random, sizes differing by at most one. Only students are dealt: a group screen stays at the place it had (its group\'s position, or the group named like it), and screens not in a group fill groups without one, one per group.',
   }),
   'groups.fromRoster': op({
     roles: ['teacher'],

@@ -138,7 +138,12 @@ export type PointsState = z.infer<typeof PointsState>;
 
 // ---------------------------------------------------------------- report
 
-export const AttendanceStatus = z.enum(['present', 'late', 'absent']);
+/**
+ * present: joined (or signed in on time); late: signed in late; absent (缺勤): 签到 was used in
+ * that class and the student neither signed in nor joined; notJoined (未加入): no device and no
+ * 签到 to say they were expected, so nothing is claimed about where they were.
+ */
+export const AttendanceStatus = z.enum(['present', 'late', 'absent', 'notJoined']);
 export const SessionReport = z.object({
   sessionId: Id,
   lessonTitle: z.string(),
@@ -150,7 +155,6 @@ export const SessionReport = z.object({
       studentId: Id,
       name: z.string(),
       number: z.string().nullable(),
-      /** Joined or signed in on time: present; signed in late: late; neither: absent. */
       attendance: AttendanceStatus,
       joined: z.boolean(),
       signedInAt: z.string().nullable(),
@@ -175,8 +179,10 @@ export const SessionReport = z.object({
       /** correctCount / answered, or null when the question has no correct answer or nobody answered. */
       correctRate: z.number().nullable(),
       counts: z.array(z.number().int()),
-      /** Students the question was for who did not answer. */
+      /** Students the question was for, with a device in the class when it opened, who did not answer (未作答). */
       missing: z.array(Id),
+      /** Students the question was for without a device in the class when it opened (未加入): not counted in `expected`. */
+      notJoined: z.array(Id),
     }),
   ),
   groups: z.array(z.object({ id: Id, name: z.string(), color: z.string(), points: z.number().int(), members: z.number().int() })),
@@ -194,7 +200,7 @@ export const SessionReport = z.object({
       students: z.array(z.object({ key: z.string(), name: z.string(), number: z.string().nullable(), answers: z.array(z.string().nullable()), correct: z.number().int() })),
     }),
   ),
-  /** Share of present students who answered at least one question / raised a hand / signed in. */
+  /** Present (present or late) out of the roster, and how many of them answered at least one question. */
   participation: z.object({ present: z.number().int(), rosterSize: z.number().int(), answeredAny: z.number().int(), questions: z.number().int() }),
 });
 export type SessionReport = z.infer<typeof SessionReport>;

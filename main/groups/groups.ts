@@ -190,6 +190,13 @@ export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsO
   models.set(ctx, model);
 
   const nextColor = (groups: readonly Group[]): string => GROUP_COLORS.find((c) => !groups.some((g) => g.color === c)) ?? GROUP_COLORS[groups.length % GROUP_COLORS.length]!;
+  /** The first 第N组 not in use: 第一组, 第三组 → 第二组. */
+  const freeName = (groups: readonly Group[]): string => {
+    const taken = new Set(groups.map((g) => g.name));
+    let n = 1;
+    while (taken.has(defaultGroupName(n))) n++;
+    return defaultGroupName(n);
+  };
   const fresh = (count: number): Group[] => Array.from({ length: count }, (_, i) => ({ id: newId(), name: defaultGroupName(i + 1), color: GROUP_COLORS[i % GROUP_COLORS.length]!, studentIds: [], deviceIds: [] }));
   const requireGroup = (st: GroupsState, id: string): Group => {
     const g = st.groups.find((x) => x.id === id);
@@ -211,7 +218,7 @@ export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsO
         const sid = session(conn);
         const st = model.state(sid);
         if (st.groups.length >= 24) throw new KetangError('CONFLICT', 'A class has at most 24 groups');
-        return model.commit(sid, { ...st, groups: [...st.groups, { id: newId(), name: input.name, color: input.color ?? nextColor(st.groups), studentIds: [], deviceIds: [] }] }, conn);
+        return model.commit(sid, { ...st, groups: [...st.groups, { id: newId(), name: input.name ?? freeName(st.groups), color: input.color ?? nextColor(st.groups), studentIds: [], deviceIds: [] }] }, conn);
       },
 
       'groups.update': (conn, input) => {
@@ -253,9 +260,7 @@ export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsO
           if (d.studentId) g.studentIds.push(d.studentId);
           else g.deviceIds.push(d.id);
         });
-        devices.filter((d) => d.role === 'group').forEach((d, i) => {
-          if (i < groups.length) groups[i]!.deviceIds.push(d.id);
-        });
+        placeScreens(st.groups, groups, devices.filter((d) => d.role === 'group'));
         return model.commit(sid, { ...st, groups }, conn);
       },
 
@@ -336,6 +341,24 @@ export function groupsFeature(ctx: ServiceContext): Feature<keyof typeof groupsO
       model.forget(sessionId);
     },
   };
+}
+
+/**
+ * Group screens in a new set of groups: a screen is furniture, not a pupil, so it is
+ * not dealt. One that was in a group keeps that place (the group at the same position,
+ * e.g. the screen on the front-left table stays 第一组); one named like a new group goes
+ * there; the rest fill groups still without a screen, one per group.
+ */
+function placeScreens(before: readonly Group[], groups: Group[], screens: readonly DeviceRow[]): void {
+  const free = (g: Group | undefined): g is Group => !!g && g.deviceIds.length === 0;
+  const left: DeviceRow[] = [];
+  for (const d of screens) {
+    const at = before.findIndex((g) => g.deviceIds.includes(d.id));
+    const g = at >= 0 ? groups[at] : groups.find((x) => x.name === d.name);
+    if (free(g)) g.deviceIds.push(d.id);
+    else left.push(d);
+  }
+  for (const d of left) groups.find(free)?.deviceIds.push(d.id);
 }
 
 function shuffle<T>(items: T[]): T[] {

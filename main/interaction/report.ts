@@ -1,6 +1,8 @@
 /**
  * The report of a class session (课堂报告): attendance against the roster,
  * participation, correct rate per question, who did not answer, points —
+ * blaming nobody for what they could not do: a question counts only the
+ * students whose device was in the class when it opened, and 缺勤 needs 签到 —
  * built from the session's event log (state.ts) and the roster, so it is the
  * same whether the class is running, ended, or the hub restarted.
  */
@@ -46,13 +48,26 @@ export function buildReport(ctx: ServiceContext, sessionId: string, m: Interacti
   const session = store.session(sessionId);
   if (!session) throw new KetangError('NOT_FOUND', `No session ${sessionId}`);
   const roster = store.roster(session.classId);
-  const devices = store.devices(sessionId);
-  const joined = new Set(devices.filter((d) => d.role === 'student' && d.studentId).map((d) => d.studentId!));
+  const devices = store.devices(sessionId).filter((d) => d.role === 'student' && d.studentId);
+  const joined = new Set(devices.map((d) => d.studentId!));
+  /** Students with a device in the class at `at`: joined by then and not yet gone (a later joiner was not asked). */
+  const presentAt = (at: string): Set<string> => new Set(devices.filter((d) => d.joinedAt <= at && (!d.leftAt || d.leftAt > at)).map((d) => d.studentId!));
   const signins = new Map(m.signin.records.map((r) => [r.studentId, r]));
+  // 缺勤 is a claim that a student was expected and did not come: only 签到 makes it.
+  const signinUsed = m.signin.openedAt !== null;
+  const rosterIds = roster.map((s) => s.id);
 
-  const questions = m.quizzes.map((r) => {
-    const expected = r.forStudents ? r.forStudents.filter((s) => s.startsWith('device:') || joined.has(s)) : [...joined];
+  const perQuestion = m.quizzes.map((r) => {
+    const present = presentAt(r.question.startedAt);
     const named = new Set(r.answers.keys());
+    const meant = (r.forStudents ?? rosterIds).filter((s) => !s.startsWith('device:'));
+    const notJoined = meant.filter((s) => !present.has(s) && !named.has(s));
+    // Anonymous devices the question was for count as expected; an answer always counts.
+    const expected = r.forStudents ? r.forStudents.filter((s) => s.startsWith('device:') || present.has(s)) : [...present];
+    return { r, named, notJoined, expected: [...new Set([...expected, ...named])] };
+  });
+
+  const questions = perQuestion.map(({ r, named, notJoined, expected }) => {
     const answers = [...r.answers.values()];
     const correctCount = answers.filter((a) => a.correct === true).length;
     const scorable = r.question.correct !== null && r.question.kind !== 'short' && r.question.kind !== 'photo';
@@ -61,14 +76,22 @@ export function buildReport(ctx: ServiceContext, sessionId: string, m: Interacti
       kind: r.question.kind,
       prompt: r.question.prompt,
       correct: r.question.correct,
-      expected: new Set([...expected, ...named]).size,
+      expected: expected.length,
       answered: answers.length,
       correctCount,
       correctRate: scorable && answers.length ? correctCount / answers.length : null,
       counts: countsOf(r),
       missing: expected.filter((s) => !s.startsWith('device:') && !named.has(s)),
+      notJoined,
     };
   });
+
+  const attendanceOf = (id: string): SessionReport['students'][number]['attendance'] => {
+    const rec = signins.get(id);
+    if (rec) return rec.late ? 'late' : 'present';
+    if (joined.has(id)) return 'present';
+    return signinUsed ? 'absent' : 'notJoined';
+  };
 
   const students = roster.map((stu) => {
     const rec = signins.get(stu.id);
@@ -81,7 +104,7 @@ export function buildReport(ctx: ServiceContext, sessionId: string, m: Interacti
       studentId: stu.id,
       name: stu.name,
       number: stu.number,
-      attendance: rec ? (rec.late ? ('late' as const) : ('present' as const)) : joined.has(stu.id) ? ('present' as const) : ('absent' as const),
+      attendance: attendanceOf(stu.id),
       joined: joined.has(stu.id),
       signedInAt: rec?.at ?? null,
       hands: m.handsRaised[key] ?? 0,
@@ -106,7 +129,7 @@ export function buildReport(ctx: ServiceContext, sessionId: string, m: Interacti
     groups,
     classrooms: remoteReport(store, sessionId, m.quizzes.map((r) => r.question)),
     participation: {
-      present: students.filter((s) => s.attendance !== 'absent').length,
+      present: students.filter((s) => s.attendance === 'present' || s.attendance === 'late').length,
       rosterSize: roster.length,
       answeredAny: students.filter((s) => s.answered > 0).length,
       questions: questions.length,
@@ -115,7 +138,9 @@ export function buildReport(ctx: ServiceContext, sessionId: string, m: Interacti
 }
 
 const KIND: Record<SessionReport['questions'][number]['kind'], string> = { single: '单选', multiple: '多选', truefalse: '判断', short: '简答', photo: '拍照' };
-const ATTENDANCE = { present: '出勤', late: '迟到', absent: '缺勤' } as const;
+const ATTENDANCE = { present: '出勤', late: '迟到', absent: '缺勤', notJoined: '未加入' } as const;
+/** A student's cell for a question they had no device for: 未加入, not an empty 未作答. */
+const NOT_JOINED = '未加入';
 
 /**
  * One CSV cell. Quoted when needed; a cell a spreadsheet would run as a
@@ -139,15 +164,17 @@ export function reportCsv(r: SessionReport): string {
   lines.push(row(['出勤', `${r.participation.present}/${r.participation.rosterSize}`, '参与答题', `${r.participation.answeredAny}/${r.participation.present}`, '题数', r.participation.questions]));
   lines.push('');
   lines.push(row(['学号', '姓名', '出勤', '签到时间', '举手', '被点名', '作答', '答对', '积分', ...r.questions.map((_, i) => `第${i + 1}题`)]));
+  const away = r.questions.map((q) => new Set(q.notJoined));
   for (const s of r.students) {
-    lines.push(row([s.number, s.name, ATTENDANCE[s.attendance], local(s.signedInAt), s.hands, s.picks, s.answered, s.correct, s.points, ...s.answers]));
+    const cells = s.answers.map((a, i) => a ?? (away[i]!.has(s.studentId) ? NOT_JOINED : null));
+    lines.push(row([s.number, s.name, ATTENDANCE[s.attendance], local(s.signedInAt), s.hands, s.picks, s.answered, s.correct, s.points, ...cells]));
   }
   lines.push('');
-  lines.push(row(['题号', '题型', '题目', '正确答案', '应答', '已答', '答对', '正确率', '未作答']));
+  lines.push(row(['题号', '题型', '题目', '正确答案', '应答', '已答', '答对', '正确率', '未作答', '未加入']));
   const names = new Map(r.students.map((s) => [s.studentId, s.name]));
   r.questions.forEach((q, i) => {
     const correct = q.correct ? (q.kind === 'truefalse' ? (q.correct[0] === 0 ? '对' : '错') : q.correct.map((c) => String.fromCharCode(65 + c)).join(',')) : '';
-    lines.push(row([`第${i + 1}题`, KIND[q.kind], q.prompt, correct, q.expected, q.answered, q.correctCount, pct(q.correctRate), q.missing.map((id) => names.get(id) ?? id).join('、')]));
+    lines.push(row([`第${i + 1}题`, KIND[q.kind], q.prompt, correct, q.expected, q.answered, q.correctCount, pct(q.correctRate), q.missing.map((id) => names.get(id) ?? id).join('、'), q.notJoined.map((id) => names.get(id) ?? id).join('、')]));
   });
   if (r.groups.length) {
     lines.push('');

@@ -80,6 +80,36 @@ describe('groups of a running class', () => {
     expect(new Set(st.groups.map((g) => g.color)).size).toBe(3);
   });
 
+  it('random grouping deals students only: a group screen keeps its place (its position, or the group named like it), the rest one per free group', async () => {
+    const t = await h.teacher();
+    const { session } = await h.startClass(t);
+    for (let i = 1; i <= 6; i++) await h.joinStudent(session.code, student(i));
+    const front = await h.joinGroupScreen(session.code, '前排屏');
+    const second = await h.joinGroupScreen(session.code, '第二组');
+    const spare = await h.joinGroupScreen(session.code, '备用屏');
+    let st = await t.ok('groups.create', {});
+    st = await t.ok('groups.create', {});
+    st = await t.ok('groups.create', {});
+    await t.ok('groups.assign', { deviceId: front.deviceId, groupId: st.groups[2]!.id }); // the hand-made place of this screen
+    st = await t.ok('groups.assign', { deviceId: second.deviceId, groupId: null });
+    for (let round = 0; round < 3; round++) {
+      st = await t.ok('groups.random', { count: 3 });
+      expect(st.groups.map((g) => g.deviceIds)).toEqual([[spare.deviceId], [second.deviceId], [front.deviceId]]);
+      expect(st.groups.flatMap((g) => g.studentIds).sort()).toEqual(Array.from({ length: 6 }, (_, i) => student(i + 1)));
+    }
+  });
+
+  it('a new group without a name is the first free 第N组, the same naming as 随机分组', async () => {
+    const t = await h.teacher();
+    await h.startClass(t);
+    await t.ok('groups.create', {});
+    await t.ok('groups.create', {});
+    const three = await t.ok('groups.create', {});
+    expect(three.groups.map((g) => g.name)).toEqual(['第一组', '第二组', '第三组']);
+    await t.ok('groups.remove', { groupId: three.groups[1]!.id });
+    expect((await t.ok('groups.create', {})).groups.map((g) => g.name)).toEqual(['第一组', '第三组', '第二组']);
+  });
+
   it('groups from the roster: consecutive students by number, joined or not', async () => {
     const t = await h.teacher();
     await h.startClass(t);
@@ -205,7 +235,7 @@ describe('roles and bad input', () => {
         expect(r.ok ? null : r.error.code).toBe('FORBIDDEN');
       }
     }
-    for (const bad of [{ name: '' }, { name: 'x', color: 'red' }, { name: 'x', extra: 1 }, null, 'garbage']) {
+    for (const bad of [{ name: '' }, { name: 'x', color: 'red' }, { name: 'x', extra: 1 }, { name: 42 }, 'garbage']) {
       const r = await t.call('groups.create', bad);
       expect(r.ok ? null : r.error.code).toBe('INVALID');
     }
