@@ -18,7 +18,7 @@ import boundaries from 'eslint-plugin-boundaries';
  *   main/app.ts  main/index.ts  main/cli   composition and entry points
  *   main/platform                    the district platform: its own program (common + base only)
  */
-const FEATURES = ['lesson', 'groups', 'interaction', 'share', 'live', 'recording', 'sync', 'courseware', 'identity', 'bundle'];
+const FEATURES = ['lesson', 'groups', 'interaction', 'share', 'live', 'recording', 'sync', 'courseware', 'identity', 'bundle', 'storage'];
 /** Which features a feature may import (acyclic by construction: keep it so). */
 const FEATURE_DEPS = {
   interaction: ['groups', 'live', 'courseware', 'identity'],
@@ -26,6 +26,7 @@ const FEATURE_DEPS = {
   sync: ['courseware', 'identity'],
   identity: ['courseware'],
   bundle: ['identity', 'sync', 'courseware'],
+  storage: ['identity'],
 };
 const R_FEATURES = ['board', 'console', 'groups', 'interaction', 'join', 'lesson', 'live', 'presenter', 'recording', 'share', 'signin', 'sync'];
 /** Which renderer features a feature may import (the screens that compose panels of others); acyclic by construction. */

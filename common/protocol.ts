@@ -24,6 +24,7 @@ import { securityEvents, securityOperations } from './contract/security.ts';
 import { liveEvents, liveOperations } from './contract/live.ts';
 import { liveQuizEvents, liveQuizOperations } from './contract/live-quiz.ts';
 import { recordingEvents, recordingOperations } from './contract/recording.ts';
+import { storageEvents, storageOperations } from './contract/storage.ts';
 
 export * from './contract/base.ts';
 
@@ -43,6 +44,7 @@ export const operations = {
   ...liveOperations,
   ...liveQuizOperations,
   ...recordingOperations,
+  ...storageOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -75,6 +77,7 @@ export const events = {
   ...liveEvents,
   ...liveQuizEvents,
   ...recordingEvents,
+  ...storageEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

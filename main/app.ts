@@ -30,6 +30,12 @@ import { TeacherIdentity } from './identity/identity.ts';
 import type { SecurityDeps } from './identity/signin.ts';
 import { KEY_FILE, KeyFileProvider, type KeyProvider } from './base/crypto/keys.ts';
 import { OWNER_DIR, tightenTree } from './base/owner-only.ts';
+import { locationFile } from './base/paths.ts';
+import { SECURITY_DB_FILE } from './store/security-db.ts';
+import { checkDataDir, type VolumeProbe } from './storage/marker.ts';
+import type { StorageDeps } from './storage/storage.ts';
+import type { Db } from './store/database.ts';
+import type { StorageStatus } from '../common/contract/storage.ts';
 
 export interface KetangOptions {
   /** Folder for the database and the hub's keys; created if missing. */
@@ -56,6 +62,12 @@ export interface KetangOptions {
   keys?: KeyProvider;
   /** Answer photos per device and per class (main/interaction/answer-photo.ts); PHOTO_QUOTA otherwise. */
   photoQuota?: Partial<PhotoQuota>;
+  /** The data folder's setting and run history outside it (main/base/paths.ts); locationFile() by default. */
+  locationFile?: string;
+  /** Asks whether the data folder's volume resets at reboot (main/storage/marker.ts); the OS by default. */
+  volumeProbe?: VolumeProbe;
+  /** The console moved the data (storage.move): the services are closed by then; start again to use `dataDir`. */
+  onDataMoved?: (dataDir: string) => void;
 }
 
 export interface Ketang {
@@ -80,6 +92,9 @@ export interface Ketang {
   /** Teacher console and board view in a browser, with their tokens. */
   readonly consoleUrl: string;
   readonly boardUrl: string;
+  /** Whether the data folder survives a reboot, as this start found it (restore cards, main/storage/marker.ts). */
+  readonly storage: StorageStatus;
+  /** Idempotent. */
   close(): Promise<void>;
 }
 
@@ -137,11 +152,32 @@ export function defaultKeyProvider(dataDir: string, env: NodeJS.ProcessEnv = pro
 
 const AUDIT_PRUNE_MS = 24 * 3_600_000;
 
+/** What the storage feature needs (main/storage/): the start's finding, the databases to copy, and closing after a move. */
+function storageDeps(o: { status: StorageStatus; location: string; store: Store; securityDb: Db; close: () => Promise<void>; opts: KetangOptions }): StorageDeps {
+  return {
+    status: o.status,
+    location: o.location,
+    databases: () => new Map([[DATABASE_FILE, o.store.db], [SECURITY_DB_FILE, o.securityDb]]),
+    classRunning: () => o.store.openSessions().length > 0,
+    // Nothing more is written to the old place: every service closes, and the entry point starts again on the new one.
+    moved: (to) => {
+      // Not to the file log: it is in the old place.
+      (o.opts.log ?? consoleLogger).info('the data folder was moved; closing so Ketang starts again there', { from: o.status.dataDir, to });
+      void o.close().then(() => o.opts.onDataMoved?.(to));
+    },
+  };
+}
+
 export async function startKetang(opts: KetangOptions): Promise<Ketang> {
   const dataDir = prepareDataDir(opts.dataDir);
+  // Before anything of this run is written there: is this the folder the last run left, on a volume that keeps it?
+  const location = opts.locationFile ?? locationFile();
+  const checked = await checkDataDir({ dataDir, location, probe: opts.volumeProbe });
   // Joins, refusals and admin actions with their addresses, kept on disk for six months and more (base/log-file.ts).
   const fileLog = new FileLog(path.join(dataDir, 'logs'));
   const log = teeLogger(opts.log ?? consoleLogger, fileLog);
+  if (checked.status.volatile) log.warn('the data folder may not survive a reboot; move it from the console', { reason: checked.status.reason, detail: checked.status.detail, dataDir });
+  if (checked.warning) log.warn(checked.warning);
   const secrets = loadSecrets(dataDir);
   const securityDb = openSecurityDb(dataDir);
   const audit = new AuditLog(securityDb, { log });
@@ -205,6 +241,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     const security: SecurityDeps = { identity, audit, store, repo: syncEngine.repo, dataDir, hubId: secrets.hubId, cache, securityDb };
     // The one late binding: the classroom reports the hub's addresses (hub.info), and the hub is started with the classroom.
     let hub: Hub | null = null;
+    let closeApp: (() => Promise<void>) | null = null;
+    const storage = storageDeps({ status: checked.status, location, store, securityDb, close: () => closeApp?.() ?? Promise.resolve(), opts });
     const classroom = createClassroom({
       store,
       log,
@@ -216,6 +254,7 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       security: () => security,
       // Lesson recordings (教学实录), sealed like every personal file.
       recordings: { dir: path.join(dataDir, 'recordings'), filesKey: store.dataKeys!.filesKey },
+      storage: () => storage,
     });
     const courseware = new CoursewareService({ store, cache, log });
     const tls = opts.https === 'generate' ? await hubTls(dataDir, secrets.hubId) : opts.https ? schoolTls(opts.https.certFile, opts.https.keyFile) : null;
@@ -250,6 +289,19 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
     media.onSessionsLost((liveIds) => classroom.features.live.mediaLost(liveIds));
     // The launcher opens these on this machine: loopback when listening on every interface.
     const local = opts.host === '0.0.0.0' || opts.host === '::' ? `${tls ? 'https' : 'http'}://127.0.0.1:${started.port}` : started.url;
+    let closing: Promise<void> | null = null;
+    const close = async (): Promise<void> => {
+      await classroom.close();
+      await media.close();
+      await syncEngine.stop();
+      await started.close();
+      await walFlush.stop();
+      store.close();
+      clearInterval(pruner);
+      securityDb.close();
+      await fileLog.close();
+    };
+    closeApp = () => (closing ??= close());
     return {
       store,
       cache,
@@ -266,17 +318,8 @@ export async function startKetang(opts: KetangOptions): Promise<Ketang> {
       // The console also gets the board token, for 投到大屏 to open the board without the console's.
       consoleUrl: `${local}/#/console?token=${secrets.consoleToken}&board=${secrets.boardToken}`,
       boardUrl: `${local}/#/board?token=${secrets.boardToken}`,
-      async close() {
-        await classroom.close();
-        await media.close();
-        await syncEngine.stop();
-        await started.close();
-        await walFlush.stop();
-        store.close();
-        clearInterval(pruner);
-        securityDb.close();
-        await fileLog.close();
-      },
+      storage: checked.status,
+      close: closeApp,
     };
   } catch (err) {
     await walFlush.stop();

@@ -21,6 +21,7 @@ import { bundleFeature } from './bundle/console.ts';
 import { liveFeature } from './live/live.ts';
 import { liveQuizFeature } from './live/live-quiz.ts';
 import { recordingFeature, type RecordingDeps } from './recording/recording.ts';
+import { storageFeature, type StorageDeps } from './storage/storage.ts';
 
 /** What the app hands the features that need more than the service (engines made next to it). */
 export interface FeatureDeps {
@@ -30,6 +31,8 @@ export interface FeatureDeps {
   security?: () => SecurityDeps | null;
   /** Where recordings are kept, sealed (recording.*); none: they answer CONFLICT. */
   recordings?: RecordingDeps;
+  /** The data folder's status and moving it (storage.*); none: they answer CONFLICT. */
+  storage?: () => StorageDeps | null;
 }
 
 /** One line per feature (main/<feature>/); a feature another one builds on comes first. */
@@ -47,6 +50,7 @@ export function classroomFeatures(ctx: ServiceContext, deps: FeatureDeps) {
     live,
     liveQuiz: liveQuizFeature(ctx, live),
     recording: recordingFeature(ctx, deps.recordings ?? null),
+    storage: storageFeature(() => deps.storage?.() ?? null, signIn),
   };
 }
 

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   for (const p of problems) log.warn(p);
 
   const started = await startWithPortFallback(
-    (port) => startKetang({ dataDir, host: '0.0.0.0', port, webRoot, resourcesDir: path.join(appRoot, 'resources'), log, keys }),
+    (port) =>
+      // The console moved the data (restore cards): start again, reading the new place (settings.ts desktopDataDir).
+      startKetang({ dataDir, host: '0.0.0.0', port, webRoot, resourcesDir: path.join(appRoot, 'resources'), log, keys, onDataMoved: () => (app.relaunch(), app.exit(0)) }),
     settings.port,
   );
   ketang = started.value;

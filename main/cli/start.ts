@@ -52,7 +52,7 @@ async function runBrowserMode(reason: string): Promise<void> {
   let fellBack: boolean;
   try {
     ({ value: app, fellBack } = await startWithPortFallback(
-      (port) => startKetang({ dataDir, host: '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources }),
+      (port) => startKetang({ dataDir, host: '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources, onDataMoved: (to) => void restartAt(to, port) }),
       preferred,
     ));
   } catch (err) {
@@ -79,6 +79,16 @@ async function runBrowserMode(reason: string): Promise<void> {
     });
   } else {
     console.log('Open the teacher console address above in Chrome, Edge or Chromium. Press Ctrl+C to stop.');
+  }
+
+  // The console moved the data (restore cards): the services closed; start them again on the new place and port, and the console reconnects.
+  async function restartAt(to: string, port: number): Promise<void> {
+    console.log(`Ketang: the data was moved to ${to}; starting again there.`);
+    try {
+      app = await startKetang({ dataDir: to, host: '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources, onDataMoved: (next) => void restartAt(next, port) });
+    } catch (err) {
+      fail(`Ketang could not start on ${to}: ${(err as Error).message}. Start it again with \`npm start\`.`);
+    }
   }
 
   let stopping = false;

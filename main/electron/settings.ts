@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_PORT, parsePort } from '../base/port.ts';
+import { locationFile, readLocation } from '../base/paths.ts';
 import type { WindowPrefs } from './displays.ts';
 
 export interface DesktopSettings extends WindowPrefs {
@@ -64,8 +65,9 @@ export function loadSettings(file: string, env: NodeJS.ProcessEnv): { settings: 
  * The desktop app's data folder (Electron's userData): `<appData>/Ketang`,
  * the same folder browser mode and `npm run hub` use (main/base/paths.ts), so
  * the classroom's data follows whichever way Ketang was started.
- * KETANG_DATA overrides it, as it does for the other modes.
+ * KETANG_DATA overrides it, as it does for the other modes, and so does a
+ * place the console moved the data to (main/base/paths.ts, restore cards).
  */
 export function desktopDataDir(appData: string, env: NodeJS.ProcessEnv, join: (...parts: string[]) => string): string {
-  return env.KETANG_DATA || join(appData, 'Ketang');
+  return env.KETANG_DATA || readLocation(locationFile(env)).dataDir || join(appData, 'Ketang');
 }

@@ -33,7 +33,7 @@ export interface SecurityDeps {
 const publicTeacher = (s: TeacherSession): SignedInTeacher => ({ name: s.name, login: s.login, mode: s.mode, expiresAt: s.expiresAt });
 
 /** What a signed-in teacher is needed for (each is its own action in the audit log). */
-export type GuardedAction = Extract<AuditAction, 'bundle.import' | 'bundle.export' | 'sync.configure' | 'report.export'>;
+export type GuardedAction = Extract<AuditAction, 'bundle.import' | 'bundle.export' | 'sync.configure' | 'report.export' | 'storage.move'>;
 
 /** What the sign-in feature offers the features that need a signed-in teacher. */
 export interface SignInFeature extends Feature<keyof typeof authOperations> {

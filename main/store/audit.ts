@@ -24,7 +24,8 @@ export type AuditAction =
   | 'audit.export'
   | 'audit.pruned'
   | 'retention.purge'
-  | 'data.export';
+  | 'data.export'
+  | 'storage.move';
 export type AuditOutcome = 'ok' | 'refused' | 'failed';
 
 export interface AuditEntry {

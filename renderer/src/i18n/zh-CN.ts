@@ -686,6 +686,25 @@ export const zhCN = {
   'live.shareScreen': '共享屏幕',
   'live.stopScreen': '停止共享屏幕',
   'live.leadScreen': '主讲老师的屏幕',
+  // ---- storage (数据文件夹会被还原卡清空, renderer/src/features/console/components/StorageBanner.vue)
+  'storage.banner.reset': '这台电脑的课堂数据被清空或还原了：上次运行（{time}）时的课、板书和课堂记录已经不在这个文件夹里。这台电脑可能装了还原卡或还原软件，重启后数据还会丢失。',
+  'storage.banner.volatile-volume': '课堂数据放在重启后会清空的位置（{detail}）。重启后，课、板书和课堂记录都会丢失。',
+  'storage.banner.restore-software': '这台电脑重启后会还原（{detail}），放在这里的课堂数据会丢失。',
+  'storage.banner.declared': '管理员已标明：这台电脑重启后会还原，放在这里的课堂数据会丢失。',
+  'storage.banner.fix': '请把数据搬到重启后不会还原的地方，比如 D 盘或 U 盘。',
+  'storage.where': '现在的位置：{dir}',
+  'storage.move': '搬移数据…',
+  'storage.to': '搬到这个文件夹',
+  'storage.toHint': '例如 D:\\课堂数据 或 /media/teacher/U盘',
+  'storage.start': '开始搬移',
+  'storage.cancel': '取消',
+  'storage.signInFirst': '搬移数据前请先教师登录',
+  'storage.progress.copy': '正在复制 {done}/{total} 个文件…',
+  'storage.progress.verify': '正在核对每个文件…',
+  'storage.progress.switch': '正在切换到新位置…',
+  'storage.done': '已搬到 {dir}：{files} 个文件（{size}），逐个核对无误。课堂正在重新启动，之后只用新位置，原来的位置不再写入。',
+  'storage.doneRestarted': '已搬到 {dir}，逐个核对无误，课堂已在新位置重新启动。原来的位置不再写入。',
+  'storage.failed': '没有搬移：{reason}',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
