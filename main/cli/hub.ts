@@ -38,9 +38,21 @@ async function main(): Promise<void> {
   if (Boolean(values.cert) !== Boolean(values['tls-key'])) fail('--cert and --tls-key go together (the certificate and its private key, PEM)');
   const https = values.cert && values['tls-key'] ? { certFile: values.cert, keyFile: values['tls-key'] } : values.https ? ('generate' as const) : null;
   const paths = repoPaths();
-  let app;
+  const host = values.host ?? '0.0.0.0';
+  // The console moved the data (restore cards): the services closed; start them again on the new place and port, and the console reconnects.
+  const startAt = (dataDir: string, p: number): ReturnType<typeof startKetang> =>
+    startKetang({ dataDir, host, port: p, webRoot: paths.webRoot, resourcesDir: paths.resources, https, onDataMoved: (to) => void restartAt(to) });
+  async function restartAt(to: string): Promise<void> {
+    console.log(`Ketang hub: the data was moved to ${to}; starting again there.`);
+    try {
+      app = await startAt(to, app.hub.port);
+    } catch (err) {
+      fail(`Ketang hub could not start on ${to}: ${(err as Error).message}. Start it again with --data ${to}.`);
+    }
+  }
+  let app: Awaited<ReturnType<typeof startKetang>>;
   try {
-    app = await startKetang({ dataDir: values.data ?? defaultDataDir(), host: values.host ?? '0.0.0.0', port, webRoot: paths.webRoot, resourcesDir: paths.resources, https });
+    app = await startAt(values.data ?? defaultDataDir(), port);
   } catch (err) {
     fail(err instanceof StoreError ? err.message : (err as Error).message);
   }
