@@ -67,6 +67,11 @@ interface LessonState {
   colorIndex: number;
   widthIndex: number;
   finger: FingerMode;
+  /**
+   * 多人书写: every pen and finger is its own stroke (no pinch, no finger pan).
+   * Not kept across reloads: a board left in it would puzzle the next teacher who pinches.
+   */
+  multiWriter: boolean;
   canUndo: boolean;
   canRedo: boolean;
   strokes: number;
@@ -88,6 +93,7 @@ export const useLessonStore = defineStore('lesson', {
     colorIndex: readJson('ketang.ink.color', 2, isIndex),
     widthIndex: readJson('ketang.ink.width', 1, (v): v is number => isIndex(v) && v < 3),
     finger: readJson<FingerMode>('ketang.ink.finger', 'write', isFinger),
+    multiWriter: false,
     canUndo: false,
     canRedo: false,
     strokes: 0,
@@ -189,6 +195,9 @@ export const useLessonStore = defineStore('lesson', {
     toggleFinger() {
       this.finger = this.finger === 'write' ? 'pan' : 'write';
       writeJson('ketang.ink.finger', this.finger);
+    },
+    toggleMultiWriter() {
+      this.multiWriter = !this.multiWriter;
     },
     setBoardStyle(style: BoardStyle) {
       const it = this.item;

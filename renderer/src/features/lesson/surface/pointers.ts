@@ -5,6 +5,8 @@
  * - palm (a contact wider than ~40 px): never writes, and cancels a finger
  *   stroke that turns out to be a palm;
  * - two fingers: pinch to zoom and pan;
+ * - 多人书写 (store.multiWriter): every pen and finger writes its own stroke,
+ *   no pinch and no finger pan, and a palm takes back only its own ink;
  * - the shape, text and select tools, and both erasers.
  * Ink goes to the ink book in page units, so it stays on the page at any zoom.
  */
@@ -103,10 +105,11 @@ class PagePointers {
     this.ptrs.set(e.pointerId, p);
     if (isPalm(e)) {
       p.mode = 'palm';
-      this.abortTouchStrokes();
+      // 多人书写: another writer's palm must not take back this writer's stroke.
+      if (!this.store.multiWriter) this.abortTouchStrokes();
       return;
     }
-    if (e.pointerType === 'touch') {
+    if (e.pointerType === 'touch' && !this.store.multiWriter) {
       const fingers = [...this.ptrs.entries()].filter(([, q]) => q.type === 'touch' && q.mode !== 'palm');
       if (fingers.length === 2) {
         // A second finger: this is a pinch, not writing.
@@ -350,6 +353,10 @@ class PagePointers {
     this.eraser.shown = this.eraser.shown && this.ptrs.size > 0;
   }
 
+  endPinch(): void {
+    this.pinch = null;
+  }
+
   /** A new page: forget the pointers on the old one. */
   reset(): void {
     this.ptrs.clear();
@@ -360,6 +367,11 @@ class PagePointers {
 export function usePointers(d: PointerDeps) {
   const p = new PagePointers(d);
   const store = useLessonStore();
+  // 多人书写 switched on mid-pinch: the pinch stops; strokes being written go on.
+  watch(
+    () => store.multiWriter,
+    () => p.endPinch(),
+  );
   watch(
     () => store.tool,
     (tool) => {
