@@ -7,8 +7,10 @@
  * app.getAppPath() (the repo in development, app.asar when packaged), never
  * from import.meta.url.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { app, desktopCapturer, dialog, ipcMain, Menu, protocol, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, desktopCapturer, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
 import { startKetang, type Ketang } from './app.ts';
 import { desktopKeyProvider } from './electron/key-store.ts';
 import { KEY_FILE } from './base/crypto/keys.ts';
@@ -21,6 +23,7 @@ import { DesktopIpc } from './electron/ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, applicationMenu, contentSecurityPolicy, devToolsAllowed } from './electron/policy.ts';
 import { desktopDataDir, loadSettings, SETTINGS_FILE } from './electron/settings.ts';
 import { KetangWindows } from './electron/windows.ts';
+import { applyStartAtLogin } from './electron/login-item.ts';
 import { consoleLogger } from './base/log.ts';
 
 const log = consoleLogger;
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   const keys = desktopKeyProvider(safeStorage, process.env.KETANG_KEY_FILE || path.join(dataDir, KEY_FILE));
   log.info('personal data is encrypted at rest', { keyHeldBy: keys.description });
   for (const p of problems) log.warn(p);
+  startAtLogin(settings.startAtLogin);
 
   const started = await startWithPortFallback(
     (port) =>
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
   ipc = new DesktopIpc({ ipcMain, classroom: ketang.classroom, secrets: ketang.secrets, appOrigin: APP_ORIGIN, log });
   ipc.register();
 
-  windows = new KetangWindows({
+  windows = new KetangWindows({ screen, newWindow: (options) => new BrowserWindow(options) }, {
     pageUrl: `${APP_ORIGIN}/index.html`,
     preload: path.join(appRoot, 'dist', 'preload', 'index.cjs'),
     prefs: settings,
@@ -81,6 +85,17 @@ async function main(): Promise<void> {
     onConsoleClosed: () => app.quit(),
   });
   windows.open();
+}
+
+/** Power cut → teaching again (login-item.ts): never stops the app when the OS refuses. */
+function startAtLogin(enabled: boolean): void {
+  try {
+    const r = applyStartAtLogin(enabled, { app, platform: process.platform, env: process.env, execPath: process.execPath, home: os.homedir(), fs });
+    if (r.state === 'skipped') log.info('start at login not applied', { enabled, reason: r.reason });
+    else log.info(enabled ? 'starts at login' : 'does not start at login', { state: r.state, where: r.where });
+  } catch (err) {
+    log.warn('start at login could not be applied', { enabled, error: (err as Error).message });
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -12,9 +12,15 @@ import type { WindowPrefs } from './displays.ts';
 export interface DesktopSettings extends WindowPrefs {
   /** Hub port; 0 picks a free one. A busy port falls back to a free one. */
   port: number;
+  /**
+   * Start the app when the user logs in (login-item.ts). On by default: Ketang
+   * is installed on the board PC, which is switched off at the wall after the
+   * last lesson and must come back by itself; a teacher's own laptop turns it off.
+   */
+  startAtLogin: boolean;
 }
 
-export const DEFAULT_SETTINGS: DesktopSettings = { port: DEFAULT_PORT, board: 'auto', boardDisplayId: null };
+export const DEFAULT_SETTINGS: DesktopSettings = { port: DEFAULT_PORT, board: 'auto', boardDisplayId: null, startAtLogin: true };
 export const SETTINGS_FILE = 'settings.json';
 
 const SettingsFile = z
@@ -22,6 +28,7 @@ const SettingsFile = z
     port: z.number().int().min(0).max(65535),
     board: z.enum(['auto', 'off']),
     boardDisplayId: z.number().int().nullable(),
+    startAtLogin: z.boolean(),
   })
   .partial();
 

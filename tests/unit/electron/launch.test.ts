@@ -109,13 +109,13 @@ describe('ports', () => {
 
 describe('desktop settings', () => {
   it('defaults, file values and KETANG_PORT', () => {
-    expect(resolveSettings(undefined, {})).toEqual({ settings: { port: 8080, board: 'auto', boardDisplayId: null }, problems: [] });
-    expect(resolveSettings({ port: 9000, boardDisplayId: 7 }, {}).settings).toEqual({ port: 9000, board: 'auto', boardDisplayId: 7 });
+    expect(resolveSettings(undefined, {})).toEqual({ settings: { port: 8080, board: 'auto', boardDisplayId: null, startAtLogin: true }, problems: [] });
+    expect(resolveSettings({ port: 9000, boardDisplayId: 7, startAtLogin: false }, {}).settings).toEqual({ port: 9000, board: 'auto', boardDisplayId: 7, startAtLogin: false });
     expect(resolveSettings({ port: 9000 }, { KETANG_PORT: '0' }).settings.port).toBe(0);
   });
   it('a bad file or variable falls back to the defaults with a problem reported', () => {
-    const r = resolveSettings({ port: 'x', board: 'maybe' }, { KETANG_PORT: 'abc' });
-    expect(r.settings).toEqual({ port: 8080, board: 'auto', boardDisplayId: null });
+    const r = resolveSettings({ port: 'x', board: 'maybe', startAtLogin: 'yes' }, { KETANG_PORT: 'abc' });
+    expect(r.settings).toEqual({ port: 8080, board: 'auto', boardDisplayId: null, startAtLogin: true });
     expect(r.problems).toHaveLength(2);
     const file = path.join(dir, 'settings.json');
     fs.writeFileSync(file, '{not json');
