@@ -96,6 +96,9 @@ describe('teacher console and devices', () => {
     await shot(a.page, 'join-roster-800x1280');
     await joinAs(a.page, '王子涵');
     expect(await a.page.getByTestId('joined-line').innerText()).toBe('已加入 · 三年级（1）班 · 认识分数');
+    // The class is running: no 等待老师开始… (issue 18, item 13).
+    expect(await a.page.getByTestId('joined-waiting').innerText()).toBe('请听老师讲课，老师提问时题目会出现在这里');
+    expect(await a.page.getByTestId('joined').innerText()).not.toContain('等待');
     await expectConsoleDevices(teacher.page, { 王子涵: 'good' });
 
     // Tablet B scans the QR code: it opens the join page with the code filled in.
@@ -301,6 +304,7 @@ describe('teacher console and devices', () => {
     const a = devices[0]!.page;
     await a.getByTestId('lang-switch').click();
     await expect.poll(() => a.getByTestId('joined-line').innerText()).toBe('Joined · 三年级（1）班 · 认识分数');
+    expect(await a.getByTestId('joined-waiting').innerText()).toBe('Listen to the teacher. Questions will show up here.');
     await a.reload();
     await expect.poll(() => a.getByTestId('joined-line').innerText(), { timeout: 10_000 }).toBe('Joined · 三年级（1）班 · 认识分数');
     await a.getByTestId('lang-switch').click();

@@ -94,6 +94,8 @@ describe('groups and interaction in the browser', () => {
     const lock = tablets[0]!.page.getByTestId('attention-lock');
     await lock.waitFor();
     expect(await tablets[0]!.page.getByTestId('lock-message').innerText()).toBe('请看大屏上的分数条');
+    // 请看大屏 once: the teacher's message stands in for the default line (issue 18, item 13).
+    expect((await lock.innerText()).split('请看大屏')).toHaveLength(2);
     await shot(tablets[0]!.page, 'interaction-tablet-locked-800x1280');
     // The lock covers the page: a tap on "leave" does not get through.
     await tablets[0]!.page.mouse.click(400, 1200);
@@ -111,6 +113,8 @@ describe('groups and interaction in the browser', () => {
     await teacher.getByTestId('lock').click();
     const left = tablets[2]!.page.getByTestId('lock-left');
     await left.waitFor();
+    // No message: the default line, once.
+    expect((await tablets[2]!.page.getByTestId('attention-lock').innerText()).split('请看大屏')).toHaveLength(2);
     const first = await left.innerText();
     expect(first).toMatch(/^还剩 (1:00|0:5\d)$/);
     await expect.poll(() => teacher.getByTestId('lock-left').innerText()).toMatch(/还剩 (1:00|0:5\d)/);
@@ -153,8 +157,15 @@ describe('groups and interaction in the browser', () => {
     expect(await answered.innerText()).toBe('已答 3/3');
     expect(await board.getByTestId('bar').evaluateAll((els) => els.map((e) => e.getAttribute('data-count')))).toEqual(['0', '1', '2', '0']);
     await shot(board, 'interaction-board-chart-1920x1080');
+    // 隐藏结果 on the board: the bars go until 公布答案 (issue 18, item 13); the count of answers stays.
+    await board.getByTestId('board-hide-results').click({ timeout: 3_000 });
+    await board.getByTestId('board-results-hidden').waitFor();
+    expect(await board.getByTestId('bar').count()).toBe(0);
+    expect(await answered.innerText()).toBe('已答 3/3');
     await expect.poll(() => teacher.getByTestId('quiz-live').getAttribute('data-answered')).toBe('3');
     await teacher.getByTestId('quiz-reveal').click();
+    await expect.poll(() => board.getByTestId('bar').count()).toBe(4);
+    expect(await board.getByTestId('board-results-hidden').count()).toBe(0);
     await expect.poll(() => tablets[0]!.page.getByTestId('verdict').innerText()).toBe('答对了！');
     await expect.poll(() => tablets[1]!.page.getByTestId('verdict').innerText()).toBe('答错了');
     await shot(tablets[1]!.page, 'interaction-tablet-revealed-800x1280');
@@ -185,6 +196,9 @@ describe('groups and interaction in the browser', () => {
     await expect.poll(() => board.getByTestId('board-timer').innerText(), { timeout: 10_000 }).toMatch(/^02:[45]\d$/);
     await expect.poll(() => tablets[0]!.page.getByTestId('my-timer').innerText()).toMatch(/02:[45]\d/);
     await teacher.getByTestId('timer-pause').click();
+    // Paused, the board says so plainly (issue 18, item 13).
+    await board.getByTestId('board-timer-paused').waitFor({ timeout: 3_000 });
+    expect(await board.getByTestId('board-timer').innerText()).toMatch(/^02:[45]\d\s+已暂停$/);
   });
 
   it('the report from SQLite: every answer is a class event; the console shows the correct rate and exports a CSV Excel reads', async () => {
@@ -203,6 +217,11 @@ describe('groups and interaction in the browser', () => {
     // The CSV carries pupils' names out of the classroom: without a signed-in teacher the dialog says so and offers 教师登录.
     expect(await teacher.getByTestId('report-needs-signin').innerText()).toContain('需要教师登录');
     expect(await teacher.getByTestId('report-csv').count()).toBe(0);
+    // Esc closes the report (issue 18, item 13).
+    await teacher.keyboard.press('Escape');
+    await teacher.getByTestId('report').waitFor({ state: 'detached', timeout: 3_000 });
+    await teacher.getByTestId('open-report').click();
+    await teacher.getByTestId('report-question').first().waitFor();
     await seedTeacher(hub.app);
     await teacher.getByTestId('report-signin').click();
     await teacher.getByTestId('report').waitFor({ state: 'detached' });

@@ -139,7 +139,10 @@ describe('area eraser (区域擦)', () => {
     await expect.poll(() => inkPixels(page, { x: 880, y: 380, w: 40, h: 40 })).toBeGreaterThan(50);
 
     await page.getByTestId('tool-eraser').click();
+    const eraserMenu = page.getByRole('menu', { name: '橡皮擦' });
+    await eraserMenu.waitFor();
     await page.getByTestId('tool-areaEraser').click();
+    expect(await eraserMenu.count()).toBe(0); // a choice closes the menu
     await drag(page, line([900, 250], [900, 750], 20));
     const after = await strokes(page);
     // Both lines are cut in two: four pieces, none near x = 900.
@@ -158,6 +161,12 @@ describe('area eraser (区域擦)', () => {
     const { ops } = await api.ok('ink.page', { itemId: BOARD_ITEM, page: 0 });
     expect(ops.filter((o) => o.t === 'cut')).toHaveLength(1);
     expect(await savedPage(BOARD_ITEM, 0)).toEqual(after);
+    // The menu open again, a tap on the page outside it closes it (issue 18, item 13).
+    await page.getByTestId('tool-eraser').click();
+    await eraserMenu.waitFor();
+    await drag(page, line([300, 300], [320, 300], 4));
+    await expect.poll(() => eraserMenu.count(), { timeout: 2_000 }).toBe(0);
+    expect(await strokes(page)).toEqual(after);
   });
 
   it('the pieces are the same after a reload and on another screen', async () => {
