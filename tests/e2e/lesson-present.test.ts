@@ -298,6 +298,8 @@ describe('the presenter view', () => {
       // The board leaves its join screen for the page being taught.
       await board.page.getByTestId('page-surface').waitFor({ timeout: 15_000 });
       await waitAt(board.page, `${list[0]!.id}#0`);
+      // Its back button says where it goes (the board's own screen), not 返回控制台.
+      expect(await board.page.getByTestId('lesson-back').innerText()).toContain('返回大屏首页');
       const p0 = `${list[0]!.id}#0`;
       const p1 = after(list, p0);
       const p2 = after(list, p1);

@@ -130,6 +130,7 @@ export const en = {
   'board.moveRight': 'Toolbar right',
   'board.fullscreen': 'Full screen',
   'board.exitFullscreen': 'Exit full screen',
+  'board.backToBoard': 'Back to the board screen',
   'board.backToConsole': 'Back to console',
   'board.ended': 'Class is over',
 

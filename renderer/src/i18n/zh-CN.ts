@@ -128,6 +128,7 @@ export const zhCN = {
   'board.moveRight': '工具栏靠右',
   'board.fullscreen': '全屏',
   'board.exitFullscreen': '退出全屏',
+  'board.backToBoard': '返回大屏首页',
   'board.backToConsole': '返回控制台',
   'board.ended': '下课了',
 
