@@ -22,6 +22,7 @@ const BENCHES: Record<string, string> = {
   'sync-link': 'one school day of records over a 256 kbps link shaped in network namespaces (needs root)',
   'live-link': 'live class, receiving board in a network namespace: downlink with/without video, ink latency at 300 kbit/s + 5% loss, rejoin after a 30 s cut (needs root, npm run build:web; ~16 min, BENCH_SECONDS shortens)',
   recording: 'lesson recording: chunk ingest (sealed, fsynced, indexed) through the hub, end (join + seal) and playback vs plain fsynced files',
+  restart: 'power cut: SIGKILL during a class, the hub started again: time until the open console and tablet are back in the class (needs npm run build:web)',
   guess: 'join-code guessing: 50 sockets from one address vs the per-address guard, and an honest tablet joining meanwhile',
   live: 'live class ink latency: lead teacher ink.append → 4 receiving classrooms (live.ink) vs a bare socket.io relay',
 };
