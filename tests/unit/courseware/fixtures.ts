@@ -374,9 +374,13 @@ export function libreOffice(input: string, filter: string, outExt: string, outDi
   const profile = path.join(outDir, 'lo-profile-convert');
   // A first start in a new profile may restart soffice and drop the conversion: make the profile first.
   if (!fs.existsSync(profile)) execFileSync(soffice, ['--headless', '--norestore', '--terminate_after_init', `-env:UserInstallation=${pathToFileURL(profile).href}`], { stdio: 'pipe', timeout: 120_000 });
-  const said = execFileSync(soffice, ['--headless', '--norestore', `-env:UserInstallation=${pathToFileURL(profile).href}`, '--convert-to', filter, '--outdir', outDir, input], { stdio: 'pipe', timeout: 120_000, encoding: 'utf8' });
   const out = path.join(outDir, `${path.basename(input, path.extname(input))}.${outExt}`);
-  if (!fs.existsSync(out)) throw new Error(`LibreOffice wrote no ${outExt} for ${input}: ${said}`);
+  // On a loaded machine soffice now and then exits 0 having written nothing (seen in full runs): try again, then say so.
+  let said = '';
+  for (let attempt = 1; attempt <= 3 && !fs.existsSync(out); attempt++) {
+    said = execFileSync(soffice, ['--headless', '--norestore', `-env:UserInstallation=${pathToFileURL(profile).href}`, '--convert-to', filter, '--outdir', outDir, input], { stdio: 'pipe', timeout: 120_000, encoding: 'utf8' });
+  }
+  if (!fs.existsSync(out)) throw new Error(`LibreOffice wrote no ${outExt} for ${input} in 3 tries: ${said}`);
   return out;
 }
 
