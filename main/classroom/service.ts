@@ -29,14 +29,13 @@ import {
   type Role,
   type SessionSnapshot,
 } from '../../common/protocol.ts';
-import type { classroomOperations } from '../../common/contract/classroom.ts';
+import type { classroomOperations, DevicesDelta, JoinAdmitted } from '../../common/contract/classroom.ts';
 import { newId, type DeviceRow, type SessionRow, type Store } from '../store/store.ts';
 import type { Connection, Feature, Handler, HandlerMap, ServiceContext } from './context.ts';
 import type { Logger } from '../base/log.ts';
 import { protocolError } from './errors.ts';
 import { GuessGuard, type GuessLimits } from './guesses.ts';
 import { Admission, type JoinAsk } from './admission.ts';
-import type { DevicesDelta, JoinAdmitted } from '../../common/contract/classroom.ts';
 
 /** Devices a class may hold beyond its roster (group screens, a spare tablet): more is a flood, not a class. */
 export const DEVICE_MARGIN = 20;
@@ -66,7 +65,6 @@ export type KernelOperation = keyof typeof classroomOperations;
 type Handlers = HandlerMap<OperationName>;
 /** The hooks of every feature, without their handlers. */
 type Hooks = Omit<Feature<never>, 'handlers'>;
-
 
 export class ClassroomService<F extends FeatureSet = FeatureSet> implements ServiceContext {
   readonly store: Store;

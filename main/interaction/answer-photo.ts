@@ -6,13 +6,13 @@
  * the content cache by hash; the answer itself (quiz.answer with the hash)
  * goes through the protocol, so the event row holds a hash, never an image.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import { Transform } from 'node:stream';
 import type { ContentCache } from '../courseware/cache.ts';
 import { wipeFile } from '../base/crypto/sealed-files.ts';
 import { bearer } from '../base/http.ts';
+import { hashToken } from '../base/ids.ts';
 import type { SealedContentStore } from '../base/crypto/sealed-store.ts';
 import type { Logger } from '../base/log.ts';
 import type { Store } from '../store/store.ts';
@@ -114,7 +114,7 @@ export function answerPhotoTarget(opts: {
     photoQuestionFor: (d) => opts.photoQuestionFor(d.sessionId, d.deviceId),
     reserve: (d) => quotas.reserve(d),
     deviceFor(token) {
-      const d = store.deviceByResumeHash(createHash('sha256').update(token).digest('hex'));
+      const d = store.deviceByResumeHash(hashToken(token));
       if (!d || d.leftAt || d.kicked || d.role !== 'student') return null;
       return store.session(d.sessionId)?.endedAt === null ? { deviceId: d.id, sessionId: d.sessionId } : null;
     },
